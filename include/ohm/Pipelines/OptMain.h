@@ -1,0 +1,21 @@
+//===- OptMain.h - The driver behind ohm-opt --------------------*- C++ -*-===//
+//
+// ohm-opt reads IR text, runs a pass pipeline and prints the result. The
+// driver lives in a library so tools stay thin and tests can link extra
+// (test-only) passes before calling it.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef OHM_PIPELINES_OPTMAIN_H
+#define OHM_PIPELINES_OPTMAIN_H
+
+namespace ohm {
+
+/// Parses the command line and runs ohm-opt; returns the process exit code
+/// (0 on success, 1 on any error). Dialects and passes must be registered
+/// beforehand (registerAllPasses() and any test passes).
+int ohmOptMain(int argc, char **argv);
+
+} // namespace ohm
+
+#endif // OHM_PIPELINES_OPTMAIN_H

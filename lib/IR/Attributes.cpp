@@ -1,0 +1,387 @@
+//===- Attributes.cpp - Compile-time constant data on ops -----------------===//
+//
+// Construction and accessors of the built-in attributes, including the
+// packing rules of dense elements (docs/IR.md, "Dense elements").
+//
+//===----------------------------------------------------------------------===//
+
+#include "ohm/IR/Attributes.h"
+#include "ohm/IR/Context.h"
+
+#include "Storage.h"
+
+#include "llvm/ADT/APFloat.h"
+#include "llvm/Support/Endian.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace ohm;
+using namespace ohm::detail;
+namespace endian = llvm::support::endian;
+using llvm::support::little;
+
+void Attribute::dump() const {
+  print(llvm::errs());
+  llvm::errs() << "\n";
+}
+
+//===----------------------------------------------------------------------===//
+// Scalar attributes
+//===----------------------------------------------------------------------===//
+
+IntegerAttr IntegerAttr::get(Type type, int64_t value) {
+  assert((type.isa<IntegerType>() || type.isa<IndexType>()) &&
+         "integer attributes have integer or index type");
+  Context &ctx = type.getContext();
+  ContextImpl &impl = ctx.getImpl();
+  return IntegerAttr(impl.getOrCreate(
+      impl.integerAttrs,
+      [&] {
+        return new (impl.allocator.Allocate<IntegerAttrStorage>())
+            IntegerAttrStorage(&ctx, type, value);
+      },
+      type, value));
+}
+
+IntegerAttr IntegerAttr::get(Context &ctx, int64_t value) {
+  return get(IntegerType::get(ctx, 64, /*isSigned=*/true), value);
+}
+
+int64_t IntegerAttr::getInt() const {
+  return static_cast<const IntegerAttrStorage *>(impl)->value;
+}
+
+FloatAttr FloatAttr::get(Type type, double value) {
+  auto floatType = type.cast<FloatType>();
+  value = floatType.round(value);
+  Context &ctx = type.getContext();
+  ContextImpl &impl = ctx.getImpl();
+  return FloatAttr(impl.getOrCreate(
+      impl.floatAttrs,
+      [&] {
+        return new (impl.allocator.Allocate<FloatAttrStorage>())
+            FloatAttrStorage(&ctx, type, value);
+      },
+      type, value));
+}
+
+double FloatAttr::getValue() const {
+  return static_cast<const FloatAttrStorage *>(impl)->value;
+}
+
+BoolAttr BoolAttr::get(Context &ctx, bool value) {
+  ContextImpl &impl = ctx.getImpl();
+  return BoolAttr(value ? &impl.trueAttr : &impl.falseAttr);
+}
+
+bool BoolAttr::getValue() const {
+  return static_cast<const BoolAttrStorage *>(impl)->value;
+}
+
+StringAttr StringAttr::get(Context &ctx, llvm::StringRef value) {
+  ContextImpl &impl = ctx.getImpl();
+  auto &slot = impl.stringAttrs[value];
+  if (!slot)
+    slot = new (impl.allocator.Allocate<StringAttrStorage>())
+        StringAttrStorage(&ctx, ctx.intern(value));
+  return StringAttr(slot);
+}
+
+llvm::StringRef StringAttr::getValue() const {
+  return static_cast<const StringAttrStorage *>(impl)->value;
+}
+
+ArrayAttr ArrayAttr::get(Context &ctx, llvm::ArrayRef<Attribute> elements) {
+  ContextImpl &impl = ctx.getImpl();
+  return ArrayAttr(impl.getOrCreate(
+      impl.arrayAttrs,
+      [&] {
+        return new (impl.allocator.Allocate<ArrayAttrStorage>())
+            ArrayAttrStorage(&ctx, impl.copy(elements));
+      },
+      elements));
+}
+
+ArrayAttr ArrayAttr::getI64(Context &ctx, llvm::ArrayRef<int64_t> values) {
+  llvm::SmallVector<Attribute, 8> elements;
+  for (int64_t value : values)
+    elements.push_back(IntegerAttr::get(ctx, value));
+  return get(ctx, elements);
+}
+
+llvm::ArrayRef<Attribute> ArrayAttr::getValue() const {
+  return static_cast<const ArrayAttrStorage *>(impl)->elements;
+}
+
+bool ArrayAttr::getAsInts(std::vector<int64_t> &out) const {
+  out.clear();
+  for (Attribute element : getValue()) {
+    auto intAttr = element.dyn_cast<IntegerAttr>();
+    if (!intAttr)
+      return false;
+    out.push_back(intAttr.getInt());
+  }
+  return true;
+}
+
+TypeAttr TypeAttr::get(Type type) {
+  Context &ctx = type.getContext();
+  ContextImpl &impl = ctx.getImpl();
+  auto &slot = impl.typeAttrs[type];
+  if (!slot)
+    slot = new (impl.allocator.Allocate<TypeAttrStorage>())
+        TypeAttrStorage(&ctx, type);
+  return TypeAttr(slot);
+}
+
+UnitAttr UnitAttr::get(Context &ctx) {
+  return UnitAttr(&ctx.getImpl().unitAttr);
+}
+
+//===----------------------------------------------------------------------===//
+// DenseElementsAttr
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// Reads one packed element as an integer.
+int64_t readInt(Type elementType, const char *ptr) {
+  if (elementType.isa<IndexType>())
+    return endian::read<int64_t, little, 1>(ptr);
+  auto intType = elementType.cast<IntegerType>();
+  bool isSigned = intType.isSigned();
+  switch (intType.getStorageBytes()) {
+  case 1:
+    return isSigned ? int64_t(endian::read<int8_t, little, 1>(ptr))
+                    : int64_t(endian::read<uint8_t, little, 1>(ptr));
+  case 2:
+    return isSigned ? int64_t(endian::read<int16_t, little, 1>(ptr))
+                    : int64_t(endian::read<uint16_t, little, 1>(ptr));
+  case 4:
+    return isSigned ? int64_t(endian::read<int32_t, little, 1>(ptr))
+                    : int64_t(endian::read<uint32_t, little, 1>(ptr));
+  default:
+    return endian::read<int64_t, little, 1>(ptr);
+  }
+}
+
+void writeInt(Type elementType, char *ptr, int64_t value) {
+  switch (DenseElementsAttr::getStorageBytes(elementType)) {
+  case 1:
+    endian::write<uint8_t, little, 1>(ptr, uint8_t(value));
+    return;
+  case 2:
+    endian::write<uint16_t, little, 1>(ptr, uint16_t(value));
+    return;
+  case 4:
+    endian::write<uint32_t, little, 1>(ptr, uint32_t(value));
+    return;
+  default:
+    endian::write<uint64_t, little, 1>(ptr, uint64_t(value));
+    return;
+  }
+}
+
+double readDouble(FloatType type, const char *ptr) {
+  switch (type.getWidth()) {
+  case 16: {
+    llvm::APFloat half(llvm::APFloat::IEEEhalf(),
+                       llvm::APInt(16, endian::read<uint16_t, little, 1>(ptr)));
+    bool losesInfo;
+    half.convert(llvm::APFloat::IEEEdouble(),
+                 llvm::APFloat::rmNearestTiesToEven, &losesInfo);
+    return half.convertToDouble();
+  }
+  case 32: {
+    uint32_t bits = endian::read<uint32_t, little, 1>(ptr);
+    float value;
+    std::memcpy(&value, &bits, sizeof(value));
+    return value;
+  }
+  default: {
+    uint64_t bits = endian::read<uint64_t, little, 1>(ptr);
+    double value;
+    std::memcpy(&value, &bits, sizeof(value));
+    return value;
+  }
+  }
+}
+
+void writeDouble(FloatType type, char *ptr, double value) {
+  switch (type.getWidth()) {
+  case 16: {
+    llvm::APFloat half(value);
+    bool losesInfo;
+    half.convert(llvm::APFloat::IEEEhalf(),
+                 llvm::APFloat::rmNearestTiesToEven, &losesInfo);
+    endian::write<uint16_t, little, 1>(
+        ptr, uint16_t(half.bitcastToAPInt().getZExtValue()));
+    return;
+  }
+  case 32: {
+    float narrow = static_cast<float>(value);
+    uint32_t bits;
+    std::memcpy(&bits, &narrow, sizeof(bits));
+    endian::write<uint32_t, little, 1>(ptr, bits);
+    return;
+  }
+  default: {
+    uint64_t bits;
+    std::memcpy(&bits, &value, sizeof(bits));
+    endian::write<uint64_t, little, 1>(ptr, bits);
+    return;
+  }
+  }
+}
+
+/// Whether a packed integer element is representable in its type.
+bool intElementFits(Type elementType, const char *ptr) {
+  auto intType = elementType.dyn_cast<IntegerType>();
+  if (!intType)
+    return true; // index
+  int64_t value = readInt(elementType, ptr);
+  return intType.isSigned() ? intType.fitsSigned(value)
+                            : intType.fitsUnsigned(static_cast<uint64_t>(value));
+}
+} // namespace
+
+bool DenseElementsAttr::isValidType(Type type) {
+  auto tensorType = type.dyn_cast_or_null<TensorType>();
+  return tensorType && tensorType.hasStaticShape() &&
+         tensorType.getElementType().isScalar();
+}
+
+unsigned DenseElementsAttr::getStorageBytes(Type elementType) {
+  if (auto intType = elementType.dyn_cast<IntegerType>())
+    return intType.getStorageBytes();
+  if (auto floatType = elementType.dyn_cast<FloatType>())
+    return floatType.getStorageBytes();
+  assert(elementType.isa<IndexType>() && "not a dense element type");
+  return 8;
+}
+
+std::string DenseElementsAttr::verifyRawData(TensorType type,
+                                             llvm::ArrayRef<char> data) {
+  std::string message;
+  llvm::raw_string_ostream os(message);
+  if (!isValidType(type)) {
+    os << "dense elements need a statically shaped tensor of integers, "
+          "floats or index, not "
+       << type;
+    return os.str();
+  }
+  Type elementType = type.getElementType();
+  unsigned bytes = getStorageBytes(elementType);
+  int64_t numElements = type.getNumElements();
+  size_t expected = size_t(numElements) * bytes;
+  if (data.size() != expected && !(data.size() == bytes && numElements > 0)) {
+    os << "payload has " << data.size() << " bytes but " << type << " needs "
+       << expected << " (" << numElements << " elements of " << bytes
+       << " bytes)";
+    return os.str();
+  }
+  for (size_t offset = 0; offset < data.size(); offset += bytes) {
+    if (!intElementFits(elementType, data.data() + offset)) {
+      os << "element " << offset / bytes << " (value "
+         << readInt(elementType, data.data() + offset)
+         << ") does not fit in " << elementType;
+      return os.str();
+    }
+  }
+  return {};
+}
+
+DenseElementsAttr DenseElementsAttr::getFromRawData(TensorType type,
+                                                    llvm::ArrayRef<char> data) {
+  assert(verifyRawData(type, data).empty() && "invalid dense payload");
+  unsigned bytes = getStorageBytes(type.getElementType());
+  // Canonical form: a payload whose elements are all equal is a splat.
+  bool splat = data.size() == bytes;
+  if (!splat && !data.empty()) {
+    splat = true;
+    for (size_t offset = bytes; offset < data.size() && splat; offset += bytes)
+      splat = std::memcmp(data.data(), data.data() + offset, bytes) == 0;
+    if (splat)
+      data = data.take_front(bytes);
+  }
+  Context &ctx = type.getContext();
+  ContextImpl &impl = ctx.getImpl();
+  return DenseElementsAttr(impl.getOrCreate(
+      impl.denseAttrs,
+      [&] {
+        return new (impl.allocator.Allocate<DenseAttrStorage>())
+            DenseAttrStorage(&ctx, type, splat, impl.copy(data));
+      },
+      Type(type), splat, data));
+}
+
+DenseElementsAttr DenseElementsAttr::getFromInts(TensorType type,
+                                                 llvm::ArrayRef<int64_t> values) {
+  Type elementType = type.getElementType();
+  unsigned bytes = getStorageBytes(elementType);
+  std::vector<char> data(values.size() * bytes);
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (auto floatType = elementType.dyn_cast<FloatType>())
+      writeDouble(floatType, data.data() + i * bytes, double(values[i]));
+    else
+      writeInt(elementType, data.data() + i * bytes, values[i]);
+  }
+  return getFromRawData(type, data);
+}
+
+DenseElementsAttr
+DenseElementsAttr::getFromDoubles(TensorType type,
+                                  llvm::ArrayRef<double> values) {
+  Type elementType = type.getElementType();
+  unsigned bytes = getStorageBytes(elementType);
+  std::vector<char> data(values.size() * bytes);
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (auto floatType = elementType.dyn_cast<FloatType>())
+      writeDouble(floatType, data.data() + i * bytes, values[i]);
+    else
+      writeInt(elementType, data.data() + i * bytes, int64_t(values[i]));
+  }
+  return getFromRawData(type, data);
+}
+
+bool DenseElementsAttr::isSplat() const {
+  return static_cast<const DenseAttrStorage *>(impl)->splat;
+}
+
+llvm::ArrayRef<char> DenseElementsAttr::getRawData() const {
+  return static_cast<const DenseAttrStorage *>(impl)->data;
+}
+
+int64_t DenseElementsAttr::getInt(int64_t i) const {
+  Type elementType = getElementType();
+  if (auto floatType = elementType.dyn_cast<FloatType>())
+    return int64_t(getDouble(i));
+  unsigned bytes = getStorageBytes(elementType);
+  size_t offset = isSplat() ? 0 : size_t(i) * bytes;
+  return readInt(elementType, getRawData().data() + offset);
+}
+
+double DenseElementsAttr::getDouble(int64_t i) const {
+  Type elementType = getElementType();
+  unsigned bytes = getStorageBytes(elementType);
+  size_t offset = isSplat() ? 0 : size_t(i) * bytes;
+  if (auto floatType = elementType.dyn_cast<FloatType>())
+    return readDouble(floatType, getRawData().data() + offset);
+  auto intType = elementType.dyn_cast<IntegerType>();
+  int64_t value = readInt(elementType, getRawData().data() + offset);
+  if (intType && intType.isUnsigned())
+    return double(static_cast<uint64_t>(value));
+  return double(value);
+}
+
+std::vector<int64_t> DenseElementsAttr::getInts() const {
+  std::vector<int64_t> values(getNumElements());
+  for (int64_t i = 0, e = values.size(); i < e; ++i)
+    values[i] = getInt(i);
+  return values;
+}
+
+std::vector<double> DenseElementsAttr::getDoubles() const {
+  std::vector<double> values(getNumElements());
+  for (int64_t i = 0, e = values.size(); i < e; ++i)
+    values[i] = getDouble(i);
+  return values;
+}

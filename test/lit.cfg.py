@@ -1,0 +1,32 @@
+# lit configuration for ohm. Tests are .ohm (IR text), .onnxtxt (ONNX text
+# format) and .test files; RUN lines use ohm-opt and friends from the build
+# tree and FileCheck, not, count and split-file from llvm-14-tools.
+import os
+import re
+
+import lit.formats
+
+config.name = "ohm"
+config.test_format = lit.formats.ShTest(execute_external=False)
+config.suffixes = [".ohm", ".onnxtxt", ".test"]
+config.excludes = ["lit.cfg.py", "lit.site.cfg.py", "CMakeLists.txt",
+                   "unit", "lib", "Inputs", "fuzz"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.ohm_obj_root, "test")
+
+# Tools come from the build tree first, then from LLVM 14.
+config.environment["PATH"] = os.pathsep.join(
+    [config.ohm_tools_dir, config.llvm_tools_dir, config.environment.get("PATH", "")])
+
+# Keep diagnostics free of colour codes.
+config.environment["TERM"] = "dumb"
+
+config.substitutions.append(("%python", config.python_executable))
+config.substitutions.append(("%ohm_src_root", config.ohm_src_root))
+
+# OHM_TEST_ROUNDTRIP=1 makes every ohm-opt invocation also check that its
+# output prints, parses and prints to the same text (CIRCT does the same).
+if os.environ.get("OHM_TEST_ROUNDTRIP", "0") not in ("", "0"):
+    config.substitutions.append(
+        (r"(?<![\w/.-])ohm-opt(?![\w.-])", "ohm-opt --verify-roundtrip"))
+    config.available_features.add("roundtrip")

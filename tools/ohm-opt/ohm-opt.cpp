@@ -1,0 +1,24 @@
+//===- ohm-opt.cpp - IR text in, passes, IR text out ----------------------===//
+//
+// Registers every pass (and the test-only passes of test/lib) and hands over
+// to the library driver.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ohm/Pipelines/InitAll.h"
+#include "ohm/Pipelines/OptMain.h"
+
+#include "llvm/Support/InitLLVM.h"
+
+namespace ohm {
+namespace test {
+void registerTestPasses();
+} // namespace test
+} // namespace ohm
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM initLLVM(argc, argv);
+  ohm::registerAllPasses();
+  ohm::test::registerTestPasses();
+  return ohm::ohmOptMain(argc, argv);
+}
