@@ -7,7 +7,8 @@ import re
 import lit.formats
 
 config.name = "ohm"
-config.test_format = lit.formats.ShTest(execute_external=False)
+# RUN lines run in /bin/sh so that they may use $(...).
+config.test_format = lit.formats.ShTest(execute_external=True)
 config.suffixes = [".ohm", ".onnxtxt", ".test"]
 config.excludes = ["lit.cfg.py", "lit.site.cfg.py", "CMakeLists.txt",
                    "unit", "lib", "Inputs", "fuzz"]

@@ -11,6 +11,7 @@
 #include "ohm/IR/Context.h"
 #include "ohm/IR/Module.h"
 
+#include "llvm/ADT/APFloat.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSet.h"
@@ -44,6 +45,21 @@ static bool isBareIdentifier(llvm::StringRef str, bool allowDash) {
   });
 }
 
+/// Rounds `value` to the nearest float of `width` bits (16, 32 or 64).
+static double roundToWidth(double value, unsigned width) {
+  if (width == 64)
+    return value;
+  if (width == 32)
+    return float(value);
+  llvm::APFloat half(value);
+  bool losesInfo;
+  half.convert(llvm::APFloat::IEEEhalf(), llvm::APFloat::rmNearestTiesToEven,
+               &losesInfo);
+  half.convert(llvm::APFloat::IEEEdouble(), llvm::APFloat::rmNearestTiesToEven,
+               &losesInfo);
+  return half.convertToDouble();
+}
+
 /// Prints a float so that it reads back as the same value of `width` bits:
 /// the shortest decimal that round-trips, always with a `.` or exponent;
 /// non-finite values as their IEEE bit pattern in hex.
@@ -71,8 +87,7 @@ static void printFloat(llvm::raw_ostream &os, double value, unsigned width) {
   for (int precision = 1; precision <= 17; ++precision) {
     std::snprintf(buffer, sizeof(buffer), "%.*g", precision, value);
     double back = std::strtod(buffer, nullptr);
-    bool exact = width == 64 ? back == value : float(back) == float(value);
-    if (exact)
+    if (roundToWidth(back, width) == value)
       break;
   }
   llvm::StringRef text(buffer);
@@ -195,7 +210,8 @@ void ohm::printAttribute(Attribute attr, llvm::raw_ostream &os,
     auto floatAttr = attr.cast<FloatAttr>();
     auto floatType = floatAttr.getType().cast<FloatType>();
     printFloat(os, floatAttr.getValue(), floatType.getWidth());
-    if (floatType.getWidth() != 64)
+    // Non-finite values print as hex, which needs the type to read as float.
+    if (floatType.getWidth() != 64 || !std::isfinite(floatAttr.getValue()))
       os << " : " << floatType;
     return;
   }
@@ -346,8 +362,9 @@ void FunctionPrinter::printValueName(Value *value) {
 bool FunctionPrinter::shouldPrintLoc(Location loc) const {
   switch (loc.getKind()) {
   case Location::Kind::Unknown:
-    return false;
   case Location::Kind::FileLineCol:
+    // With debug info, unknown prints too: otherwise the parser would give
+    // the reparsed op a position and the round trip would change it.
     return options.printDebugInfo;
   case Location::Kind::Name:
     return true;

@@ -47,42 +47,42 @@ struct OptOptions {
   cl::opt<bool> splitInputFile{
       "split-input-file",
       cl::desc("Process chunks separated by '// -----' independently"),
-      cl::cat(category)};
+      cl::ZeroOrMore, cl::cat(category)};
   cl::opt<bool> verifyDiagnostics{
       "verify-diagnostics",
       cl::desc("Check diagnostics against expected-* annotations in the input"),
-      cl::cat(category)};
+      cl::ZeroOrMore, cl::cat(category)};
   cl::opt<bool> verifyRoundtrip{
       "verify-roundtrip",
       cl::desc("Check that the output prints, parses and prints identically"),
-      cl::cat(category)};
+      cl::ZeroOrMore, cl::cat(category)};
   cl::opt<bool> verifyEach{"verify-each",
                            cl::desc("Verify the IR after each pass"),
-                           cl::init(true), cl::cat(category)};
+                           cl::init(true), cl::ZeroOrMore, cl::cat(category)};
   cl::list<std::string> printIRAfter{
       "print-ir-after", cl::desc("Print the IR after the named passes"),
       cl::CommaSeparated, cl::value_desc("pass"), cl::cat(category)};
   cl::opt<bool> printIRAfterAll{"print-ir-after-all",
                                 cl::desc("Print the IR after every pass"),
-                                cl::cat(category)};
+                                cl::ZeroOrMore, cl::cat(category)};
   cl::opt<bool> dumpPassPipeline{
       "dump-pass-pipeline",
       cl::desc("Print the pipeline with all options to stderr"),
-      cl::cat(category)};
+      cl::ZeroOrMore, cl::cat(category)};
   cl::opt<int64_t> elideElementsLargerThan{
       "elide-elements-larger-than",
       cl::desc("Print dense attributes with more elements as __elided__"),
       cl::init(-1), cl::cat(category)};
   cl::opt<bool> printDebugInfo{
       "print-debuginfo",
-      cl::desc("Print source positions in locations"), cl::cat(category)};
+      cl::desc("Print source positions in locations"), cl::ZeroOrMore, cl::cat(category)};
   cl::opt<bool> passStatistics{
       "pass-statistics",
       cl::desc("Print the passes' counters (what each changed) to stderr"),
-      cl::cat(category)};
+      cl::ZeroOrMore, cl::cat(category)};
   cl::opt<bool> listPasses{"list-passes",
                            cl::desc("List the registered passes and exit"),
-                           cl::cat(category)};
+                           cl::ZeroOrMore, cl::cat(category)};
 
   /// One `--<pass>[=options]` flag per registered pass.
   std::vector<std::unique_ptr<cl::list<std::string>>> passFlags;
@@ -165,12 +165,16 @@ static LogicalResult checkRoundtrip(Module &module, Context &ctx,
   return failure();
 }
 
-static LogicalResult processBuffer(OptOptions &options,
+static LogicalResult processBuffer(
+    OptOptions &options,
+    const std::function<void(Context &)> &registerExtraDialects,
                                    std::unique_ptr<llvm::MemoryBuffer> buffer,
                                    llvm::raw_ostream &os,
                                    Timing *timers) {
   Context ctx;
   registerAllDialects(ctx);
+  if (registerExtraDialects)
+    registerExtraDialects(ctx);
   llvm::SourceMgr mgr;
   mgr.AddNewSourceBuffer(std::move(buffer), llvm::SMLoc());
 
@@ -231,7 +235,8 @@ static LogicalResult processBuffer(OptOptions &options,
   return handler.verify();
 }
 
-int ohm::ohmOptMain(int argc, char **argv) {
+int ohm::ohmOptMain(int argc, char **argv,
+                    const std::function<void(Context &)> &registerExtraDialects) {
   OptOptions options;
   for (const PassInfo *info : getRegisteredPasses()) {
     options.passInfos.push_back(info);
@@ -267,6 +272,15 @@ int ohm::ohmOptMain(int argc, char **argv) {
   if (options.passStatistics)
     llvm::EnableStatistics(/*DoPrintOnExit=*/false);
 
+  // Check the pipeline once up front, so that a bad pass name or option is
+  // reported before (and regardless of) the input.
+  {
+    Context ctx;
+    PassManager pm(ctx);
+    if (failed(buildPipeline(options, pm, llvm::errs())))
+      return 1;
+  }
+
   auto input = openInputFile(options.inputFilename);
   if (!input) {
     llvm::WithColor::error(llvm::errs(), "ohm-opt") << toString(input.takeError())
@@ -286,7 +300,8 @@ int ohm::ohmOptMain(int argc, char **argv) {
 
   auto process = [&](std::unique_ptr<llvm::MemoryBuffer> buffer,
                      llvm::raw_ostream &os) {
-    return processBuffer(options, std::move(buffer), os, timers.get());
+    return processBuffer(options, registerExtraDialects, std::move(buffer), os,
+                         timers.get());
   };
   LogicalResult result =
       options.splitInputFile

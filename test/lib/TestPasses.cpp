@@ -38,6 +38,37 @@ public:
     return success();
   }
 };
+/// Emits, for every op carrying `test.diag = "error"|"warning"|"remark"`,
+/// a diagnostic of that severity with the text of `test.message` and, if
+/// `test.note` is present, a note with its text. Fails if any error was
+/// emitted.
+class TestEmitDiagnosticsPass : public FunctionPass {
+public:
+  TestEmitDiagnosticsPass()
+      : FunctionPass("test-emit-diagnostics",
+                     "Emit the diagnostics that ops ask for in attributes") {}
+
+  LogicalResult runOnFunction(Function &fn) override {
+    bool ok = true;
+    for (Operation &op : fn.getBody()) {
+      auto severity = op.getAttrOfType<StringAttr>("test.diag");
+      if (!severity)
+        continue;
+      auto message = op.getAttrOfType<StringAttr>("test.message");
+      llvm::StringRef text = message ? message.getValue() : "";
+      InFlightDiagnostic diag = severity.getValue() == "error"
+                                    ? op.emitError()
+                                : severity.getValue() == "warning"
+                                    ? op.emitWarning()
+                                    : op.emitRemark();
+      diag << text;
+      if (auto note = op.getAttrOfType<StringAttr>("test.note"))
+        diag.attachNote(op.getLoc()) << note.getValue();
+      ok &= severity.getValue() != "error";
+    }
+    return success(ok);
+  }
+};
 } // namespace
 
 namespace ohm {
@@ -47,6 +78,9 @@ void registerTestPasses() {
     registerPass("test-pass-options",
                  "Report this pass's parsed options as a remark",
                  [] { return std::make_unique<TestPassOptionsPass>(); });
+    registerPass("test-emit-diagnostics",
+                 "Emit the diagnostics that ops ask for in attributes",
+                 [] { return std::make_unique<TestEmitDiagnosticsPass>(); });
     return true;
   }();
   (void)registered;

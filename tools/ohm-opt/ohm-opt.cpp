@@ -11,8 +11,10 @@
 #include "llvm/Support/InitLLVM.h"
 
 namespace ohm {
+class Context;
 namespace test {
 void registerTestPasses();
+void registerTestDialect(Context &ctx);
 } // namespace test
 } // namespace ohm
 
@@ -20,5 +22,5 @@ int main(int argc, char **argv) {
   llvm::InitLLVM initLLVM(argc, argv);
   ohm::registerAllPasses();
   ohm::test::registerTestPasses();
-  return ohm::ohmOptMain(argc, argv);
+  return ohm::ohmOptMain(argc, argv, ohm::test::registerTestDialect);
 }

@@ -9,12 +9,19 @@
 #ifndef OHM_PIPELINES_OPTMAIN_H
 #define OHM_PIPELINES_OPTMAIN_H
 
+#include <functional>
+
 namespace ohm {
+
+class Context;
 
 /// Parses the command line and runs ohm-opt; returns the process exit code
 /// (0 on success, 1 on any error). Dialects and passes must be registered
 /// beforehand (registerAllPasses() and any test passes).
-int ohmOptMain(int argc, char **argv);
+/// `registerExtraDialects` is called on every Context after the built-in
+/// dialects (ohm-opt uses it for the test dialect of test/lib).
+int ohmOptMain(int argc, char **argv,
+               const std::function<void(Context &)> &registerExtraDialects = {});
 
 } // namespace ohm
 
