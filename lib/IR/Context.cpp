@@ -31,7 +31,7 @@ Context::~Context() = default;
 DiagnosticEngine &Context::getDiagEngine() { return impl->diagEngine; }
 
 llvm::StringRef Context::intern(llvm::StringRef str) {
-  return impl->strings.save(str);
+  return impl->strings.insert(str).first->getKey();
 }
 
 void Context::registerOp(const OpInfo &info) {

@@ -15,10 +15,11 @@
 #include "ohm/IR/OpDefinition.h"
 #include "ohm/IR/Types.h"
 
+#include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/FoldingSet.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/Allocator.h"
-#include "llvm/Support/StringSaver.h"
+#include "llvm/ADT/StringSet.h"
 
 namespace ohm {
 namespace detail {
@@ -243,7 +244,11 @@ struct ContextImpl {
 
   Context *ctx;
   llvm::BumpPtrAllocator allocator;
-  llvm::UniqueStringSaver strings{allocator};
+  /// Interned strings. Not a UniqueStringSaver over `allocator`: that code
+  /// lives in libLLVM, which is not built with ASan, and sharing a bump
+  /// allocator between instrumented and uninstrumented code confuses ASan's
+  /// poisoning of unused slab space.
+  llvm::StringSet<> strings;
   DiagnosticEngine diagEngine;
 
   llvm::FoldingSet<IntegerTypeStorage> integerTypes;
