@@ -1,15 +1,16 @@
 //===- ConstantFold.cpp - Evaluate ops on constants at compile time -------===//
 //
-// Replaces every op whose operands all come from constant-like ops, and whose
-// kind knows how to fold (OpInfo::fold), by an nn.const of the result.
-// Folding runs top-down, so chains of foldable ops collapse in one sweep.
-// Constants that lose their last use this way are erased too; other dead
-// code is left to `dce`. The `max-elements` option keeps huge tensors from
-// being materialized.
+// Replaces every op whose operands all come from constant-like ops by an
+// nn.const of its result. The result is computed by the reference
+// interpreter, so folding can never disagree with execution. Folding runs
+// top-down, so chains collapse in one sweep. Constants that lose their last
+// use this way are erased too; other dead code is left to `dce`. The
+// `max-elements` option keeps huge tensors from being materialized.
 //
 //===----------------------------------------------------------------------===//
 
 #include "ohm/IR/Module.h"
+#include "ohm/Interp/Interpreter.h"
 #include "ohm/NN/NNOps.h"
 #include "ohm/NN/Transforms/Passes.h"
 
@@ -36,36 +37,44 @@ public:
       "Do not fold results with more elements than this", 1 << 20};
 
   LogicalResult runOnFunction(Function &fn) override {
+    bool ok = true;
     for (Operation &op : fn.getBody().getOpsEarlyInc())
-      foldOp(op);
-    return success();
+      if (failed(foldOp(op)))
+        ok = false;
+    return success(ok);
   }
 
 private:
-  void foldOp(Operation &op) {
+  LogicalResult foldOp(Operation &op) {
     if (op.hasTrait(OpTrait::ConstantLike) || op.getNumResults() != 1 ||
-        !op.getInfo().fold)
-      return;
+        !op.hasTrait(OpTrait::Pure) || !interp::canEvaluate(&op))
+      return success();
     auto resultType = op.getResult(0)->getType().dyn_cast<TensorType>();
     if (!resultType || !resultType.hasStaticShape() ||
         resultType.getNumElements() > maxElements)
-      return;
-    llvm::SmallVector<Attribute, 4> operands;
+      return success();
+    std::vector<interp::Tensor> operands;
     for (Value *operand : op.getOperands()) {
-      Operation *def = operand->getDefiningOp();
-      if (!def || !def->hasTrait(OpTrait::ConstantLike))
-        return;
-      operands.push_back(def->getAttr("value"));
+      auto constant = operand->getDefiningOp()
+                          ? operand->getDefiningOp()->dyn_cast<ConstOp>()
+                          : ConstOp();
+      if (!constant)
+        return success();
+      operands.push_back(interp::Tensor::fromAttr(constant.getValue()));
     }
-    Attribute folded = op.getInfo().fold(&op, operands);
-    auto dense = folded.dyn_cast_or_null<DenseElementsAttr>();
-    if (!dense || Type(dense.getType()) != Type(resultType))
-      return;
+    llvm::SmallVector<const interp::Tensor *, 4> operandPtrs;
+    for (const interp::Tensor &operand : operands)
+      operandPtrs.push_back(&operand);
+    auto result = interp::evaluate(&op, operandPtrs);
+    if (!result)
+      return op.emitError() << "cannot fold: " << toString(result.takeError());
+    if (Type(result->getType()) != Type(resultType))
+      return success();
 
     LLVM_DEBUG(llvm::dbgs() << "constant-fold: folding " << op.getName()
                             << "\n");
     OpBuilder builder(&op);
-    ConstOp constant = builder.create<ConstOp>(op.getLoc(), dense);
+    ConstOp constant = builder.create<ConstOp>(op.getLoc(), result->toAttr());
     constant.getResult()->setNameHint(op.getResult(0)->getNameHint());
     op.getResult(0)->replaceAllUsesWith(constant.getResult());
     // An op may use one constant twice; collect each definition once.
@@ -77,6 +86,7 @@ private:
     for (Operation *def : inputDefs)
       if (def->use_empty() && def->hasTrait(OpTrait::Pure))
         def->erase();
+    return success();
   }
 };
 } // namespace

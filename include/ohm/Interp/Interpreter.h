@@ -1,0 +1,44 @@
+//===- Interpreter.h - The nn-level reference interpreter -------*- C++ -*-===//
+//
+// Executes a function of nn ops on concrete tensors, bit-exact to the
+// numerics contract of DESIGN.md section 5 (and to ONNX Runtime where the
+// contract says "as ONNX Runtime computes it"). It is the golden model that
+// the compiled program and the simulator are checked against, and the
+// evaluator behind constant folding. Speed is secondary to clarity.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef OHM_INTERP_INTERPRETER_H
+#define OHM_INTERP_INTERPRETER_H
+
+#include "ohm/Interp/Tensor.h"
+
+#include "llvm/Support/Error.h"
+
+#include <vector>
+
+namespace ohm {
+
+class Function;
+class Operation;
+
+namespace interp {
+
+/// Whether the interpreter knows how to execute ops of this kind.
+bool canEvaluate(const Operation *op);
+
+/// Computes the result of one op from its operand values. Errors name the
+/// op's location.
+llvm::Expected<Tensor> evaluate(Operation *op,
+                                llvm::ArrayRef<const Tensor *> operands);
+
+/// Runs `fn` on `inputs` (one per argument, in order) and returns its
+/// results. Inputs must have the argument's element type and match its
+/// static dimensions.
+llvm::Expected<std::vector<Tensor>> run(Function &fn,
+                                        std::vector<Tensor> inputs);
+
+} // namespace interp
+} // namespace ohm
+
+#endif // OHM_INTERP_INTERPRETER_H
