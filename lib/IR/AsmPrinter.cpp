@@ -290,6 +290,7 @@ private:
   void printLoc(Location loc);
   bool shouldPrintLoc(Location loc) const;
   void nameValue(Value *value);
+  void printAttrDict(llvm::ArrayRef<NamedAttribute> attrs);
 
   llvm::raw_ostream &os;
   const PrintOptions &options;
@@ -397,6 +398,19 @@ void FunctionPrinter::printLoc(Location loc) {
   os << ')';
 }
 
+void FunctionPrinter::printAttrDict(llvm::ArrayRef<NamedAttribute> attrs) {
+  os << '{';
+  llvm::interleaveComma(attrs, os, [&](const NamedAttribute &attr) {
+    if (isBareIdentifier(attr.name, /*allowDash=*/false))
+      os << attr.name;
+    else
+      printEscaped(os, attr.name);
+    os << " = ";
+    printAttribute(attr.value, os, options);
+  });
+  os << '}';
+}
+
 void FunctionPrinter::printOp(Operation &op) {
   if (op.isa<ReturnOp>()) {
     os << "return";
@@ -422,16 +436,8 @@ void FunctionPrinter::printOp(Operation &op) {
                         [&](Value *value) { printValueName(value); });
   os << ')';
   if (!op.getAttrs().empty()) {
-    os << " {";
-    llvm::interleaveComma(op.getAttrs(), os, [&](const NamedAttribute &attr) {
-      if (isBareIdentifier(attr.name, /*allowDash=*/false))
-        os << attr.name;
-      else
-        printEscaped(os, attr.name);
-      os << " = ";
-      printAttribute(attr.value, os, options);
-    });
-    os << '}';
+    os << ' ';
+    printAttrDict(op.getAttrs());
   }
   os << " : (";
   llvm::interleaveComma(op.getOperands(), os,
@@ -474,6 +480,10 @@ void FunctionPrinter::print(Function &fn) {
       llvm::interleaveComma(results, os);
       os << ')';
     }
+  }
+  if (!fn.getAttrs().empty()) {
+    os << " attributes ";
+    printAttrDict(fn.getAttrs());
   }
   os << " {\n";
   for (Operation &op : fn.getBody()) {

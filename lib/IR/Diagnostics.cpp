@@ -156,9 +156,11 @@ static void printLocationPrefix(Location loc, llvm::raw_ostream &os) {
     os << "<unknown location>";
     return;
   case Location::Kind::FileLineCol: {
+    // Line 0 means the file as a whole (e.g. a binary model).
     auto fileLoc = loc.cast<FileLineColLoc>();
-    os << fileLoc.getFile() << ':' << fileLoc.getLine() << ':'
-       << fileLoc.getColumn();
+    os << fileLoc.getFile();
+    if (fileLoc.getLine() != 0)
+      os << ':' << fileLoc.getLine() << ':' << fileLoc.getColumn();
     return;
   }
   case Location::Kind::Name: {

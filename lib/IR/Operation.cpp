@@ -310,6 +310,22 @@ Function::Function(llvm::StringRef name, FunctionType type, Location loc)
     body.addArgument(input, loc);
 }
 
+Attribute Function::getAttr(llvm::StringRef name) const {
+  for (const NamedAttribute &attr : attrs)
+    if (attr.name == name)
+      return attr.value;
+  return Attribute();
+}
+
+void Function::setAttr(llvm::StringRef name, Attribute value) {
+  auto it = std::lower_bound(attrs.begin(), attrs.end(), name, compareByName);
+  if (it != attrs.end() && it->name == name) {
+    it->value = value;
+    return;
+  }
+  attrs.insert(it, NamedAttribute{getContext().intern(name), value});
+}
+
 void Function::setName(llvm::StringRef newName) {
   name = getContext().intern(newName);
 }

@@ -1005,6 +1005,12 @@ LogicalResult Parser::parseFunction(Module &module) {
   llvm::SmallVector<Type, 4> resultTypes;
   if (consumeIf(Token::arrow) && failed(parseResultTypes(resultTypes)))
     return failure();
+  llvm::SmallVector<NamedAttribute, 4> fnAttrs;
+  if (tok.isKeyword("attributes")) {
+    consume();
+    if (failed(parseAttributeDict(fnAttrs)))
+      return failure();
+  }
 
   llvm::SmallVector<Type, 4> argTypes;
   for (const Arg &arg : args)
@@ -1012,6 +1018,8 @@ LogicalResult Parser::parseFunction(Module &module) {
   auto fn = std::make_unique<Function>(
       name, FunctionType::get(ctx, argTypes, resultTypes), getLoc(funcLoc));
   Function *fnPtr = module.push_back(std::move(fn));
+  for (const NamedAttribute &attr : fnAttrs)
+    fnPtr->setAttr(attr.name, attr.value);
   for (size_t i = 0; i < args.size(); ++i) {
     BlockArgument *arg = fnPtr->getArgument(i);
     arg->setLoc(args[i].loc);

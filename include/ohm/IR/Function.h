@@ -33,6 +33,11 @@ public:
   Location getLoc() const { return loc; }
   Context &getContext() const { return type.getContext(); }
 
+  /// Function attributes, sorted by name (`attributes {...}` in the text).
+  llvm::ArrayRef<NamedAttribute> getAttrs() const { return attrs; }
+  Attribute getAttr(llvm::StringRef name) const;
+  void setAttr(llvm::StringRef name, Attribute value);
+
   Block &getBody() { return body; }
   unsigned getNumArguments() const { return body.getNumArguments(); }
   BlockArgument *getArgument(unsigned i) const { return body.getArgument(i); }
@@ -48,6 +53,7 @@ private:
   FunctionType type;
   Location loc;
   Block body;
+  llvm::SmallVector<NamedAttribute, 2> attrs;
   Module *parent = nullptr;
 };
 

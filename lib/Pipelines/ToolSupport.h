@@ -1,0 +1,44 @@
+//===- ToolSupport.h - Pieces shared by the tool drivers --------*- C++ -*-===//
+
+#ifndef OHM_LIB_PIPELINES_TOOLSUPPORT_H
+#define OHM_LIB_PIPELINES_TOOLSUPPORT_H
+
+#include "ohm/Interp/Tensor.h"
+
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Error.h"
+
+#include <string>
+#include <vector>
+
+namespace ohm {
+
+class Context;
+class Function;
+
+/// A `--input NAME=FILE` (or `--input FILE`) argument, loaded.
+struct NamedTensor {
+  std::string name; // Empty if given positionally.
+  std::string path;
+  interp::Tensor tensor;
+};
+
+/// Loads a .npy file or an ONNX TensorProto (.pb).
+llvm::Expected<interp::Tensor> loadTensorFile(llvm::StringRef path,
+                                              Context &ctx);
+
+/// Parses and loads `--input` arguments.
+llvm::Expected<std::vector<NamedTensor>>
+loadInputs(const std::vector<std::string> &specs, Context &ctx);
+
+/// Orders `given` by the function's `input_names` (positional ones fill the
+/// remaining inputs in order); errors name what is missing or unknown.
+llvm::Expected<std::vector<interp::Tensor>>
+bindInputs(Function &fn, std::vector<NamedTensor> given);
+
+/// Prints an error the way every tool does: `tool: error: message`.
+void reportError(llvm::StringRef tool, const llvm::Twine &message);
+
+} // namespace ohm
+
+#endif // OHM_LIB_PIPELINES_TOOLSUPPORT_H
