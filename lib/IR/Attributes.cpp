@@ -317,6 +317,9 @@ DenseElementsAttr DenseElementsAttr::getFromInts(TensorType type,
                                                  llvm::ArrayRef<int64_t> values) {
   Type elementType = type.getElementType();
   unsigned bytes = getStorageBytes(elementType);
+  // An empty tensor has no elements, whatever splat value it is given.
+  if (type.getNumElements() == 0)
+    values = {};
   std::vector<char> data(values.size() * bytes);
   for (size_t i = 0; i < values.size(); ++i) {
     if (auto floatType = elementType.dyn_cast<FloatType>())
@@ -332,6 +335,8 @@ DenseElementsAttr::getFromDoubles(TensorType type,
                                   llvm::ArrayRef<double> values) {
   Type elementType = type.getElementType();
   unsigned bytes = getStorageBytes(elementType);
+  if (type.getNumElements() == 0)
+    values = {};
   std::vector<char> data(values.size() * bytes);
   for (size_t i = 0; i < values.size(); ++i) {
     if (auto floatType = elementType.dyn_cast<FloatType>())

@@ -1014,8 +1014,6 @@ LogicalResult Importer::importConstantOfShape() {
       fill.getElementType().isFloat()
           ? DenseElementsAttr::getFromDoubles(type, {fill.getDouble(0)})
           : DenseElementsAttr::getFromInts(type, {fill.getInt(0)});
-  if (type.getNumElements() == 0)
-    value = DenseElementsAttr::getFromRawData(type, {});
   return bind(0, constant(value, node->output(0)));
 }
 
@@ -1831,7 +1829,8 @@ onnx_frontend::importModelFile(llvm::StringRef path, Context &ctx,
 }
 
 llvm::Expected<DenseElementsAttr>
-onnx_frontend::readTensorProtoFile(llvm::StringRef path, Context &ctx) {
+onnx_frontend::readTensorProtoFile(llvm::StringRef path, Context &ctx,
+                                   std::string *name) {
   auto buffer = openInputFile(path);
   if (!buffer)
     return buffer.takeError();
@@ -1847,5 +1846,7 @@ onnx_frontend::readTensorProtoFile(llvm::StringRef path, Context &ctx) {
   if (!attr)
     return llvm::createStringError(llvm::inconvertibleErrorCode(), "%s: %s",
                                    path.str().c_str(), error.c_str());
+  if (name)
+    *name = tensor.name();
   return attr;
 }

@@ -58,9 +58,11 @@ std::unique_ptr<Module> importModelBuffer(llvm::StringRef data,
                                           llvm::StringRef name, Context &ctx,
                                           const ImportOptions &options = {});
 
-/// Reads a serialized onnx::TensorProto (the `.pb` files of ONNX test data).
+/// Reads a serialized onnx::TensorProto (the `.pb` files of ONNX test data);
+/// its name (empty if none) goes to `name` if given.
 llvm::Expected<DenseElementsAttr> readTensorProtoFile(llvm::StringRef path,
-                                                      Context &ctx);
+                                                      Context &ctx,
+                                                      std::string *name = nullptr);
 
 } // namespace onnx_frontend
 } // namespace ohm
