@@ -21,6 +21,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # Scripts that build and check models use Debian's python (not pyenv's).
   python3 python3-numpy python3-onnx
+  # Fashion-MNIST (IDX files) for model tests and dataset evaluation.
+  dataset-fashion-mnist
 )
 
 missing=()

@@ -6,7 +6,16 @@
 //    weights with small constant subgraphs (PyTorch writes bias zero points
 //    as Cast(ConstantOfShape(...))); folding them makes every Q/DQ
 //    parameter and weight a plain nn.const for the passes below.
-// 2. dce removes what folding left unused.
+// 2. fold-batchnorm merges batch norms into float convolutions while their
+//    weights are still float constants (float models, or BN placed before
+//    quantization).
+// 3. fold-qdq turns dequantize -> float op -> quantize groups into integer
+//    accumulates + requantize, which is what the crossbar computes. It
+//    needs constant weights (step 1).
+// 4. constant-fold again: fold-qdq transposes Gemm weights with nn.transpose
+//    on constants.
+// 5. infer-bitwidth annotates the accumulates once the graph is final.
+// 6. dce removes the dequantize ops and constants nothing uses any more.
 //
 //===----------------------------------------------------------------------===//
 
@@ -21,8 +30,10 @@
 using namespace ohm;
 
 void ohm::buildNNPipeline(PassManager &pm, const NNPipelineOptions &options) {
-  std::string pipeline = "constant-fold{max-elements=" +
-                         std::to_string(options.foldMaxElements) + "},dce";
+  std::string fold = "constant-fold{max-elements=" +
+                     std::to_string(options.foldMaxElements) + "}";
+  std::string pipeline = fold + ",fold-batchnorm,fold-qdq," + fold +
+                         ",infer-bitwidth,dce";
   // The pipeline text is the single source of truth, so that
   // `ohmc --dump-pipeline` shows exactly what runs.
   LogicalResult parsed = parsePassPipeline(pipeline, pm, llvm::errs());

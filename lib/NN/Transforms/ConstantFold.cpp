@@ -1,7 +1,9 @@
 //===- ConstantFold.cpp - Evaluate ops on constants at compile time -------===//
 //
 // Replaces every op whose operands all come from constant-like ops by an
-// nn.const of its result. The result is computed by the reference
+// nn.const of its result. nn.quantize and nn.dequantize are never folded: a
+// dequantized constant is how QDQ models spell a quantized weight, and
+// folding it to floats would lose the integer weights fold-qdq needs. The result is computed by the reference
 // interpreter, so folding can never disagree with execution. Folding runs
 // top-down, so chains collapse in one sweep. Constants that lose their last
 // use this way are erased too; other dead code is left to `dce`. The
@@ -47,7 +49,8 @@ public:
 private:
   LogicalResult foldOp(Operation &op) {
     if (op.hasTrait(OpTrait::ConstantLike) || op.getNumResults() != 1 ||
-        !op.hasTrait(OpTrait::Pure) || !interp::canEvaluate(&op))
+        !op.hasTrait(OpTrait::Pure) || !interp::canEvaluate(&op) ||
+        op.isa<QuantizeOp>() || op.isa<DequantizeOp>())
       return success();
     auto resultType = op.getResult(0)->getType().dyn_cast<TensorType>();
     if (!resultType || !resultType.hasStaticShape() ||

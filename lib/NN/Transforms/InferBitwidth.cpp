@@ -1,0 +1,175 @@
+//===- InferBitwidth.cpp - Effective bit widths of accumulate operands ----===//
+//
+// Crossbar mapping needs to know how many bits inputs and weights really
+// use, which the storage type (almost always 8 bits) does not say:
+//
+// * Weights (constants): the range of w - w_zp over the tensor. Values in
+//   {-1, 1} are "binary", in {-1, 0, 1} "ternary", otherwise "integer" with
+//   the smallest two's complement width holding the range (int8 storage
+//   with values in [-8, 7] is 4-bit).
+// * Inputs: the range of codes the producer can emit: a requantize's clamp
+//   range, a clip's bounds, propagated through data movement; otherwise the
+//   element type's range. The width is that of (hi - lo), because the
+//   crossbar feeds codes offset to start at 0.
+//
+// Results are attributes on nn.qconv / nn.qmatmul:
+//   x_range = [lo, hi], x_bits, w_range = [lo, hi], w_bits, w_kind.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ohm/IR/Module.h"
+#include "ohm/NN/NNOps.h"
+#include "ohm/NN/Transforms/Passes.h"
+
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/Statistic.h"
+
+#define DEBUG_TYPE "infer-bitwidth"
+
+STATISTIC(NumAnnotated, "Accumulates annotated with bit widths");
+
+using namespace ohm;
+using namespace ohm::nn;
+
+namespace {
+
+struct Range {
+  int64_t lo, hi;
+};
+
+/// Bits of an unsigned quantity holding 0 .. span.
+int64_t unsignedBits(int64_t span) {
+  int64_t bits = 1;
+  while (bits < 63 && (int64_t(1) << bits) <= span)
+    ++bits;
+  return bits;
+}
+
+/// Bits of a two's complement value holding lo .. hi.
+int64_t signedBits(int64_t lo, int64_t hi) {
+  int64_t bits = 1;
+  while (bits < 64 && (lo < -(int64_t(1) << (bits - 1)) ||
+                       hi > (int64_t(1) << (bits - 1)) - 1))
+    ++bits;
+  return bits;
+}
+
+class InferBitwidthPass : public FunctionPass {
+public:
+  InferBitwidthPass()
+      : FunctionPass("infer-bitwidth",
+                     "Annotate nn.qconv and nn.qmatmul with the effective bit "
+                     "widths of their inputs and weights") {}
+
+  LogicalResult runOnFunction(Function &fn) override {
+    ranges.clear();
+    for (Operation &op : fn.getBody()) {
+      if (op.getNumResults() == 1)
+        propagate(op);
+      if (op.isa<QConvOp>() || op.isa<QMatMulOp>())
+        annotate(op);
+    }
+    return success();
+  }
+
+private:
+  /// The code range of an integer value.
+  Range getRange(Value *value) {
+    auto it = ranges.find(value);
+    if (it != ranges.end())
+      return it->second;
+    auto type = value->getType().cast<TensorType>().getElementType()
+                    .dyn_cast<IntegerType>();
+    if (!type)
+      return {0, 0};
+    int64_t hi = type.getMaxValue() > uint64_t(INT64_MAX)
+                     ? INT64_MAX
+                     : int64_t(type.getMaxValue());
+    return {type.getMinValue(), hi};
+  }
+
+  void propagate(Operation &op) {
+    Value *result = op.getResult(0);
+    auto type = result->getType().dyn_cast<TensorType>();
+    if (!type || !type.getElementType().isInteger())
+      return;
+    Range full = getRange(result);
+    if (op.isa<RequantizeOp>()) {
+      ranges[result] = {getI64(&op, "min", full.lo), getI64(&op, "max", full.hi)};
+    } else if (op.isa<ClipOp>()) {
+      Range in = getRange(op.getOperand(0));
+      auto min = op.getAttrOfType<IntegerAttr>("min");
+      auto max = op.getAttrOfType<IntegerAttr>("max");
+      ranges[result] = {std::max(in.lo, min ? min.getInt() : in.lo),
+                        std::min(in.hi, max ? max.getInt() : in.hi)};
+    } else if (op.isa<MaxPoolOp>() || op.isa<ReshapeOp>() ||
+               op.isa<TransposeOp>()) {
+      ranges[result] = getRange(op.getOperand(0));
+    } else if (op.isa<ConcatOp>()) {
+      Range r = getRange(op.getOperand(0));
+      for (Value *operand : op.getOperands()) {
+        Range next = getRange(operand);
+        r = {std::min(r.lo, next.lo), std::max(r.hi, next.hi)};
+      }
+      ranges[result] = r;
+    } else if (op.isa<PadOp>()) {
+      Range r = getRange(op.getOperand(0));
+      if (auto value = op.getAttrOfType<IntegerAttr>("value"))
+        r = {std::min(r.lo, value.getInt()), std::max(r.hi, value.getInt())};
+      ranges[result] = r;
+    } else if (auto constant = op.dyn_cast<ConstOp>()) {
+      std::vector<int64_t> values = constant.getValue().getInts();
+      if (!values.empty())
+        ranges[result] = {*std::min_element(values.begin(), values.end()),
+                          *std::max_element(values.begin(), values.end())};
+    }
+  }
+
+  void annotate(Operation &op) {
+    Context &ctx = op.getContext();
+    Value *x = op.getOperand(0), *w = op.getOperand(1);
+    bool isConv = op.isa<QConvOp>();
+    Range xr = getRange(x);
+    op.setAttr("x_range", ArrayAttr::getI64(ctx, {xr.lo, xr.hi}));
+    op.setAttr("x_bits", IntegerAttr::get(ctx, unsignedBits(xr.hi - xr.lo)));
+
+    Operation *def = w->getDefiningOp();
+    auto constant = def ? def->dyn_cast<ConstOp>() : ConstOp();
+    if (!constant)
+      return;
+    std::vector<int64_t> values = constant.getValue().getInts();
+    std::vector<int64_t> zps =
+        getIntOrDenseValues(op.getAttr(isConv ? "w_zp" : "b_zp"));
+    auto wType = w->getType().cast<TensorType>();
+    int64_t channels = isConv ? wType.getDimSize(0) : wType.getShape().back();
+    int64_t lo = INT64_MAX, hi = INT64_MIN;
+    bool binary = true, ternary = true;
+    for (int64_t i = 0; i < int64_t(values.size()); ++i) {
+      // Output channel of element i: the leading dimension of a conv
+      // weight, the last of a [.., K, N] matrix.
+      int64_t channel = isConv ? i / (int64_t(values.size()) / channels)
+                               : i % channels;
+      int64_t zp = zps.empty() ? 0 : zps[zps.size() == 1 ? 0 : channel];
+      int64_t v = values[i] - zp;
+      lo = std::min(lo, v);
+      hi = std::max(hi, v);
+      binary &= v == -1 || v == 1;
+      ternary &= v >= -1 && v <= 1;
+    }
+    if (values.empty())
+      lo = hi = 0;
+    op.setAttr("w_range", ArrayAttr::getI64(ctx, {lo, hi}));
+    op.setAttr("w_bits", IntegerAttr::get(ctx, binary ? 1 : signedBits(lo, hi)));
+    op.setAttr("w_kind", StringAttr::get(ctx, binary    ? "binary"
+                                              : ternary ? "ternary"
+                                                        : "integer"));
+    ++NumAnnotated;
+  }
+
+  llvm::DenseMap<Value *, Range> ranges;
+};
+} // namespace
+
+std::unique_ptr<Pass> nn::createInferBitwidthPass() {
+  return std::make_unique<InferBitwidthPass>();
+}
