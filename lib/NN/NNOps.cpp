@@ -60,8 +60,11 @@ std::vector<int64_t> nn::getIntOrDenseValues(Attribute attr) {
     return {};
   if (auto intAttr = attr.dyn_cast<IntegerAttr>())
     return {intAttr.getInt()};
+  // Per-channel parameters are small; a huge tensor here is malformed, and
+  // materializing it would only waste memory.
   if (auto dense = attr.dyn_cast<DenseElementsAttr>())
-    if (dense.getType().getRank() <= 1 && dense.getElementType().isInteger())
+    if (dense.getType().getRank() <= 1 && dense.getElementType().isInteger() &&
+        dense.getNumElements() <= kMaxChannelParams)
       return dense.getInts();
   return {};
 }
@@ -73,7 +76,8 @@ std::vector<float> nn::getFloatOrDenseValues(Attribute attr) {
     return {float(floatAttr.getValue())};
   std::vector<float> values;
   if (auto dense = attr.dyn_cast<DenseElementsAttr>())
-    if (dense.getType().getRank() <= 1 && dense.getElementType().isFloat())
+    if (dense.getType().getRank() <= 1 && dense.getElementType().isFloat() &&
+        dense.getNumElements() <= kMaxChannelParams)
       for (double value : dense.getDoubles())
         values.push_back(float(value));
   return values;

@@ -39,9 +39,12 @@ llvm::Optional<Shape> getBroadcastShape(llvm::ArrayRef<int64_t> lhs,
 // Attribute helpers shared by the views
 //===----------------------------------------------------------------------===//
 
+/// The most per-channel parameters (scales, zero points) an op may have.
+constexpr int64_t kMaxChannelParams = int64_t(1) << 20;
+
 /// Reads a per-tensor or per-channel integer attribute: an IntegerAttr (one
 /// value) or rank-1 DenseElementsAttr. Returns an empty vector if absent or
-/// malformed.
+/// malformed (including more than kMaxChannelParams values).
 std::vector<int64_t> getIntOrDenseValues(Attribute attr);
 /// Same for floats: FloatAttr or rank-1 dense f32.
 std::vector<float> getFloatOrDenseValues(Attribute attr);

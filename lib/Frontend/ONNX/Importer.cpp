@@ -335,6 +335,7 @@ private:
   TensorType inputType(size_t i);
   /// Input `i` as a constant (initializer, Constant node or frozen input).
   DenseElementsAttr constantInput(size_t i, llvm::StringRef what);
+  DenseElementsAttr constantInputImpl(size_t i, llvm::StringRef what);
   /// Input `i` as a scalar or 1-D constant of integers / floats.
   bool constantInts(size_t i, llvm::StringRef what, std::vector<int64_t> &out);
   bool constantFloats(size_t i, llvm::StringRef what, std::vector<float> &out);
@@ -680,6 +681,18 @@ TensorType Importer::inputType(size_t i) {
 }
 
 DenseElementsAttr Importer::constantInput(size_t i, llvm::StringRef what) {
+  DenseElementsAttr attr = constantInputImpl(i, what);
+  // Parameters (scales, zero points, shapes, bounds) are small vectors.
+  if (attr && attr.getNumElements() > kMaxChannelParams) {
+    emitNodeError() << what << " has " << attr.getNumElements()
+                    << " elements; at most " << kMaxChannelParams
+                    << " are supported";
+    return DenseElementsAttr();
+  }
+  return attr;
+}
+
+DenseElementsAttr Importer::constantInputImpl(size_t i, llvm::StringRef what) {
   if (!hasInput(i)) {
     emitNodeError() << "missing " << what << " (input #" << unsigned(i) << ")";
     return DenseElementsAttr();
@@ -890,11 +903,18 @@ DenseElementsAttr Importer::evaluateConstant(Value *value) {
   if (def && def->isa<ConstOp>()) {
     result = ConstOp(def).getValue();
   } else if (def && interp::canEvaluate(def) && def->hasTrait(OpTrait::Pure)) {
+    // Only small parameter tensors (scales, zero points, shapes) are
+    // evaluated here; anything large is left to constant folding.
+    constexpr int64_t kMaxElements = int64_t(1) << 20;
     std::vector<interp::Tensor> operands;
-    bool allConstant = true;
+    auto resultType = value->getType().cast<TensorType>();
+    bool allConstant = resultType.hasStaticShape() &&
+                       resultType.getNumElements() <= kMaxElements;
     for (Value *operand : def->getOperands()) {
+      if (!allConstant)
+        break;
       DenseElementsAttr attr = evaluateConstant(operand);
-      if (!attr) {
+      if (!attr || attr.getNumElements() > kMaxElements) {
         allConstant = false;
         break;
       }
