@@ -7,6 +7,7 @@
 #include "ohm/Interp/TensorIO.h"
 
 #include "llvm/ADT/StringSet.h"
+#include "llvm/Support/raw_ostream.h"
 #include "llvm/Support/WithColor.h"
 
 using namespace ohm;
@@ -58,6 +59,7 @@ ohm::bindInputs(Function &fn, std::vector<NamedTensor> given) {
     names.push_back(fn.getArgument(names.size())->getNameHint().str());
 
   std::vector<llvm::Optional<interp::Tensor>> bound(names.size());
+  std::vector<std::string> paths(names.size());
   std::vector<NamedTensor *> positional;
   for (NamedTensor &input : given) {
     if (input.name.empty()) {
@@ -66,8 +68,18 @@ ohm::bindInputs(Function &fn, std::vector<NamedTensor> given) {
     }
     auto it = std::find(names.begin(), names.end(), input.name);
     if (it == names.end()) {
-      // Inputs frozen into constants at import are no longer arguments.
-      continue;
+      // Inputs frozen into constants at import need no argument.
+      auto frozen = fn.getAttr("frozen_inputs").dyn_cast_or_null<ArrayAttr>();
+      bool wasFrozen =
+          frozen && llvm::any_of(frozen.getValue(), [&](Attribute name) {
+            return name.cast<StringAttr>().getValue() == input.name;
+          });
+      if (wasFrozen)
+        continue;
+      return llvm::createStringError(
+          llvm::inconvertibleErrorCode(),
+          "the model has no input '%s' (its inputs are: %s)",
+          input.name.c_str(), llvm::join(names, ", ").c_str());
     }
     size_t index = it - names.begin();
     if (bound[index])
@@ -75,6 +87,7 @@ ohm::bindInputs(Function &fn, std::vector<NamedTensor> given) {
                                      "input '%s' is given twice",
                                      input.name.c_str());
     bound[index] = std::move(input.tensor);
+    paths[index] = input.path;
   }
   size_t next = 0;
   for (NamedTensor *input : positional) {
@@ -86,6 +99,7 @@ ohm::bindInputs(Function &fn, std::vector<NamedTensor> given) {
           "too many inputs: the model takes %zu (%s)", names.size(),
           llvm::join(names, ", ").c_str());
     bound[next] = std::move(input->tensor);
+    paths[next] = input->path;
   }
   std::vector<interp::Tensor> result;
   for (size_t i = 0; i < bound.size(); ++i) {
@@ -94,6 +108,23 @@ ohm::bindInputs(Function &fn, std::vector<NamedTensor> given) {
           llvm::inconvertibleErrorCode(),
           "missing input '%s' (pass --input %s=FILE.npy)", names[i].c_str(),
           names[i].c_str());
+    // Check element type and static dimensions here, naming the input and
+    // the file, rather than deep in the interpreter.
+    auto expected = fn.getArgument(i)->getType().cast<TensorType>();
+    const interp::Tensor &tensor = *bound[i];
+    bool ok = tensor.getElementType() == expected.getElementType() &&
+              tensor.getRank() == expected.getRank();
+    for (unsigned d = 0; ok && d < expected.getRank(); ++d)
+      ok = expected.isDynamicDim(d) || expected.getDimSize(d) == tensor.getDim(d);
+    if (!ok) {
+      std::string want, got;
+      llvm::raw_string_ostream(want) << Type(expected);
+      llvm::raw_string_ostream(got) << Type(tensor.getType());
+      return llvm::createStringError(
+          llvm::inconvertibleErrorCode(),
+          "input '%s' must be %s, but '%s' holds %s", names[i].c_str(),
+          want.c_str(), paths[i].c_str(), got.c_str());
+    }
     result.push_back(std::move(*bound[i]));
   }
   return result;

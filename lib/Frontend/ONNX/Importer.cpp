@@ -31,6 +31,7 @@
 
 #include <cmath>
 #include <map>
+#include <set>
 
 using namespace ohm;
 using namespace ohm::nn;
@@ -391,6 +392,7 @@ private:
   llvm::StringMap<const onnx::TensorProto *> initializers;
   llvm::StringMap<const onnx::TypeProto *> inferredTypes;
   llvm::StringMap<BlockArgument *> graphInputs;
+  std::set<std::string> frozenNames;
 
   const onnx::NodeProto *node = nullptr;
   int64_t nodeOpset = 0;
@@ -574,6 +576,12 @@ LogicalResult Importer::importOutputs() {
   ReturnOp::build(builder, modelLoc(), results);
   fn->setType(FunctionType::get(ctx, fn->getType().getInputs(), resultTypes));
   fn->setAttr("output_names", ArrayAttr::get(ctx, outputNames));
+  if (!frozenNames.empty()) {
+    std::vector<Attribute> frozen;
+    for (const std::string &frozenName : frozenNames)
+      frozen.push_back(StringAttr::get(ctx, frozenName));
+    fn->setAttr("frozen_inputs", ArrayAttr::get(ctx, frozen));
+  }
   return success();
 }
 
@@ -699,8 +707,10 @@ DenseElementsAttr Importer::constantInputImpl(size_t i, llvm::StringRef what) {
   }
   const std::string &tensorName = node->input(i);
   auto frozen = options.frozenInputs.find(tensorName);
-  if (graphInputs.count(tensorName) && frozen != options.frozenInputs.end())
+  if (graphInputs.count(tensorName) && frozen != options.frozenInputs.end()) {
+    frozenNames.insert(tensorName);
     return frozen->second;
+  }
   Value *value = input(i);
   if (!value)
     return DenseElementsAttr();
@@ -943,6 +953,13 @@ LogicalResult Importer::readWindow(TensorType x, llvm::ArrayRef<int64_t> kernel,
                            << " (4-D input N, C, H, W) is supported, got "
                            << Type(x);
   window.kernel.assign(kernel.begin(), kernel.end());
+  if (!pool) {
+    // ONNX allows kernel_shape on convolutions; it must match the weight.
+    std::vector<int64_t> declared = intsAttr("kernel_shape", window.kernel);
+    if (declared != window.kernel)
+      return emitNodeError() << "'kernel_shape' disagrees with the weight's "
+                                "spatial dimensions";
+  }
   window.strides = intsAttr("strides", {1, 1});
   window.dilations = intsAttr("dilations", {1, 1});
   window.pads = intsAttr("pads", {0, 0, 0, 0});
@@ -1827,9 +1844,26 @@ onnx_frontend::importModelBuffer(llvm::StringRef data, llvm::StringRef name,
   try {
     if (options.runChecker)
       onnx::checker::check_model(model);
-    onnx::shape_inference::InferShapes(model);
   } catch (const std::exception &e) {
     emitError(fileLoc) << "the ONNX checker rejects the model: " << e.what();
+    return nullptr;
+  }
+  // ONNX 1.12's shape inference crashes on some malformed nodes (e.g. a
+  // convolution whose input and weight ranks differ; found by fuzzing), so
+  // it only runs on models our own importer has accepted: import once
+  // without it (every handler checks ranks and attributes), then infer
+  // shapes and import again with the inferred types to refine dynamic
+  // dimensions.
+  {
+    Importer validator(ctx, model, name, options);
+    if (!validator.run())
+      return nullptr;
+  }
+  try {
+    onnx::shape_inference::InferShapes(model);
+  } catch (const std::exception &e) {
+    emitError(fileLoc) << "ONNX shape inference rejects the model: "
+                       << e.what();
     return nullptr;
   }
   Importer importer(ctx, model, name, options);

@@ -48,7 +48,8 @@ struct ImportOptions {
 /// text format, everything else as a binary ModelProto). The module has one
 /// function, `@main`, whose arguments are the graph inputs that are not
 /// initializers and whose results are the graph outputs, in order; its
-/// `input_names` and `output_names` attributes hold the ONNX names.
+/// `input_names` and `output_names` attributes hold the ONNX names, and
+/// `frozen_inputs` the graph inputs whose frozen value was used.
 std::unique_ptr<Module> importModelFile(llvm::StringRef path, Context &ctx,
                                         const ImportOptions &options = {});
 
