@@ -84,11 +84,18 @@ static void printFloat(llvm::raw_ostream &os, double value, unsigned width) {
     return;
   }
   char buffer[40];
-  for (int precision = 1; precision <= 17; ++precision) {
-    std::snprintf(buffer, sizeof(buffer), "%.*g", precision, value);
-    double back = std::strtod(buffer, nullptr);
-    if (roundToWidth(back, width) == value)
-      break;
+  if (value == std::trunc(value) && std::fabs(value) < 1e16) {
+    // Whole numbers read best without an exponent: 10.0, not 1e+01.
+    std::snprintf(buffer, sizeof(buffer), "%.0f", value);
+    if (std::signbit(value) && value == 0)
+      std::snprintf(buffer, sizeof(buffer), "-0");
+  } else {
+    for (int precision = 1; precision <= 17; ++precision) {
+      std::snprintf(buffer, sizeof(buffer), "%.*g", precision, value);
+      double back = std::strtod(buffer, nullptr);
+      if (roundToWidth(back, width) == value)
+        break;
+    }
   }
   llvm::StringRef text(buffer);
   os << text;

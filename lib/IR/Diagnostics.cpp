@@ -10,6 +10,9 @@
 #include "llvm/Support/Regex.h"
 #include "llvm/Support/SourceMgr.h"
 
+#include <cstdio>
+#include <cstdlib>
+
 using namespace ohm;
 
 llvm::StringRef ohm::getSeverityName(DiagnosticSeverity severity) {
@@ -63,8 +66,14 @@ Diagnostic &Diagnostic::operator<<(unsigned value) {
   return *this;
 }
 Diagnostic &Diagnostic::operator<<(double value) {
-  llvm::raw_string_ostream os(message);
-  os << value;
+  // The shortest text that reads back as the same double (not %e).
+  char buffer[40];
+  for (int precision = 1; precision <= 17; ++precision) {
+    std::snprintf(buffer, sizeof(buffer), "%.*g", precision, value);
+    if (std::strtod(buffer, nullptr) == value)
+      break;
+  }
+  message += buffer;
   return *this;
 }
 Diagnostic &Diagnostic::operator<<(Type type) {

@@ -800,6 +800,15 @@ llvm::Expected<std::vector<Tensor>> interp::run(Function &fn,
     bool shapeOk = input.getRank() == type.getRank();
     for (unsigned d = 0; shapeOk && d < type.getRank(); ++d)
       shapeOk = type.isDynamicDim(d) || type.getDimSize(d) == input.getDim(d);
+    if (input.getElementType() == type.getElementType() && shapeOk &&
+        input.isInteger())
+      if (auto intType = type.getElementType().dyn_cast<IntegerType>())
+        for (int64_t v : input.ints())
+          if (intType.wrap(v) != v)
+            return llvm::createStringError(
+                llvm::inconvertibleErrorCode(),
+                "input #%u holds %lld, which does not fit its element type", i,
+                (long long)v);
     if (input.getElementType() != type.getElementType() || !shapeOk) {
       std::string expected, got;
       llvm::raw_string_ostream(expected) << Type(type);

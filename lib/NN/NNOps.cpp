@@ -214,6 +214,19 @@ bool checkWindowAttrs(Operation *op, bool needKernel, std::string &error) {
                    << (spec.positive ? "positive" : "non-negative") << ", got "
                    << value;
   }
+  // A window must overlap the input: padding smaller than the kernel
+  // extent (as ONNX requires for pooling).
+  if (needKernel) {
+    std::vector<int64_t> kernel = getI64Array(op, "kernel_shape");
+    std::vector<int64_t> pads = getI64Array(op, "pads", {0, 0, 0, 0});
+    std::vector<int64_t> dilations = getI64Array(op, "dilations", {1, 1});
+    for (unsigned i = 0; i < 4; ++i) {
+      int64_t extent = dilations[i % 2] * (kernel[i % 2] - 1) + 1;
+      if (pads[i] >= extent)
+        return err << "padding " << pads[i] << " must be smaller than the "
+                   << "kernel extent " << extent;
+    }
+  }
   return true;
 }
 } // namespace
@@ -292,6 +305,14 @@ llvm::Optional<Shape> nn::inferPoolShape(llvm::ArrayRef<int64_t> x,
   return result;
 }
 
+/// ONNX reshape targets print as written (-1 is "infer", not dynamic).
+static std::string targetStr(llvm::ArrayRef<int64_t> shape) {
+  std::string text = "[";
+  for (size_t i = 0; i < shape.size(); ++i)
+    text += (i ? ", " : "") + std::to_string(shape[i]);
+  return text + "]";
+}
+
 llvm::Optional<Shape> nn::inferReshapeShape(llvm::ArrayRef<int64_t> input,
                                             llvm::ArrayRef<int64_t> target,
                                             std::string &error) {
@@ -311,19 +332,19 @@ llvm::Optional<Shape> nn::inferReshapeShape(llvm::ArrayRef<int64_t> input,
     int64_t dim = target[i];
     if (dim == 0) {
       if (i >= input.size())
-        return err << "shape " << shapeStr(target) << " copies dimension "
+        return err << "shape " << targetStr(target) << " copies dimension "
                    << i << " that the input " << shapeStr(input)
                    << " does not have";
       dim = input[i];
     } else if (dim == -1) {
       if (inferred >= 0)
-        return err << "shape " << shapeStr(target) << " has more than one -1";
+        return err << "shape " << targetStr(target) << " has more than one -1";
       inferred = int(i);
       result.push_back(-1);
       continue;
     } else if (dim < -1) {
       return err << "invalid dimension " << dim << " in shape "
-                 << shapeStr(target);
+                 << targetStr(target);
     }
     result.push_back(dim);
     if (dim == TensorType::kDynamic)
@@ -337,12 +358,12 @@ llvm::Optional<Shape> nn::inferReshapeShape(llvm::ArrayRef<int64_t> input,
     } else {
       if (known == 0 || total % known != 0)
         return err << "cannot reshape " << shapeStr(input) << " to "
-                   << shapeStr(target);
+                   << targetStr(target);
       result[inferred] = total / known;
     }
   } else if (inputStatic && known >= 0 && known != total) {
     return err << "cannot reshape " << shapeStr(input) << " ("
-               << total << " elements) to " << shapeStr(target) << " ("
+               << total << " elements) to " << targetStr(target) << " ("
                << known << " elements)";
   }
   return result;
@@ -564,7 +585,7 @@ Type nn::inferResultType(Operation *op, std::string &error) {
                         "value per scale";
         for (size_t i = 0; i < channels; ++i)
           if (multipliers[i] < 0 || multipliers[i] > INT32_MAX ||
-              shifts[i] < -31 || shifts[i] > 62 - 31)
+              shifts[i] < -31 || shifts[i] > 31)
             return err << "fixed-point multiplier " << multipliers[i]
                        << " or shift " << shifts[i] << " out of range";
       }
@@ -852,6 +873,10 @@ Type nn::inferResultType(Operation *op, std::string &error) {
       if (!ok)
         return err << "'value' must have the element type's kind, got "
                    << value;
+      auto intType = x.getElementType().dyn_cast<IntegerType>();
+      if (intType && !fitsType(intType, value.cast<IntegerAttr>().getInt()))
+        return err << "'value' " << value.cast<IntegerAttr>().getInt()
+                   << " does not fit " << Type(intType);
     }
     Shape shape;
     for (int64_t d = 0; d < rank; ++d) {

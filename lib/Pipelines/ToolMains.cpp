@@ -123,6 +123,17 @@ int ohm::ohmcMain(int argc, char **argv) {
   }
   if (!module)
     return 1;
+  // Every frozen name must be a graph input.
+  if (auto names = module->begin()->getAttr("input_names")
+                       .dyn_cast_or_null<ArrayAttr>())
+    for (const NamedTensor &input : *inputs)
+      if (llvm::none_of(names.getValue(), [&](Attribute name) {
+            return name.cast<StringAttr>().getValue() == input.name;
+          })) {
+        reportError("ohmc", modelPath + ": the model has no input '" +
+                                input.name + "' to freeze");
+        return 1;
+      }
 
   PassManager pm(ctx);
   if (emit != Emit::Import)

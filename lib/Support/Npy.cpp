@@ -70,8 +70,10 @@ int64_t NpyArray::getNumElements() const {
 
 llvm::Expected<NpyArray> ohm::parseNpy(llvm::StringRef bytes,
                                        llvm::StringRef name) {
-  if (!bytes.startswith("\x93NUMPY") || bytes.size() < 10)
+  if (!bytes.startswith("\x93NUMPY"))
     return npyError(name, "not a .npy file (bad magic)");
+  if (bytes.size() < 10)
+    return npyError(name, "truncated .npy header");
   uint8_t major = uint8_t(bytes[6]);
   size_t headerLength, offset;
   if (major == 1) {
@@ -83,7 +85,7 @@ llvm::Expected<NpyArray> ohm::parseNpy(llvm::StringRef bytes,
     headerLength = llvm::support::endian::read32le(bytes.data() + 8);
     offset = 12;
   } else {
-    return npyError(name, "unsupported .npy version " + llvm::Twine(major));
+    return npyError(name, "unsupported .npy version " + llvm::Twine(int(major)));
   }
   if (bytes.size() < offset + headerLength)
     return npyError(name, "truncated .npy header");
@@ -157,9 +159,9 @@ llvm::Expected<NpyArray> ohm::parseNpy(llvm::StringRef bytes,
                               " bytes of data but shape needs " +
                               llvm::Twine(dataBytes));
   if (bytes.size() - dataOffset > dataBytes)
-    return npyError(name, "file has " +
+    return npyError(name, "file has trailing bytes after the data (" +
                               llvm::Twine(bytes.size() - dataOffset - dataBytes) +
-                              " bytes after the data");
+                              ")");
   array.data.assign(bytes.begin() + dataOffset, bytes.end());
   return array;
 }

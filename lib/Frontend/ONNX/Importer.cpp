@@ -558,10 +558,19 @@ LogicalResult Importer::importOutputs() {
   std::vector<Attribute> outputNames;
   for (const onnx::ValueInfoProto &output : graph.output()) {
     auto it = values.find(output.name());
-    if (it == values.end())
-      return emitModelError() << "graph output '" << output.name()
-                              << "' is not produced by any node";
-    Value *value = it->second;
+    Value *value = it == values.end() ? nullptr : it->second;
+    if (!value) {
+      // An initializer may be an output as it is.
+      auto init = initializers.find(output.name());
+      if (init == initializers.end())
+        return emitModelError() << "graph output '" << output.name()
+                                << "' is not produced by any node";
+      std::string error;
+      DenseElementsAttr attr = tensorToAttr(ctx, *init->second, error);
+      if (!attr)
+        return emitModelError() << error;
+      value = constant(attr, output.name());
+    }
     std::string error;
     TensorType declared = convertType(ctx, output.type(), error);
     auto actual = value->getType().cast<TensorType>();
@@ -834,10 +843,11 @@ Operation *Importer::create(const OpInfo &info, llvm::ArrayRef<Value *> operands
           shape[d] = them;
         else if (them != TensorType::kDynamic && them != shape[d]) {
           op->erase();
-          emitNodeError() << "ONNX shape inference gives output '"
+          emitNodeError() << "the model gives output '"
                           << node->output(outputIndex) << "' the shape "
                           << interpShape(theirs.getShape())
-                          << " but ohm computes "
+                          << " (declared, or inferred by ONNX) but ohm "
+                             "computes "
                           << interpShape(ours.getShape());
           return nullptr;
         }
@@ -865,7 +875,10 @@ LogicalResult Importer::bind(size_t outputIndex, Value *value) {
       node->output(outputIndex).empty())
     return success();
   const std::string &tensorName = node->output(outputIndex);
-  value->setNameHint(tensorName);
+  // Values forwarded as they are (Identity, a Cast to the same type) keep
+  // the name they already have; the ONNX name becomes an alias.
+  if (value->getNameHint().empty())
+    value->setNameHint(tensorName);
   values[tensorName] = value;
   return success();
 }
@@ -953,6 +966,10 @@ LogicalResult Importer::readWindow(TensorType x, llvm::ArrayRef<int64_t> kernel,
                            << " (4-D input N, C, H, W) is supported, got "
                            << Type(x);
   window.kernel.assign(kernel.begin(), kernel.end());
+  if (window.kernel.size() != 2)
+    return emitNodeError() << "'kernel_shape' must have 2 values for a 2-D "
+                           << (pool ? "pooling" : "convolution") << ", got "
+                           << unsigned(window.kernel.size());
   if (!pool) {
     // ONNX allows kernel_shape on convolutions; it must match the weight.
     std::vector<int64_t> declared = intsAttr("kernel_shape", window.kernel);
@@ -1137,6 +1154,8 @@ LogicalResult Importer::importQuantizeLinear() {
     return failure();
   if (zpType.cast<IntegerType>().getWidth() != 8)
     return emitNodeError() << "only 8-bit outputs are supported";
+  if (nodeOpset < 13 && (scales.size() > 1 || zps.size() > 1))
+    return emitNodeError() << "per-axis quantization needs opset 13";
   int64_t axis = intAttr("axis", 1);
   auto type = x->getType().cast<TensorType>().clone(zpType);
   llvm::SmallVector<NamedAttribute, 3> attrs = {
@@ -1158,6 +1177,8 @@ LogicalResult Importer::importDequantizeLinear() {
   if (hasInput(2) && zpType != x->getType().cast<TensorType>().getElementType())
     return emitNodeError() << "x_zero_point's type " << zpType
                            << " differs from x's";
+  if (nodeOpset < 13 && (scales.size() > 1 || zps.size() > 1))
+    return emitNodeError() << "per-axis dequantization needs opset 13";
   int64_t axis = intAttr("axis", 1);
   llvm::SmallVector<NamedAttribute, 3> attrs = {
       named("scale", scaleAttr(scales)), named("zp", zpAttr(zps, zpType))};
@@ -1372,10 +1393,13 @@ LogicalResult Importer::importQGemm() {
                           !zeroPointInput(8, "y_zero_point", yZp, yZpType)))
     return failure();
   Value *lhs = input(0), *rhs = input(3);
-  if (intAttr("transA", 0))
-    lhs = create(TransposeOp::Info, {lhs}, {named("perm", i64s({1, 0}))},
-                 Type(), -1)
-              ->getResult(0);
+  if (intAttr("transA", 0)) {
+    Operation *t = create(TransposeOp::Info, {lhs},
+                          {named("perm", i64s({1, 0}))}, Type(), -1);
+    if (!t)
+      return failure();
+    lhs = t->getResult(0);
+  }
   if (intAttr("transB", 0)) {
     Operation *t = create(TransposeOp::Info, {rhs},
                           {named("perm", i64s({1, 0}))}, Type(), -1);
@@ -1831,8 +1855,10 @@ onnx_frontend::importModelBuffer(llvm::StringRef data, llvm::StringRef name,
     if ((domain.empty() && opset.version() > kMaxDefaultOpset) ||
         (domain == "com.microsoft" && opset.version() > kMaxMicrosoftOpset)) {
       emitError(fileLoc) << "the model uses opset " << opset.version()
-                         << " of domain '" << domain
-                         << "'; ohm supports up to opset "
+                         << " of "
+                         << (domain.empty() ? std::string("the default ONNX domain")
+                                            : "domain '" + domain + "'")
+                         << "; ohm supports up to opset "
                          << (domain.empty() ? kMaxDefaultOpset
                                             : kMaxMicrosoftOpset)
                          << (domain.empty() ? " (ONNX 1.12)" : "");

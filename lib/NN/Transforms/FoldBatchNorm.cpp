@@ -69,14 +69,15 @@ private:
     Value *x = bn->getOperand(0);
     Operation *def = x->getDefiningOp();
     OpBuilder builder(bn);
-    if (def && def->isa<ConvOp>() && x->hasOneUse() &&
-        getConstant(def->getOperand(1))) {
+    bool mergeable = def && def->isa<ConvOp>() && x->hasOneUse() &&
+                     getConstant(def->getOperand(1)) &&
+                     (!ConvOp(def).getBias() ||
+                      getConstant(ConvOp(def).getBias()));
+    if (mergeable) {
       ConvOp conv(def);
       DenseElementsAttr w = getConstant(def->getOperand(1));
       DenseElementsAttr b = conv.getBias() ? getConstant(conv.getBias())
                                            : DenseElementsAttr();
-      if (conv.getBias() && !b)
-        return;
       std::vector<double> weights = w.getDoubles();
       int64_t perChannel = int64_t(weights.size()) / channels;
       for (int64_t i = 0; i < int64_t(weights.size()); ++i)

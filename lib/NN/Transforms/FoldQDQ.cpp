@@ -139,7 +139,7 @@ private:
   /// constant (possibly dequantized) vector of `channels` values.
   Value *quantizeBias(OpBuilder &builder, Location loc, Value *bias, float sx,
                       const std::vector<float> &sw, int64_t channels,
-                      float beta, bool &ok);
+                      float alpha, float beta, bool &ok);
   /// nn.requantize of `input` into `out` with per-channel `scales`.
   Value *requantize(OpBuilder &builder, Location loc, Value *input,
                     const std::vector<float> &scales, int64_t axis,
@@ -187,7 +187,8 @@ void FoldQDQPass::tryFold(QuantizeOp q) {
 
 Value *FoldQDQPass::quantizeBias(OpBuilder &builder, Location loc, Value *bias,
                                  float sx, const std::vector<float> &sw,
-                                 int64_t channels, float beta, bool &ok) {
+                                 int64_t channels, float alpha, float beta,
+                                 bool &ok) {
   ok = true;
   if (!bias)
     return nullptr;
@@ -213,15 +214,25 @@ Value *FoldQDQPass::quantizeBias(OpBuilder &builder, Location loc, Value *bias,
   } else {
     return ok = false, nullptr;
   }
+  // Only a per-column vector ([N], [1, N]) or a scalar is a bias; other
+  // shapes broadcast along rows and are left to the float path.
+  auto biasType = (codes.empty() ? bias : getDequantize(bias).getInput())
+                      ->getType()
+                      .cast<TensorType>();
+  for (unsigned d = 0; d + 1 < biasType.getRank(); ++d)
+    if (biasType.getDimSize(d) != 1)
+      return ok = false, nullptr;
   size_t count = codes.empty() ? real.size() : codes.size();
   if (count != 1 && int64_t(count) != channels)
     return ok = false, nullptr;
   std::vector<int64_t> result(channels);
   for (int64_t m = 0; m < channels; ++m) {
     size_t i = count == 1 ? 0 : size_t(m);
-    float target = sx * sw[sw.size() == 1 ? 0 : m];
+    // The accumulator's unit: the requantize multiplies it by alpha too.
+    double target = double(alpha) * double(sx) * double(sw[sw.size() == 1 ? 0 : m]);
     double value;
-    if (!codes.empty() && beta == 1.0f && codeScales[i] == target)
+    if (!codes.empty() && alpha == 1.0f && beta == 1.0f &&
+        codeScales[i] == sx * sw[sw.size() == 1 ? 0 : m])
       value = double(codes[i]); // Already in the accumulator's units.
     else if (!codes.empty())
       value = std::nearbyint(double(beta) * double(codeScales[i]) *
@@ -263,11 +274,18 @@ Value *FoldQDQPass::requantize(OpBuilder &builder, Location loc, Value *input,
     op->setAttr("max", IntegerAttr::get(ctx, hi));
   if (requantMode.getValue() == "fixed") {
     std::vector<int64_t> multipliers, shifts;
+    bool representable = true;
     for (float s : scales) {
       int64_t multiplier, shift;
       RequantizeOp::getFixedPointMultiplier(s, multiplier, shift);
+      representable &= shift >= -31 && shift <= 31;
       multipliers.push_back(multiplier);
       shifts.push_back(shift);
+    }
+    if (!representable) {
+      op->emitWarning() << "a scale is outside the fixed-point range "
+                           "[2^-62, 2^31); this requantize stays in float mode";
+      return op->getResult(0);
     }
     auto i32 = IntegerType::get(ctx, 32, true);
     auto pack = [&](const std::vector<int64_t> &values) -> Attribute {
@@ -301,7 +319,8 @@ bool FoldQDQPass::foldLinear(QuantizeOp q, Operation *act, Operation *core,
   if (core->isa<AddOp>()) {
     for (unsigned i = 0; i < 2 && matmul == core; ++i) {
       Operation *def = core->getOperand(i)->getDefiningOp();
-      if (def && def->isa<MatMulOp>() && core->getOperand(i)->hasOneUse()) {
+      if (def && def->isa<MatMulOp>() && core->getOperand(i)->hasOneUse() &&
+          def->getResult(0)->getType() == core->getResult(0)->getType()) {
         matmul = def;
         bias = core->getOperand(1 - i);
       }
@@ -342,7 +361,8 @@ bool FoldQDQPass::foldLinear(QuantizeOp q, Operation *act, Operation *core,
   Location loc = matmul->getLoc();
   bool ok;
   std::vector<float> sw = wParams.scales;
-  Value *bq = quantizeBias(builder, loc, bias, in.scale, sw, channels, beta, ok);
+  Value *bq =
+      quantizeBias(builder, loc, bias, in.scale, sw, channels, alpha, beta, ok);
   if (!ok)
     return false;
 
@@ -521,16 +541,22 @@ bool FoldQDQPass::foldUnary(QuantizeOp q, Operation *act, Operation *core,
   } else {
     llvm::SmallVector<NamedAttribute, 4> attrs(core->getAttrs().begin(),
                                                core->getAttrs().end());
-    if (core->isa<PadOp>()) {
-      // The padding value in codes must be exact.
+    auto padMode = core->getAttrOfType<StringAttr>("mode");
+    if (core->isa<PadOp>() && (!padMode || padMode.getValue() == "constant")) {
+      // The padding value in codes must be exact and in range.
       auto value = core->getAttrOfType<FloatAttr>("value");
       double v = value ? value.getValue() : 0.0;
       double code = double(v) / double(in.scale);
-      if (std::fabs(code - std::nearbyint(code)) > 1e-6)
+      double rounded = std::nearbyint(code) + double(in.zp);
+      if (std::fabs(code - std::nearbyint(code)) > 1e-6 ||
+          rounded < double(in.type.getMinValue()) ||
+          rounded > double(in.type.getMaxValue()))
         return false;
-      for (NamedAttribute &attr : attrs)
-        if (attr.name == "value")
-          attr.value = IntegerAttr::get(ctx, quantizeScalar(v, in));
+      llvm::erase_if(attrs, [](const NamedAttribute &attr) {
+        return attr.name == "value";
+      });
+      attrs.push_back({ctx.intern("value"),
+                       IntegerAttr::get(ctx, int64_t(rounded))});
     }
     result = builder
                  .create(core->getLoc(), core->getInfo(), {resultType}, {xq},

@@ -113,9 +113,15 @@ private:
       }
       ranges[result] = r;
     } else if (op.isa<PadOp>()) {
+      // Constant padding adds its value (0 when absent); reflect and edge
+      // padding repeat existing values.
       Range r = getRange(op.getOperand(0));
-      if (auto value = op.getAttrOfType<IntegerAttr>("value"))
-        r = {std::min(r.lo, value.getInt()), std::max(r.hi, value.getInt())};
+      auto mode = op.getAttrOfType<StringAttr>("mode");
+      if (!mode || mode.getValue() == "constant") {
+        auto value = op.getAttrOfType<IntegerAttr>("value");
+        int64_t fill = value ? value.getInt() : 0;
+        r = {std::min(r.lo, fill), std::max(r.hi, fill)};
+      }
       ranges[result] = r;
     } else if (auto constant = op.dyn_cast<ConstOp>()) {
       std::vector<int64_t> values = constant.getValue().getInts();
