@@ -14,6 +14,8 @@
 #include "ohm/IR/Function.h"
 #include "ohm/NN/NNOps.h"
 
+#include "XbarEval.h"
+
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -719,11 +721,15 @@ Tensor evalPad(Operation *op, const Tensor &x) {
 //===----------------------------------------------------------------------===//
 
 bool interp::canEvaluate(const Operation *op) {
-  return op->getInfo().getDialect() == "nn";
+  llvm::StringRef dialect = op->getInfo().getDialect();
+  return dialect == "nn" || dialect == "xb";
 }
 
 llvm::Expected<Tensor> interp::evaluate(Operation *op,
-                                        llvm::ArrayRef<const Tensor *> args) {
+                                        llvm::ArrayRef<const Tensor *> args,
+                                        PartialSumObserver *observer) {
+  if (op->getInfo().getDialect() == "xb")
+    return evaluateXbar(op, args, observer);
   if (auto constOp = op->dyn_cast<ConstOp>())
     return Tensor::fromAttr(constOp.getValue());
   if (op->isa<AddOp>() || op->isa<MulOp>())
@@ -785,7 +791,8 @@ llvm::Expected<Tensor> interp::evaluate(Operation *op,
 }
 
 llvm::Expected<std::vector<Tensor>> interp::run(Function &fn,
-                                                std::vector<Tensor> inputs) {
+                                                std::vector<Tensor> inputs,
+                                                PartialSumObserver *observer) {
   Block &body = fn.getBody();
   if (inputs.size() != body.getNumArguments())
     return llvm::createStringError(
@@ -836,7 +843,7 @@ llvm::Expected<std::vector<Tensor>> interp::run(Function &fn,
     llvm::SmallVector<const Tensor *, 4> operands;
     for (Value *operand : op.getOperands())
       operands.push_back(&values[operand]);
-    auto result = evaluate(&op, operands);
+    auto result = evaluate(&op, operands, observer);
     if (!result)
       return result.takeError();
     for (Value *operand : op.getOperands())

@@ -6,10 +6,16 @@
 #include "ohm/NN/Transforms/Passes.h"
 #include "ohm/Pass/PassRegistry.h"
 #include "ohm/Transforms/Passes.h"
+#include "ohm/Conversion/NNToXbar/NNToXbar.h"
+#include "ohm/Xbar/Transforms/Passes.h"
+#include "ohm/Xbar/XbarOps.h"
 
 using namespace ohm;
 
-void ohm::registerAllDialects(Context &ctx) { nn::registerNNDialect(ctx); }
+void ohm::registerAllDialects(Context &ctx) {
+  nn::registerNNDialect(ctx);
+  xb::registerXbarDialect(ctx);
+}
 
 void ohm::registerAllPasses() {
   static bool registered = [] {

@@ -17,6 +17,9 @@
 #include "ohm/Pass/PassManager.h"
 #include "ohm/Pipelines/InitAll.h"
 #include "ohm/Pipelines/NNPipeline.h"
+#include "ohm/Pipelines/XbarPipeline.h"
+#include "ohm/Parser/Parser.h"
+#include "ohm/Target/Target.h"
 #include "ohm/Support/FileUtilities.h"
 #include "ohm/Support/Timing.h"
 
@@ -26,6 +29,7 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/Path.h"
+#include "llvm/Support/SourceMgr.h"
 
 using namespace ohm;
 namespace cl = llvm::cl;
@@ -62,15 +66,37 @@ int ohm::ohmcMain(int argc, char **argv) {
   cl::opt<std::string> outputPath("o", cl::desc("Output file (default stdout)"),
                                   cl::value_desc("file"), cl::init("-"),
                                   cl::cat(category));
-  enum class Emit { Import, NN };
+  enum class Emit { Import, NN, Xbar };
   cl::opt<Emit> emit(
       "emit", cl::desc("What to produce"), cl::init(Emit::NN),
       cl::values(clEnumValN(Emit::Import, "import",
                             "nn IR as imported, before any pass"),
                  clEnumValN(Emit::NN, "nn",
                             "normalized nn IR (integer accumulates + "
-                            "requantize)")),
+                            "requantize)"),
+                 clEnumValN(Emit::Xbar, "xb",
+                            "crossbar IR mapped onto the target")),
       cl::cat(category));
+  cl::opt<std::string> targetName(
+      "target", cl::desc("Target preset name or .yaml file"),
+      cl::value_desc("NAME|FILE.yaml"), cl::init("default"), cl::cat(category));
+  cl::opt<std::string> adc(
+      "adc",
+      cl::desc("ADC policy: lossless, a width N (fixed), calibrated or "
+               "calibrated:N (default: the target's)"),
+      cl::value_desc("policy"), cl::cat(category));
+  cl::opt<std::string> calibDir(
+      "calib", cl::desc("Directory of .npy input batches for --adc=calibrated"),
+      cl::value_desc("dir"), cl::cat(category));
+  cl::opt<int64_t> duplicate("duplicate",
+                             cl::desc("Copies of every weight tile"),
+                             cl::init(1), cl::cat(category));
+  cl::opt<std::string> mappingReport(
+      "mapping-report",
+      cl::desc("Write the per-layer mapping report as JSON (needs --emit=xb)"),
+      cl::value_desc("file.json"), cl::cat(category));
+  cl::opt<bool> verbose("v", cl::desc("Print the mapping table to stderr"),
+                        cl::cat(category));
   cl::list<std::string> freeze(
       "freeze",
       cl::desc("NAME=FILE: a graph input's value, used where the model needs "
@@ -135,9 +161,28 @@ int ohm::ohmcMain(int argc, char **argv) {
         return 1;
       }
 
+  auto target = target::loadTarget(targetName);
+  if (!target) {
+    reportError("ohmc", toString(target.takeError()));
+    return 1;
+  }
+  if (emit != Emit::Xbar && (!mappingReport.empty() || verbose)) {
+    reportError("ohmc", "--mapping-report and -v need --emit=xb");
+    return 1;
+  }
   PassManager pm(ctx);
   if (emit != Emit::Import)
     buildNNPipeline(pm);
+  if (emit == Emit::Xbar) {
+    XbarPipelineOptions xbOptions;
+    xbOptions.adc = adc;
+    xbOptions.calibDir = calibDir;
+    xbOptions.duplicate = duplicate;
+    if (llvm::Error error = buildXbarPipeline(pm, *target, xbOptions)) {
+      reportError("ohmc", toString(std::move(error)));
+      return 1;
+    }
+  }
   if (timing)
     pm.enableTiming(*timing);
   if (dumpPipeline) {
@@ -157,6 +202,17 @@ int ohm::ohmcMain(int argc, char **argv) {
   options.elideElementsLargerThan = elide;
   module->print((*output)->os(), options);
   (*output)->keep();
+  if (!mappingReport.empty()) {
+    auto report = openOutputFile(mappingReport);
+    if (!report) {
+      reportError("ohmc", toString(report.takeError()));
+      return 1;
+    }
+    writeMappingReport(*module, *target, (*report)->os());
+    (*report)->keep();
+  }
+  if (verbose)
+    printMappingTable(*module, *target, llvm::errs());
   if (timing)
     timing->print(llvm::errs());
   if (passStatistics)
@@ -226,10 +282,28 @@ int ohm::ohmSimMain(int argc, char **argv) {
     reportError("ohm-sim", toString(inputs.takeError()));
     return 1;
   }
-  std::unique_ptr<Module> module = importWithInputs(modelPath, ctx, *inputs);
+  // IR text (.ohm) runs as it is, at whatever level it is (nn or xb);
+  // ONNX models are imported and normalized first.
+  bool isIR = llvm::StringRef(modelPath).endswith(".ohm");
+  std::unique_ptr<Module> module;
+  if (isIR) {
+    llvm::SourceMgr mgr;
+    auto buffer = openInputFile(modelPath);
+    if (!buffer) {
+      reportError("ohm-sim", toString(buffer.takeError()));
+      return 1;
+    }
+    mgr.AddNewSourceBuffer(std::move(*buffer), llvm::SMLoc());
+    SourceMgrDiagnosticHandler handler(mgr, ctx);
+    module = parseSourceFile(mgr, ctx);
+    if (!module || failed(module->verify()))
+      return 1;
+  } else {
+    module = importWithInputs(modelPath, ctx, *inputs);
+  }
   if (!module)
     return 1;
-  if (!noFold) {
+  if (!noFold && !isIR) {
     PassManager pm(ctx);
     buildNNPipeline(pm);
     if (failed(pm.run(*module)))

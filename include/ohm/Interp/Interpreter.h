@@ -4,7 +4,10 @@
 // numerics contract of DESIGN.md section 5 (and to ONNX Runtime where the
 // contract says "as ONNX Runtime computes it"). It is the golden model that
 // the compiled program and the simulator are checked against, and the
-// evaluator behind constant folding. Speed is secondary to clarity.
+// evaluator behind constant folding. It also executes the xb dialect with
+// the crossbar's arithmetic (bit-serial inputs, bit slices, word-line
+// groups, ADC), so every crossbar pass can be checked numerically. Speed is
+// secondary to clarity.
 //
 //===----------------------------------------------------------------------===//
 
@@ -24,19 +27,31 @@ class Operation;
 
 namespace interp {
 
-/// Whether the interpreter knows how to execute ops of this kind.
+/// Receives the analog partial sums of crossbar reads before conversion,
+/// for ADC calibration (xb-adc-assign's calibrated policy).
+class PartialSumObserver {
+public:
+  virtual ~PartialSumObserver() = default;
+  /// One conversion's partial sum of `mvm` (an xb.mvm op).
+  virtual void observe(Operation *mvm, int64_t partialSum) = 0;
+};
+
+/// Whether the interpreter knows how to execute ops of this kind (the nn
+/// dialect and the xb dialect).
 bool canEvaluate(const Operation *op);
 
 /// Computes the result of one op from its operand values. Errors name the
 /// op's location.
 llvm::Expected<Tensor> evaluate(Operation *op,
-                                llvm::ArrayRef<const Tensor *> operands);
+                                llvm::ArrayRef<const Tensor *> operands,
+                                PartialSumObserver *observer = nullptr);
 
 /// Runs `fn` on `inputs` (one per argument, in order) and returns its
 /// results. Inputs must have the argument's element type and match its
 /// static dimensions.
 llvm::Expected<std::vector<Tensor>> run(Function &fn,
-                                        std::vector<Tensor> inputs);
+                                        std::vector<Tensor> inputs,
+                                        PartialSumObserver *observer = nullptr);
 
 } // namespace interp
 } // namespace ohm

@@ -1,0 +1,299 @@
+//===- XbarPipeline.cpp - From normalized nn IR to mapped xb IR -----------===//
+//
+// The crossbar pipeline, in this order:
+//
+// 1. nn-to-xb lowers every integer accumulate with constant weights to one
+//    ideal xb.mvm per group over the whole weight matrix.
+// 2. xb-tile splits matrices into array-sized tiles, so that everything
+//    after works per tile.
+// 3. xb-encode maps signed weights to non-negative cell levels. It comes
+//    before slicing: cells hold non-negative conductances, so only
+//    magnitudes can be sliced.
+// 4. xb-bitslice slices magnitudes into the target's cells and inputs into
+//    DAC cycles; the partial-sum range depends on both.
+// 5. xb-wordline-groups sets how many rows are read at once, the last
+//    factor of the partial-sum range.
+// 6. xb-adc-assign can now compute every read's reachable range (and, for
+//    the calibrated policy, observe real partial sums) and choose the ADC.
+// 7. xb-place counts arrays per tile, which needs the final cell sets and
+//    slices, and assigns them to cores.
+// 8. dce removes the weight tiles and cell sets replaced on the way.
+//
+// Every option comes from the target (or the command line), and the
+// pipeline is built as text, so `ohmc --dump-pipeline` prints exactly what
+// runs and ohm-opt accepts it verbatim.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ohm/Pipelines/XbarPipeline.h"
+#include "ohm/IR/Module.h"
+#include "ohm/Pass/PassManager.h"
+#include "ohm/Pass/PassRegistry.h"
+#include "ohm/Xbar/XbarOps.h"
+
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <map>
+#include <set>
+
+using namespace ohm;
+using namespace ohm::target;
+
+/// Quotes a pass option value for the textual pipeline if needed.
+static std::string quoteOption(llvm::StringRef value) {
+  if (!value.empty() && value.find_first_of(" \t{}\",=") == llvm::StringRef::npos)
+    return value.str();
+  return "\"" + value.str() + "\"";
+}
+
+llvm::Error ohm::buildXbarPipeline(PassManager &pm, const Target &target,
+                                   const XbarPipelineOptions &options) {
+  AdcPolicy policy = target.adc.policy;
+  int64_t bits = target.adc.bits;
+  llvm::StringRef adc = options.adc;
+  if (!adc.empty()) {
+    if (adc == "lossless") {
+      policy = AdcPolicy::Lossless;
+    } else if (adc.consume_front("calibrated")) {
+      policy = AdcPolicy::Calibrated;
+      if (adc.consume_front(":") && (adc.getAsInteger(10, bits) || bits < 1 ||
+                                     bits > 32))
+        return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                       "--adc=calibrated:N needs N in [1, 32]");
+    } else if (!adc.getAsInteger(10, bits) && bits >= 1 && bits <= 32) {
+      policy = AdcPolicy::Fixed;
+    } else {
+      return llvm::createStringError(
+          llvm::inconvertibleErrorCode(),
+          "--adc must be lossless, a width in [1, 32], calibrated or "
+          "calibrated:N; got '%s'",
+          options.adc.c_str());
+    }
+  }
+  if (policy == AdcPolicy::Calibrated && options.calibDir.empty())
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "the calibrated ADC policy needs --calib=DIR "
+                                   "(a directory of .npy input batches)");
+
+  std::vector<std::string> encodings, widths;
+  for (const auto &[layer, encoding] : target.weights.perLayer)
+    encodings.push_back(layer + ":" + getEncodingName(encoding).str());
+  for (const auto &[layer, width] : target.adc.perLayer)
+    widths.push_back(layer + ":" + std::to_string(width));
+
+  const auto &xbar = target.crossbar;
+  std::string pipeline =
+      "nn-to-xb,xb-tile{rows=" + std::to_string(xbar.rows) +
+      " cols=" + std::to_string(xbar.cols) + "},xb-encode{encoding=" +
+      getEncodingName(target.weights.encoding).str() +
+      " sensing=" + getSensingName(target.weights.sensing).str() +
+      " layers=" + quoteOption(llvm::join(encodings, ",")) +
+      "},xb-bitslice{cell-bits=" + std::to_string(xbar.cellBits) +
+      " dac-bits=" + std::to_string(target.dac.bits) +
+      "},xb-wordline-groups{max-active-rows=" +
+      std::to_string(xbar.maxActiveRows) + "},xb-adc-assign{policy=" +
+      getAdcPolicyName(policy).str() + " bits=" + std::to_string(bits) +
+      " layers=" + quoteOption(llvm::join(widths, ",")) + " range=config" +
+      " calib=" + quoteOption(options.calibDir) + "},xb-place{rows=" +
+      std::to_string(xbar.rows) + " cols=" + std::to_string(xbar.cols) +
+      " arrays-per-core=" + std::to_string(target.hierarchy.arraysPerCore) +
+      " cores=" + std::to_string(target.hierarchy.cores) +
+      " duplicate=" + std::to_string(options.duplicate) + "},dce";
+  std::string errors;
+  llvm::raw_string_ostream os(errors);
+  if (failed(parsePassPipeline(pipeline, pm, os)))
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "internal pipeline error: %s",
+                                   os.str().c_str());
+  return llvm::Error::success();
+}
+
+//===----------------------------------------------------------------------===//
+// Mapping report
+//===----------------------------------------------------------------------===//
+
+namespace {
+struct TileAdc {
+  int64_t bits, step, offset;
+  bool operator<(const TileAdc &o) const {
+    return std::tie(bits, step, offset) < std::tie(o.bits, o.step, o.offset);
+  }
+};
+
+struct LayerStats {
+  std::string name;
+  std::string encoding;
+  int64_t reads = 0, arrays = 0, usedCells = 0;
+  int64_t rowTiles = 0, slices = 0, cycles = 0, groups = 0;
+  int64_t conversions = 0;
+  std::map<TileAdc, int64_t> adcs; // configuration -> number of tiles
+  std::set<int64_t> rowOffsets;
+};
+
+/// Input rows one inference (one batch item) feeds to a read.
+int64_t rowsPerSample(xb::MvmOp mvm) {
+  Operation *def = mvm.getRows()->getDefiningOp();
+  if (!def)
+    return 1;
+  auto input = def->getOperand(0)->getType().cast<TensorType>();
+  if (def->isa<xb::Im2ColOp>()) {
+    auto kernel = def->getAttrOfType<ArrayAttr>("kernel_shape");
+    std::vector<int64_t> k, s = {1, 1}, p = {0, 0, 0, 0}, d = {1, 1};
+    kernel.getAsInts(k);
+    if (auto a = def->getAttrOfType<ArrayAttr>("strides"))
+      a.getAsInts(s);
+    if (auto a = def->getAttrOfType<ArrayAttr>("pads"))
+      a.getAsInts(p);
+    if (auto a = def->getAttrOfType<ArrayAttr>("dilations"))
+      a.getAsInts(d);
+    int64_t count = 1;
+    for (unsigned i = 0; i < 2; ++i) {
+      int64_t in = input.getDimSize(2 + i);
+      if (in < 0)
+        return -1;
+      count *= (in + p[i] + p[i + 2] - d[i] * (k[i] - 1) - 1) / s[i] + 1;
+    }
+    return count;
+  }
+  int64_t count = 1;
+  for (unsigned i = 1; i + 1 < input.getRank(); ++i)
+    count = input.getDimSize(i) < 0 ? -1 : count * input.getDimSize(i);
+  return count;
+}
+
+std::vector<LayerStats> collectStats(Module &module, const Target &target) {
+  std::vector<LayerStats> layers;
+  std::map<std::string, size_t> index;
+  for (Function &fn : module)
+    for (Operation &op : fn.getBody()) {
+      if (!op.isa<xb::MvmOp>())
+        continue;
+      xb::MvmOp mvm(&op);
+      std::string name = mvm.getLayerName();
+      if (!index.count(name)) {
+        index[name] = layers.size();
+        layers.push_back({});
+        layers.back().name = name;
+      }
+      LayerStats &stats = layers[index[name]];
+      int64_t sets = op.getNumOperands() - 1;
+      int64_t slices = mvm.getSlices();
+      stats.encoding = mvm.getEncoding();
+      ++stats.reads;
+      stats.rowOffsets.insert(mvm.getRowOffset());
+      if (auto arrays = op.getAttrOfType<ArrayAttr>("arrays"))
+        stats.arrays += arrays.size();
+      stats.usedCells += mvm.getTileRows() * mvm.getTileCols() * sets * slices;
+      stats.slices = std::max(stats.slices, slices);
+      stats.cycles = std::max(stats.cycles, mvm.getCycles());
+      stats.groups = std::max(stats.groups, mvm.getGroups());
+      bool digitalPair = sets == 2 && !mvm.isAnalogSensing() &&
+                         stats.encoding == "differential";
+      int64_t rows = rowsPerSample(mvm);
+      if (rows >= 0)
+        stats.conversions += rows * mvm.getCycles() * slices * mvm.getGroups() *
+                             mvm.getTileCols() * (digitalPair ? 2 : 1);
+      xb::AdcConfig adc = mvm.getAdc();
+      ++stats.adcs[{adc.bits, adc.step, adc.offset}];
+    }
+  for (LayerStats &stats : layers)
+    stats.rowTiles = int64_t(stats.rowOffsets.size());
+  (void)target;
+  return layers;
+}
+
+double utilization(const LayerStats &stats, const Target &target) {
+  int64_t cells = stats.arrays * target.crossbar.rows * target.crossbar.cols;
+  return cells ? double(stats.usedCells) / double(cells) : 0.0;
+}
+} // namespace
+
+void ohm::writeMappingReport(Module &module, const Target &target,
+                             llvm::raw_ostream &os) {
+  std::vector<LayerStats> layers = collectStats(module, target);
+  llvm::json::OStream json(os, 2);
+  int64_t totalArrays = 0, totalConversions = 0;
+  json.object([&] {
+    json.attribute("target", target.name);
+    json.attributeArray("layers", [&] {
+      for (const LayerStats &stats : layers) {
+        totalArrays += stats.arrays;
+        totalConversions += stats.conversions;
+        json.object([&] {
+          json.attribute("name", stats.name);
+          json.attribute("encoding", stats.encoding);
+          json.attribute("reads", stats.reads);
+          json.attribute("row_tiles", stats.rowTiles);
+          json.attribute("col_tiles",
+                         stats.reads / std::max<int64_t>(stats.rowTiles, 1));
+          json.attribute("arrays", stats.arrays);
+          json.attribute("utilization", utilization(stats, target));
+          json.attribute("weight_slices", stats.slices);
+          json.attribute("input_cycles", stats.cycles);
+          json.attribute("row_groups", stats.groups);
+          json.attributeArray("adc", [&] {
+            for (const auto &[adc, tiles] : stats.adcs)
+              json.object([&] {
+                json.attribute("bits", adc.bits);
+                json.attribute("step", adc.step);
+                json.attribute("offset", adc.offset);
+                json.attribute("tiles", tiles);
+              });
+          });
+          json.attribute("conversions_per_inference", stats.conversions);
+        });
+      }
+    });
+    json.attributeObject("totals", [&] {
+      json.attribute("layers", int64_t(layers.size()));
+      json.attribute("arrays", totalArrays);
+      json.attribute("arrays_available", target.getTotalArrays());
+      json.attribute("cores_used",
+                     (totalArrays + target.hierarchy.arraysPerCore - 1) /
+                         target.hierarchy.arraysPerCore);
+      json.attribute("conversions_per_inference", totalConversions);
+    });
+  });
+  os << "\n";
+}
+
+void ohm::printMappingTable(Module &module, const Target &target,
+                            llvm::raw_ostream &os) {
+  std::vector<LayerStats> layers = collectStats(module, target);
+  const char *header[] = {"layer",  "encoding", "arrays", "util%",
+                          "slices", "cycles",   "groups", "adc bits/step",
+                          "conversions"};
+  os << llvm::format("%-24s %-12s %6s %6s %6s %6s %6s %-16s %14s\n",
+                     header[0], header[1], header[2], header[3], header[4],
+                     header[5], header[6], header[7], header[8]);
+  int64_t totalArrays = 0, totalConversions = 0;
+  for (const LayerStats &stats : layers) {
+    std::string adc;
+    for (const auto &[config, tiles] : stats.adcs) {
+      if (!adc.empty())
+        adc += ",";
+      adc += config.bits ? std::to_string(config.bits) + "/" +
+                               std::to_string(config.step)
+                         : "ideal";
+    }
+    os << llvm::format("%-24s %-12s %6lld %6.1f %6lld %6lld %6lld %-16s %14lld\n",
+                       stats.name.c_str(), stats.encoding.c_str(),
+                       (long long)stats.arrays,
+                       100.0 * utilization(stats, target),
+                       (long long)stats.slices, (long long)stats.cycles,
+                       (long long)stats.groups, adc.c_str(),
+                       (long long)stats.conversions);
+    totalArrays += stats.arrays;
+    totalConversions += stats.conversions;
+  }
+  const char *total = "total", *empty = "";
+  os << llvm::format("%-24s %-12s %6lld %6s %6s %6s %6s %-16s %14lld\n",
+                     total, empty, (long long)totalArrays, empty, empty, empty,
+                     empty, empty, (long long)totalConversions);
+  os << "arrays used: " << totalArrays << " of " << target.getTotalArrays()
+     << " (" << target.hierarchy.arraysPerCore << " per core x "
+     << target.hierarchy.cores << " cores)\n";
+}

@@ -1,0 +1,365 @@
+//===- Target.cpp - Description of a crossbar accelerator -----------------===//
+//
+// YAML I/O mappings for targets. Values with bounds are mapped through small
+// wrapper types whose ScalarTraits check the range, so that YAML I/O reports
+// an impossible value at its own line and column; constraints between keys
+// are checked in MappingTraits<Target>::validate.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ohm/Target/Target.h"
+#include "ohm/Support/FileUtilities.h"
+
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/YAMLTraits.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cmath>
+
+using namespace ohm;
+using namespace ohm::target;
+
+namespace {
+
+/// An integer field with inclusive bounds.
+struct BoundedInt {
+  int64_t *value;
+  int64_t min, max;
+};
+
+/// A real field with bounds; `min` may be exclusive.
+struct BoundedReal {
+  double *value;
+  double min, max;
+  bool minExclusive;
+};
+
+const struct {
+  const char *name;
+  const char *yaml;
+} kPresets[] = {
+#include "Presets.inc"
+};
+
+} // namespace
+
+namespace llvm {
+namespace yaml {
+
+template <> struct ScalarTraits<BoundedInt> {
+  static void output(const BoundedInt &field, void *, raw_ostream &os) {
+    os << *field.value;
+  }
+  static StringRef input(StringRef text, void *, BoundedInt &field) {
+    static std::string error;
+    int64_t parsed;
+    if (text.trim().getAsInteger(10, parsed))
+      return "expected an integer";
+    if (parsed < field.min || parsed > field.max) {
+      error = "value " + std::to_string(parsed) + " is out of range [" +
+              std::to_string(field.min) + ", " + std::to_string(field.max) +
+              "]";
+      return error;
+    }
+    *field.value = parsed;
+    return StringRef();
+  }
+  static QuotingType mustQuote(StringRef) { return QuotingType::None; }
+};
+
+template <> struct ScalarTraits<BoundedReal> {
+  static void output(const BoundedReal &field, void *, raw_ostream &os) {
+    os << *field.value;
+  }
+  static StringRef input(StringRef text, void *, BoundedReal &field) {
+    static std::string error;
+    double parsed;
+    if (text.trim().getAsDouble(parsed) || !std::isfinite(parsed))
+      return "expected a finite number";
+    bool low = field.minExclusive ? parsed <= field.min : parsed < field.min;
+    if (low || parsed > field.max) {
+      error = "value " + text.trim().str() + " is out of range " +
+              (field.minExclusive ? "(" : "[") + std::to_string(field.min) +
+              ", " + std::to_string(field.max) + "]";
+      return error;
+    }
+    *field.value = parsed;
+    return StringRef();
+  }
+  static QuotingType mustQuote(StringRef) { return QuotingType::None; }
+};
+
+template <> struct ScalarEnumerationTraits<Encoding> {
+  static void enumeration(IO &io, Encoding &value) {
+    io.enumCase(value, "differential", Encoding::Differential);
+    io.enumCase(value, "offset", Encoding::Offset);
+    io.enumCase(value, "binary", Encoding::Binary);
+    io.enumCase(value, "ternary", Encoding::Ternary);
+  }
+};
+
+template <> struct ScalarEnumerationTraits<Sensing> {
+  static void enumeration(IO &io, Sensing &value) {
+    io.enumCase(value, "digital", Sensing::Digital);
+    io.enumCase(value, "analog", Sensing::Analog);
+  }
+};
+
+template <> struct ScalarEnumerationTraits<AdcPolicy> {
+  static void enumeration(IO &io, AdcPolicy &value) {
+    io.enumCase(value, "lossless", AdcPolicy::Lossless);
+    io.enumCase(value, "fixed", AdcPolicy::Fixed);
+    io.enumCase(value, "calibrated", AdcPolicy::Calibrated);
+  }
+};
+
+/// Per-layer ADC widths: `conv1: 6`.
+template <> struct CustomMappingTraits<std::map<std::string, int64_t>> {
+  static void inputOne(IO &io, StringRef key,
+                       std::map<std::string, int64_t> &map) {
+    BoundedInt bits{&map[key.str()], 1, 16};
+    io.mapRequired(key.str().c_str(), bits);
+  }
+  static void output(IO &io, std::map<std::string, int64_t> &map) {
+    for (auto &entry : map) {
+      BoundedInt bits{&entry.second, 1, 16};
+      io.mapRequired(entry.first.c_str(), bits);
+    }
+  }
+};
+
+/// Per-layer encodings: `fc1: ternary`.
+template <> struct CustomMappingTraits<std::map<std::string, Encoding>> {
+  static void inputOne(IO &io, StringRef key,
+                       std::map<std::string, Encoding> &map) {
+    io.mapRequired(key.str().c_str(), map[key.str()]);
+  }
+  static void output(IO &io, std::map<std::string, Encoding> &map) {
+    for (auto &entry : map)
+      io.mapRequired(entry.first.c_str(), entry.second);
+  }
+};
+
+template <> struct MappingTraits<CrossbarConfig> {
+  static void mapping(IO &io, CrossbarConfig &c) {
+    BoundedInt rows{&c.rows, 1, 1 << 16}, cols{&c.cols, 1, 1 << 16};
+    BoundedInt cellBits{&c.cellBits, 1, 8};
+    BoundedInt active{&c.maxActiveRows, 1, 1 << 16};
+    io.mapOptional("rows", rows);
+    io.mapOptional("cols", cols);
+    io.mapOptional("cell_bits", cellBits);
+    io.mapOptional("max_active_rows", active);
+  }
+};
+
+template <> struct MappingTraits<DacConfig> {
+  static void mapping(IO &io, DacConfig &c) {
+    BoundedInt bits{&c.bits, 1, 16};
+    io.mapOptional("bits", bits);
+  }
+};
+
+template <> struct MappingTraits<AdcConfig> {
+  static void mapping(IO &io, AdcConfig &c) {
+    BoundedInt bits{&c.bits, 1, 16}, colsPerAdc{&c.colsPerAdc, 1, 1 << 16};
+    io.mapOptional("policy", c.policy);
+    io.mapOptional("bits", bits);
+    io.mapOptional("cols_per_adc", colsPerAdc);
+    io.mapOptional("per_layer", c.perLayer);
+  }
+};
+
+template <> struct MappingTraits<WeightConfig> {
+  static void mapping(IO &io, WeightConfig &c) {
+    io.mapOptional("encoding", c.encoding);
+    io.mapOptional("sensing", c.sensing);
+    io.mapOptional("per_layer", c.perLayer);
+  }
+};
+
+template <> struct MappingTraits<HierarchyConfig> {
+  static void mapping(IO &io, HierarchyConfig &c) {
+    BoundedInt arrays{&c.arraysPerCore, 1, 1 << 20}, cores{&c.cores, 1, 1 << 20};
+    io.mapOptional("arrays_per_core", arrays);
+    io.mapOptional("cores", cores);
+  }
+};
+
+template <> struct MappingTraits<DeviceConfig> {
+  static void mapping(IO &io, DeviceConfig &c) {
+    BoundedReal gMin{&c.gMinUs, 0, 1e6, false}, gMax{&c.gMaxUs, 0, 1e6, true};
+    BoundedReal prog{&c.programmingSigma, 0, 10, false};
+    BoundedReal read{&c.readNoiseSigma, 0, 10, false};
+    BoundedReal hrs{&c.stuckAtHrs, 0, 1, false}, lrs{&c.stuckAtLrs, 0, 1, false};
+    BoundedReal sense{&c.senseErrorRate, 0, 1, false};
+    io.mapOptional("g_min_us", gMin);
+    io.mapOptional("g_max_us", gMax);
+    io.mapOptional("programming_sigma", prog);
+    io.mapOptional("read_noise_sigma", read);
+    io.mapOptional("stuck_at_hrs", hrs);
+    io.mapOptional("stuck_at_lrs", lrs);
+    io.mapOptional("sense_error_rate", sense);
+  }
+};
+
+template <> struct MappingTraits<CostConfig> {
+  static void mapping(IO &io, CostConfig &c) {
+    auto real = [](double &value) { return BoundedReal{&value, 0, 1e12, false}; };
+    BoundedReal readLatency = real(c.readLatencyNs),
+                adcLatency = real(c.adcLatencyNs),
+                adcEnergy = real(c.adcEnergyPj),
+                adcScale{&c.adcEnergyPerBitScale, 1, 16, false},
+                dacEnergy = real(c.dacEnergyPj),
+                cellEnergy = real(c.cellReadEnergyPj),
+                opEnergy = real(c.digitalOpEnergyPj),
+                opLatency = real(c.digitalOpLatencyNs),
+                bufferEnergy = real(c.bufferEnergyPjPerByte),
+                arrayArea = real(c.arrayAreaUm2), adcArea = real(c.adcAreaUm2),
+                dacArea = real(c.dacAreaUm2),
+                coreArea = real(c.coreDigitalAreaUm2);
+    BoundedInt refBits{&c.adcReferenceBits, 1, 16};
+    io.mapOptional("read_latency_ns", readLatency);
+    io.mapOptional("adc_latency_ns", adcLatency);
+    io.mapOptional("adc_energy_pj", adcEnergy);
+    io.mapOptional("adc_reference_bits", refBits);
+    io.mapOptional("adc_energy_per_bit_scale", adcScale);
+    io.mapOptional("dac_energy_pj", dacEnergy);
+    io.mapOptional("cell_read_energy_pj", cellEnergy);
+    io.mapOptional("digital_op_energy_pj", opEnergy);
+    io.mapOptional("digital_op_latency_ns", opLatency);
+    io.mapOptional("buffer_energy_pj_per_byte", bufferEnergy);
+    io.mapOptional("array_area_um2", arrayArea);
+    io.mapOptional("adc_area_um2", adcArea);
+    io.mapOptional("dac_area_um2", dacArea);
+    io.mapOptional("core_digital_area_um2", coreArea);
+  }
+};
+
+template <> struct MappingTraits<Target> {
+  static void mapping(IO &io, Target &t) {
+    io.mapRequired("name", t.name);
+    io.mapOptional("description", t.description);
+    io.mapOptional("source", t.source);
+    io.mapOptional("crossbar", t.crossbar);
+    io.mapOptional("dac", t.dac);
+    io.mapOptional("adc", t.adc);
+    io.mapOptional("weights", t.weights);
+    io.mapOptional("hierarchy", t.hierarchy);
+    io.mapOptional("device", t.device);
+    io.mapOptional("cost", t.cost);
+  }
+  static std::string validate(IO &, Target &t) {
+    if (t.crossbar.maxActiveRows > t.crossbar.rows)
+      return "crossbar.max_active_rows (" +
+             std::to_string(t.crossbar.maxActiveRows) +
+             ") is larger than crossbar.rows (" +
+             std::to_string(t.crossbar.rows) + ")";
+    if (t.adc.colsPerAdc > t.crossbar.cols)
+      return "adc.cols_per_adc (" + std::to_string(t.adc.colsPerAdc) +
+             ") is larger than crossbar.cols (" +
+             std::to_string(t.crossbar.cols) + ")";
+    if (t.device.gMinUs >= t.device.gMaxUs)
+      return "device.g_min_us must be smaller than device.g_max_us";
+    if (t.device.stuckAtHrs + t.device.stuckAtLrs > 1)
+      return "device.stuck_at_hrs + device.stuck_at_lrs exceeds 1";
+    return "";
+  }
+};
+
+} // namespace yaml
+} // namespace llvm
+
+llvm::StringRef target::getEncodingName(Encoding encoding) {
+  switch (encoding) {
+  case Encoding::Differential:
+    return "differential";
+  case Encoding::Offset:
+    return "offset";
+  case Encoding::Binary:
+    return "binary";
+  case Encoding::Ternary:
+    return "ternary";
+  }
+  return "?";
+}
+
+llvm::StringRef target::getSensingName(Sensing sensing) {
+  return sensing == Sensing::Digital ? "digital" : "analog";
+}
+
+llvm::StringRef target::getAdcPolicyName(AdcPolicy policy) {
+  switch (policy) {
+  case AdcPolicy::Lossless:
+    return "lossless";
+  case AdcPolicy::Fixed:
+    return "fixed";
+  case AdcPolicy::Calibrated:
+    return "calibrated";
+  }
+  return "?";
+}
+
+Encoding Target::getEncoding(llvm::StringRef layer) const {
+  auto it = weights.perLayer.find(layer.str());
+  return it == weights.perLayer.end() ? weights.encoding : it->second;
+}
+
+int64_t Target::getAdcBits(llvm::StringRef layer) const {
+  auto it = adc.perLayer.find(layer.str());
+  return it == adc.perLayer.end() ? adc.bits : it->second;
+}
+
+std::vector<std::string> target::getPresetNames() {
+  std::vector<std::string> names;
+  for (const auto &preset : kPresets)
+    names.push_back(preset.name);
+  return names;
+}
+
+llvm::Expected<Target> target::parseTarget(llvm::StringRef yaml,
+                                           llvm::StringRef bufferName) {
+  std::string errors;
+  llvm::raw_string_ostream errorStream(errors);
+  auto handler = [](const llvm::SMDiagnostic &diag, void *context) {
+    auto &os = *static_cast<llvm::raw_string_ostream *>(context);
+    diag.print(/*ProgName=*/nullptr, os, /*ShowColors=*/false);
+  };
+  Target target;
+  llvm::yaml::Input input(llvm::MemoryBufferRef(yaml, bufferName), nullptr,
+                          handler, &errorStream);
+  input >> target;
+  if (input.error() || !errorStream.str().empty()) {
+    std::string message = errorStream.str();
+    if (message.empty())
+      message = bufferName.str() + ": error: not a valid target description";
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   llvm::StringRef(message).rtrim());
+  }
+  return target;
+}
+
+llvm::Expected<Target> target::loadTarget(llvm::StringRef nameOrPath) {
+  bool isPath = nameOrPath.contains('/') || nameOrPath.endswith(".yaml") ||
+                nameOrPath.endswith(".yml");
+  if (!isPath) {
+    for (const auto &preset : kPresets)
+      if (nameOrPath == preset.name)
+        return parseTarget(preset.yaml,
+                           ("<preset " + nameOrPath + ">").str());
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        "unknown target '%s' (presets: %s; or give a .yaml file)",
+        nameOrPath.str().c_str(), llvm::join(getPresetNames(), ", ").c_str());
+  }
+  auto buffer = openInputFile(nameOrPath);
+  if (!buffer)
+    return buffer.takeError();
+  return parseTarget((*buffer)->getBuffer(), nameOrPath);
+}
+
+void target::printTarget(const Target &target, llvm::raw_ostream &os) {
+  llvm::yaml::Output output(os);
+  Target copy = target;
+  output << copy;
+}

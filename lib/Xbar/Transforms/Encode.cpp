@@ -1,0 +1,153 @@
+//===- Encode.cpp - Signed weights to non-negative cell levels ------------===//
+//
+// Cells hold conductances, which are non-negative, so a tile of signed
+// weights W' becomes one or two sets of cell levels (DESIGN.md section 5):
+//
+//   differential  W' = W+ - W-, both magnitudes, max |W'| needs B bits;
+//                 two !xb.cells of B-bit levels, subtracted in analog
+//                 (sensing = analog) or after two conversions (digital)
+//   offset        W' + 2^(Bw-1) >= 0 in one set of Bw-bit levels; the read
+//                 subtracts 2^(Bw-1) * sum_k x[k] digitally (weight_offset)
+//   binary        W' in {-1, 1} as 2T2R pairs: +1 = (LRS, HRS),
+//                 -1 = (HRS, LRS), read by sense amplifiers
+//   ternary       W' in {-1, 0, 1}; 0 = (HRS, HRS)
+//
+// The encoding can be chosen per layer (`layers=conv1:ternary,fc2:offset`,
+// by the op's location name); a binary or ternary encoding of weights that
+// are not binary or ternary is an error naming the layer. Encoding comes
+// before slicing: only magnitudes can be sliced.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ohm/IR/Module.h"
+#include "ohm/Xbar/Transforms/Passes.h"
+#include "ohm/Xbar/XbarOps.h"
+
+#include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/Statistic.h"
+
+#define DEBUG_TYPE "xb-encode"
+
+STATISTIC(NumEncoded, "Tiles encoded");
+
+using namespace ohm;
+using namespace ohm::xb;
+
+namespace {
+class EncodePass : public FunctionPass {
+public:
+  EncodePass()
+      : FunctionPass("xb-encode", "Encode signed weight tiles as non-negative "
+                                  "cell levels") {}
+
+  PassOption<std::string> encoding{*this,
+                                   "encoding",
+                                   "Weight encoding",
+                                   "differential",
+                                   {"differential", "offset", "binary",
+                                    "ternary"}};
+  PassOption<std::string> sensing{
+      *this, "sensing",
+      "Where differential pairs subtract: before the ADC (analog) or after "
+      "two conversions (digital)",
+      "digital", {"digital", "analog"}};
+  ListOption<std::string> layers{
+      *this, "layers", "Per-layer encodings, as layer:encoding"};
+
+  LogicalResult runOnFunction(Function &fn) override {
+    llvm::StringMap<std::string> perLayer;
+    for (const std::string &entry : layers.getValue()) {
+      llvm::StringRef text(entry);
+      auto [name, value] = text.rsplit(':');
+      if (name.empty() || (value != "differential" && value != "offset" &&
+                           value != "binary" && value != "ternary"))
+        return emitError(fn.getLoc())
+               << "xb-encode: 'layers' entries are layer:encoding with "
+                  "encoding differential, offset, binary or ternary; got '"
+               << entry << "'";
+      perLayer[name] = value.str();
+    }
+    bool ok = true;
+    for (Operation &op : fn.getBody().getOpsEarlyInc()) {
+      if (!op.isa<MvmOp>())
+        continue;
+      MvmOp mvm(&op);
+      auto it = perLayer.find(mvm.getLayerName());
+      std::string chosen = it == perLayer.end() ? encoding.getValue() : it->second;
+      ok &= succeeded(encode(mvm, chosen));
+    }
+    return success(ok);
+  }
+
+private:
+  LogicalResult encode(MvmOp mvm, llvm::StringRef scheme) {
+    Operation *op = mvm;
+    Operation *def = op->getOperand(1)->getDefiningOp();
+    auto weights = def ? def->dyn_cast<WeightsOp>() : WeightsOp();
+    if (mvm.getEncoding() != "none" || !weights)
+      return success();
+    DenseElementsAttr value = weights.getValue();
+    int64_t r = value.getType().getDimSize(0), c = value.getType().getDimSize(1);
+    std::vector<int64_t> w = value.getInts();
+    int64_t lo = 0, hi = 0;
+    for (int64_t v : w) {
+      lo = std::min(lo, v);
+      hi = std::max(hi, v);
+    }
+    OpBuilder builder(op);
+    Context &ctx = builder.getContext();
+    Location loc = def->getLoc();
+    auto makeCells = [&](const std::vector<int64_t> &levels, int64_t bits) {
+      auto type = TensorType::get(
+          {1, r, c}, IntegerType::get(ctx, bits, /*isSigned=*/false));
+      return CellsOp::build(builder, loc,
+                            DenseElementsAttr::getFromInts(type, levels))
+          ->getResult(0);
+    };
+
+    llvm::SmallVector<Value *, 3> operands = {mvm.getRows()};
+    if (scheme == "offset") {
+      // Two's complement width of the tile's range.
+      int64_t bw = 1;
+      while (lo < -(int64_t(1) << (bw - 1)) || hi > (int64_t(1) << (bw - 1)) - 1)
+        ++bw;
+      int64_t shift = int64_t(1) << (bw - 1);
+      std::vector<int64_t> levels(w.size());
+      for (size_t i = 0; i < w.size(); ++i)
+        levels[i] = w[i] + shift;
+      operands.push_back(makeCells(levels, bw));
+      op->setAttr("weight_offset", builder.getI64Attr(shift));
+    } else {
+      if ((scheme == "binary" && llvm::any_of(w, [](int64_t v) {
+             return v != -1 && v != 1;
+           })) ||
+          (scheme == "ternary" && (lo < -1 || hi > 1)))
+        return op->emitError()
+               << mvm.getLayerName() << ": weights are not " << scheme
+               << " (values in [" << lo << ", " << hi << "]); " << scheme
+               << " encoding needs "
+               << (scheme == "binary" ? "{-1, 1}" : "{-1, 0, 1}");
+      std::vector<int64_t> pos(w.size()), neg(w.size());
+      for (size_t i = 0; i < w.size(); ++i) {
+        pos[i] = std::max<int64_t>(w[i], 0);
+        neg[i] = std::max<int64_t>(-w[i], 0);
+      }
+      int64_t bits = bitsFor(uint64_t(std::max(hi, -lo)));
+      operands.push_back(makeCells(pos, bits));
+      operands.push_back(makeCells(neg, bits));
+      if (scheme == "differential")
+        op->setAttr("sensing", builder.getStringAttr(sensing.getValue()));
+    }
+    op->setAttr("encoding", builder.getStringAttr(scheme));
+    op->setOperands(operands);
+    if (def->use_empty())
+      def->erase();
+    ++NumEncoded;
+    return success();
+  }
+};
+} // namespace
+
+std::unique_ptr<Pass> xb::createEncodePass() {
+  return std::make_unique<EncodePass>();
+}
