@@ -170,33 +170,3 @@ NpyArray interp::tensorToNpy(const Tensor &tensor) {
   }
   return array;
 }
-
-std::string interp::describeNpyDType(NpyDType dtype) {
-  switch (dtype) {
-  case NpyDType::Bool:
-    return "bool";
-  case NpyDType::I8:
-    return "i8";
-  case NpyDType::U8:
-    return "u8";
-  case NpyDType::I16:
-    return "i16";
-  case NpyDType::U16:
-    return "u16";
-  case NpyDType::I32:
-    return "i32";
-  case NpyDType::U32:
-    return "u32";
-  case NpyDType::I64:
-    return "i64";
-  case NpyDType::U64:
-    return "u64";
-  case NpyDType::F16:
-    return "f16";
-  case NpyDType::F32:
-    return "f32";
-  case NpyDType::F64:
-    return "f64";
-  }
-  return "?";
-}

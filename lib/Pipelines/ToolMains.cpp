@@ -338,7 +338,7 @@ int ohm::ohmSimMain(int argc, char **argv) {
       return 1;
     }
     llvm::outs() << "wrote " << path << " ("
-                 << interp::describeNpyDType(array.dtype) << ", "
+                 << ohmrt::getNpyDTypeName(array.dtype) << ", "
                  << interp::formatShape((*results)[i].getShape()) << ")\n";
   }
   return 0;

@@ -17,9 +17,6 @@ Tensor tensorFromNpy(Context &ctx, const NpyArray &array);
 /// (i4, u2, ...) are written in the next wider one (i8, u8, ...).
 NpyArray tensorToNpy(const Tensor &tensor);
 
-/// "f32", "u8", ... of the NumPy dtype a tensor element type is written as.
-std::string describeNpyDType(NpyDType dtype);
-
 } // namespace interp
 } // namespace ohm
 
