@@ -9,6 +9,7 @@
 
 #include "ohm/Pipelines/ToolMains.h"
 #include "ToolSupport.h"
+#include "ohm/Backend/Backend.h"
 #include "ohm/Frontend/ONNX/Importer.h"
 #include "ohm/IR/AsmPrinter.h"
 #include "ohm/IR/Context.h"
@@ -22,6 +23,8 @@
 #include "ohm/Target/Target.h"
 #include "ohm/Support/FileUtilities.h"
 #include "ohm/Support/Timing.h"
+#include "ohmrt/Npy.h"
+#include "ohmrt/Runtime.h"
 
 #include "llvm/ADT/Statistic.h"
 #include "llvm/Pass.h" // llvm::TimePassesIsEnabled (--time-passes)
@@ -30,6 +33,8 @@
 #include "llvm/Support/Format.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
+
+#include <chrono>
 
 using namespace ohm;
 namespace cl = llvm::cl;
@@ -63,20 +68,37 @@ int ohm::ohmcMain(int argc, char **argv) {
   cl::OptionCategory category("ohmc options");
   cl::opt<std::string> modelPath(cl::Positional, cl::desc("<model.onnx>"),
                                  cl::Required, cl::cat(category));
-  cl::opt<std::string> outputPath("o", cl::desc("Output file (default stdout)"),
-                                  cl::value_desc("file"), cl::init("-"),
-                                  cl::cat(category));
-  enum class Emit { Import, NN, Xbar };
+  cl::opt<std::string> outputPath(
+      "o",
+      cl::desc("Output file (default: MODEL.ohmx for --emit=bin, else stdout; "
+               "- is stdout)"),
+      cl::value_desc("file"), cl::cat(category));
+  enum class Emit { Import, NN, Xbar, Asm, Bin };
   cl::opt<Emit> emit(
-      "emit", cl::desc("What to produce"), cl::init(Emit::NN),
+      "emit", cl::desc("What to produce"), cl::init(Emit::Bin),
       cl::values(clEnumValN(Emit::Import, "import",
                             "nn IR as imported, before any pass"),
                  clEnumValN(Emit::NN, "nn",
                             "normalized nn IR (integer accumulates + "
                             "requantize)"),
                  clEnumValN(Emit::Xbar, "xb",
-                            "crossbar IR mapped onto the target")),
+                            "crossbar IR mapped onto the target"),
+                 clEnumValN(Emit::Asm, "asm",
+                            "the program as text (as ohm-sim --disasm prints "
+                            "it)"),
+                 clEnumValN(Emit::Bin, "bin",
+                            "the program (.ohmx) for ohm-sim (the default)")),
       cl::cat(category));
+  cl::opt<std::string> encoding(
+      "encoding",
+      cl::desc("Weight encoding for every layer, overriding the target's: "
+               "differential, offset, binary or ternary"),
+      cl::value_desc("name"), cl::cat(category));
+  cl::opt<std::string> sensing(
+      "sensing",
+      cl::desc("Where differential pairs subtract, overriding the target's: "
+               "digital or analog"),
+      cl::value_desc("name"), cl::cat(category));
   cl::opt<std::string> targetName(
       "target", cl::desc("Target preset name or .yaml file"),
       cl::value_desc("NAME|FILE.yaml"), cl::init("default"), cl::cat(category));
@@ -166,14 +188,41 @@ int ohm::ohmcMain(int argc, char **argv) {
     reportError("ohmc", toString(target.takeError()));
     return 1;
   }
-  if (emit != Emit::Xbar && (!mappingReport.empty() || verbose)) {
-    reportError("ohmc", "--mapping-report and -v need --emit=xb");
+  if (!encoding.empty()) {
+    static const std::pair<const char *, target::Encoding> encodings[] = {
+        {"differential", target::Encoding::Differential},
+        {"offset", target::Encoding::Offset},
+        {"binary", target::Encoding::Binary},
+        {"ternary", target::Encoding::Ternary}};
+    auto it = llvm::find_if(encodings, [&](const auto &entry) {
+      return encoding == entry.first;
+    });
+    if (it == std::end(encodings)) {
+      reportError("ohmc", "--encoding must be differential, offset, binary "
+                          "or ternary, got '" + encoding + "'");
+      return 1;
+    }
+    target->weights.encoding = it->second;
+    target->weights.perLayer.clear();
+  }
+  if (!sensing.empty()) {
+    if (sensing != "digital" && sensing != "analog") {
+      reportError("ohmc", "--sensing must be digital or analog, got '" +
+                              sensing + "'");
+      return 1;
+    }
+    target->weights.sensing = sensing == "analog" ? target::Sensing::Analog
+                                                  : target::Sensing::Digital;
+  }
+  bool mapped = emit == Emit::Xbar || emit == Emit::Asm || emit == Emit::Bin;
+  if (!mapped && (!mappingReport.empty() || verbose)) {
+    reportError("ohmc", "--mapping-report and -v need --emit=xb, asm or bin");
     return 1;
   }
   PassManager pm(ctx);
   if (emit != Emit::Import)
     buildNNPipeline(pm);
-  if (emit == Emit::Xbar) {
+  if (mapped) {
     XbarPipelineOptions xbOptions;
     xbOptions.adc = adc;
     xbOptions.calibDir = calibDir;
@@ -192,16 +241,9 @@ int ohm::ohmcMain(int argc, char **argv) {
   if (failed(pm.run(*module)))
     return 1;
 
-  auto output = openOutputFile(outputPath);
-  if (!output) {
-    reportError("ohmc", toString(output.takeError()));
-    return 1;
-  }
-  PrintOptions options;
-  options.printDebugInfo = printDebugInfo;
-  options.elideElementsLargerThan = elide;
-  module->print((*output)->os(), options);
-  (*output)->keep();
+  // Reports describe the mapping before the backend specializes shapes.
+  if (verbose)
+    printMappingTable(*module, *target, llvm::errs());
   if (!mappingReport.empty()) {
     auto report = openOutputFile(mappingReport);
     if (!report) {
@@ -211,8 +253,53 @@ int ohm::ohmcMain(int argc, char **argv) {
     writeMappingReport(*module, *target, (*report)->os());
     (*report)->keep();
   }
-  if (verbose)
-    printMappingTable(*module, *target, llvm::errs());
+
+  std::string path = outputPath;
+  if (path.empty())
+    path = emit == Emit::Bin
+               ? llvm::sys::path::stem(modelPath).str() + ".ohmx"
+               : std::string("-");
+  if (emit == Emit::Asm || emit == Emit::Bin) {
+    program::Program program;
+    {
+      llvm::Optional<llvm::TimeRegion> region;
+      if (timing)
+        region.emplace(timing->get("backend"));
+      if (failed(backend::emitProgram(*module->begin(), *target,
+                                      llvm::sys::path::stem(modelPath).str(),
+                                      program)))
+        return 1;
+    }
+    for (const NamedTensor &input : *inputs)
+      program.add_frozen_inputs(input.name);
+    auto output = openOutputFile(path);
+    if (!output) {
+      reportError("ohmc", toString(output.takeError()));
+      return 1;
+    }
+    if (emit == Emit::Asm) {
+      (*output)->os() << ohmrt::disassemble(program);
+    } else {
+      std::string bytes;
+      if (!program.SerializeToString(&bytes)) {
+        reportError("ohmc", "cannot serialize the program");
+        return 1;
+      }
+      (*output)->os() << bytes;
+    }
+    (*output)->keep();
+  } else {
+    auto output = openOutputFile(path);
+    if (!output) {
+      reportError("ohmc", toString(output.takeError()));
+      return 1;
+    }
+    PrintOptions options;
+    options.printDebugInfo = printDebugInfo;
+    options.elideElementsLargerThan = elide;
+    module->print((*output)->os(), options);
+    (*output)->keep();
+  }
   if (timing)
     timing->print(llvm::errs());
   if (passStatistics)
@@ -233,6 +320,231 @@ static std::string outputFileName(llvm::StringRef name) {
     if (c == '/' || c == '\\' || c == ':')
       c = '_';
   return file + ".npy";
+}
+
+/// The .npy element type of a program dtype.
+static ohmrt::NpyDType npyTypeOf(program::DType dtype) {
+  switch (dtype) {
+  case program::BOOL:
+    return ohmrt::NpyDType::Bool;
+  case program::I8:
+    return ohmrt::NpyDType::I8;
+  case program::U8:
+    return ohmrt::NpyDType::U8;
+  case program::I16:
+    return ohmrt::NpyDType::I16;
+  case program::U16:
+    return ohmrt::NpyDType::U16;
+  case program::I32:
+    return ohmrt::NpyDType::I32;
+  case program::U32:
+    return ohmrt::NpyDType::U32;
+  case program::I64:
+    return ohmrt::NpyDType::I64;
+  case program::U64:
+    return ohmrt::NpyDType::U64;
+  case program::F64:
+    return ohmrt::NpyDType::F64;
+  default:
+    return ohmrt::NpyDType::F32;
+  }
+}
+
+static llvm::Optional<program::DType> programTypeOf(ohmrt::NpyDType dtype) {
+  for (program::DType t : {program::BOOL, program::I8, program::U8, program::I16,
+                           program::U16, program::I32, program::U32,
+                           program::I64, program::U64, program::F32,
+                           program::F64})
+    if (npyTypeOf(t) == dtype)
+      return t;
+  return llvm::None;
+}
+
+/// ohm-sim PROG.ohmx: loads, validates and runs a compiled program.
+static int runProgram(const std::string &path, bool disasm,
+                      const std::vector<std::string> &inputSpecs,
+                      const std::string &outputDir, unsigned threads,
+                      bool quiet) {
+  llvm::StringRef extension = llvm::sys::path::extension(path);
+  if (extension == ".onnx" || extension == ".onnxtxt" || extension == ".ohm") {
+    reportError("ohm-sim", path + ": this is " +
+                               (extension == ".ohm" ? "IR text" : "an ONNX model") +
+                               ", not a compiled program: run it with "
+                               "--reference, or compile it with ohmc first");
+    return 1;
+  }
+  program::Program program;
+  std::string error;
+  if (!ohmrt::loadProgram(path, program, error)) {
+    reportError("ohm-sim", error);
+    return 1;
+  }
+  if (disasm) {
+    llvm::outs() << ohmrt::disassemble(program);
+    return 0;
+  }
+  if (outputDir.empty()) {
+    reportError("ohm-sim", "--output-dir is required");
+    return 1;
+  }
+  if (threads < 1 || threads > 256) {
+    reportError("ohm-sim", "-j needs 1 to 256 threads");
+    return 1;
+  }
+
+  // Bind NAME=FILE and positional inputs to the program's input ports.
+  std::vector<std::string> names;
+  for (const auto &port : program.inputs())
+    names.push_back(port.name());
+  std::vector<llvm::Optional<ohmrt::HostTensor>> bound(names.size());
+  size_t nextPositional = 0;
+  Context ctx;
+  registerAllDialects(ctx);
+  for (const std::string &spec : inputSpecs) {
+    llvm::StringRef text(spec);
+    std::string name, file = spec;
+    size_t eq = text.find('=');
+    if (eq != llvm::StringRef::npos && !text.substr(0, eq).contains('/')) {
+      name = text.substr(0, eq).str();
+      file = text.substr(eq + 1).str();
+    }
+    ohmrt::NpyArray array;
+    if (llvm::StringRef(file).endswith(".pb")) {
+      auto tensor = loadTensorFile(file, ctx);
+      if (!tensor) {
+        reportError("ohm-sim", toString(tensor.takeError()));
+        return 1;
+      }
+      array = interp::tensorToNpy(*tensor);
+    } else if (!ohmrt::readNpyFile(file, array, error)) {
+      reportError("ohm-sim", error);
+      return 1;
+    }
+    size_t index;
+    if (name.empty()) {
+      while (nextPositional < bound.size() && bound[nextPositional])
+        ++nextPositional;
+      if (nextPositional == bound.size()) {
+        reportError("ohm-sim", "too many inputs: the program takes " +
+                                   std::to_string(names.size()) + " (" +
+                                   llvm::join(names, ", ") + ")");
+        return 1;
+      }
+      index = nextPositional;
+    } else {
+      auto it = std::find(names.begin(), names.end(), name);
+      if (it == names.end()) {
+        if (llvm::is_contained(program.frozen_inputs(), name))
+          continue; // frozen into the program at compile time
+        reportError("ohm-sim", "the program has no input '" + name +
+                                   "' (its inputs are: " +
+                                   llvm::join(names, ", ") + ")");
+        return 1;
+      }
+      index = it - names.begin();
+      if (bound[index]) {
+        reportError("ohm-sim", "input '" + name + "' is given twice");
+        return 1;
+      }
+    }
+    auto dtype = programTypeOf(array.dtype);
+    if (!dtype) {
+      reportError("ohm-sim", file + ": element type " +
+                                 ohmrt::getNpyDTypeName(array.dtype) +
+                                 " is not supported");
+      return 1;
+    }
+    ohmrt::HostTensor tensor;
+    tensor.dtype = *dtype;
+    tensor.shape = array.shape;
+    tensor.data = std::move(array.data);
+    bound[index] = std::move(tensor);
+  }
+  std::vector<ohmrt::HostTensor> inputs;
+  for (size_t i = 0; i < bound.size(); ++i) {
+    if (!bound[i]) {
+      reportError("ohm-sim", "missing input '" + names[i] + "' (pass --input " +
+                                 names[i] + "=FILE.npy)");
+      return 1;
+    }
+    inputs.push_back(std::move(*bound[i]));
+  }
+
+  ohmrt::Executor executor(program);
+  ohmrt::RunOptions options;
+  options.threads = threads;
+  ohmrt::RunStats stats;
+  std::vector<ohmrt::HostTensor> outputs;
+  auto start = std::chrono::steady_clock::now();
+  if (!executor.run(inputs, outputs, error, options, &stats)) {
+    reportError("ohm-sim", path + ": " + error);
+    return 1;
+  }
+  double seconds = std::chrono::duration<double>(
+                       std::chrono::steady_clock::now() - start)
+                       .count();
+
+  if (std::error_code ec = llvm::sys::fs::create_directories(outputDir)) {
+    reportError("ohm-sim", "cannot create '" + outputDir + "': " + ec.message());
+    return 1;
+  }
+  for (int i = 0; i < program.outputs_size(); ++i) {
+    llvm::SmallString<256> file(outputDir);
+    llvm::sys::path::append(file, outputFileName(program.outputs(i).name()));
+    ohmrt::NpyArray array;
+    array.dtype = npyTypeOf(outputs[i].dtype);
+    array.shape = outputs[i].shape;
+    array.data = std::move(outputs[i].data);
+    if (!ohmrt::writeNpyFile(file.str().str(), array, error)) {
+      reportError("ohm-sim", error);
+      return 1;
+    }
+    std::string shape;
+    for (size_t d = 0; d < array.shape.size(); ++d)
+      shape += (d ? "x" : "") + std::to_string(array.shape[d]);
+    llvm::outs() << "wrote " << file << " ("
+                 << ohmrt::getNpyDTypeName(array.dtype) << ", " << shape
+                 << ")\n";
+  }
+  if (quiet)
+    return 0;
+
+  // The summary: per crossbar layer, then totals for the run.
+  auto layers = ohmrt::summarizeLayers(program);
+  size_t width = 5;
+  for (const auto &l : layers)
+    width = std::max(width, l.layer.size());
+  llvm::outs() << "\n" << program.model() << " on " << program.target().name()
+               << ": " << program.arrays_size() << " arrays, "
+               << program.instructions_size() << " instructions; batch "
+               << stats.batch << "\n";
+  llvm::outs() << llvm::left_justify("layer", width)
+               << "  arrays  ADC bits  conversions/inference\n";
+  int64_t arrays = 0, conversions = 0;
+  for (const auto &l : layers) {
+    std::string bits =
+        l.maxAdcBits == 0 ? "ideal"
+        : l.minAdcBits == l.maxAdcBits
+            ? std::to_string(l.maxAdcBits)
+            : std::to_string(l.minAdcBits) + "-" + std::to_string(l.maxAdcBits);
+    llvm::outs() << llvm::left_justify(l.layer, width)
+                 << llvm::format("  %6lld  %8s  %21lld\n",
+                                 (long long)l.arrays, bits.c_str(),
+                                 (long long)l.conversions);
+    arrays += l.arrays;
+    conversions += l.conversions;
+  }
+  llvm::outs() << llvm::left_justify("total", width)
+               << llvm::format("  %6lld  %8s  %21lld\n", (long long)arrays, (const char *)"",
+                               (long long)conversions);
+  llvm::outs() << "crossbar reads: " << stats.mvmInstructions << " ("
+               << stats.exactProducts
+               << " with lossless ADCs, computed as exact products), "
+               << stats.conversions << " conversions for the batch\n";
+  llvm::outs() << llvm::format("time: %.3f s, %.1f inferences/s (%u thread%s)\n",
+                               seconds, double(stats.batch) / seconds, threads,
+                               threads == 1 ? "" : "s");
+  return 0;
 }
 
 int ohm::ohmSimMain(int argc, char **argv) {
@@ -258,17 +570,21 @@ int ohm::ohmSimMain(int argc, char **argv) {
       cl::desc("Interpret the model as imported (float Q/DQ execution), "
                "without normalizing it"),
       cl::cat(category));
+  cl::opt<bool> disasm("disasm",
+                       cl::desc("Print the program as text (as ohmc "
+                                "--emit=asm does) and exit"),
+                       cl::cat(category));
+  cl::opt<unsigned> threads("j", cl::desc("Threads for crossbar reads"),
+                            cl::Prefix,
+                            cl::init(1), cl::value_desc("N"), cl::cat(category));
+  cl::opt<bool> quiet("q", cl::desc("Do not print the run summary"),
+                      cl::cat(category));
   hideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(argc, argv,
                               "ohm-sim: runs models and compiled programs\n");
 
-  if (!reference) {
-    reportError("ohm-sim",
-                "only --reference (the nn-level interpreter on an ONNX model) "
-                "is available; running compiled programs arrives with "
-                "milestone M4");
-    return 1;
-  }
+  if (!reference)
+    return runProgram(modelPath, disasm, inputSpecs, outputDir, threads, quiet);
   if (outputDir.empty()) {
     reportError("ohm-sim", "--output-dir is required");
     return 1;

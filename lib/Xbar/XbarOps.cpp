@@ -461,11 +461,17 @@ Type xb::inferResultType(Operation *op, std::string &error) {
       return err << "matrix output " << shapeString(shape) << " must end in "
                  << n << " columns";
     }
+    // The -1 is inferred when the number of rows is known.
+    int64_t p = acc.getDimSize(0);
     std::vector<int64_t> result;
     for (int64_t dim : shape)
-      result.push_back(dim == -1 ? TensorType::kDynamic : dim);
-    int64_t p = acc.getDimSize(0);
-    if (p >= 0 && !llvm::is_contained(shape, -1) && p * n != known)
+      result.push_back(dim != -1 ? dim
+                       : p >= 0 && known > 0 && (p * n) % known == 0
+                           ? p * n / known
+                           : TensorType::kDynamic);
+    if (p >= 0 && ((!llvm::is_contained(shape, -1) && p * n != known) ||
+                   (llvm::is_contained(shape, -1) &&
+                    (known == 0 || (p * n) % known != 0))))
       return err << "cannot arrange " << p << " rows of " << n
                  << " columns as " << shapeString(shape);
     return TensorType::get(result, acc.getElementType());

@@ -1,0 +1,105 @@
+//===- Runtime.h - Loading and running ohm programs -------------*- C++ -*-===//
+//
+// The simulator runtime: loads a program (.ohmx), validates it completely,
+// and executes it for a batch of inputs. Crossbar reads (mvm) run as
+// batched matrix products with Eigen, exactly: partial sums are small
+// integers, exact in float32 while they stay below 2^24 (double
+// otherwise); a read whose ADCs cannot lose information is computed as one
+// product with the effective integer weights. docs/ISA.md and
+// docs/Simulator.md describe the machine and the executor.
+//
+// This library depends on the program format, Eigen and the standard
+// library only: never on the compiler.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef OHMRT_RUNTIME_H
+#define OHMRT_RUNTIME_H
+
+#include "program.pb.h"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace ohmrt {
+
+namespace program = ohm::program;
+
+/// The program format version this runtime reads and the compiler writes.
+constexpr uint32_t kProgramVersion = 1;
+
+/// Bytes per element of a dtype's storage (0 if invalid).
+unsigned getStorageBytes(program::DType dtype);
+/// "u8", "f32", ... for messages.
+const char *getDTypeName(program::DType dtype);
+
+/// A dense tensor in host memory, little endian, in the storage of `dtype`.
+struct HostTensor {
+  program::DType dtype = program::F32;
+  std::vector<int64_t> shape;
+  std::vector<char> data;
+  int64_t getNumElements() const;
+};
+
+/// Parses and validates a program. On failure returns false and sets
+/// `error` (prefixed with `name`).
+bool parseProgram(const std::string &bytes, const std::string &name,
+                  program::Program &program, std::string &error);
+bool loadProgram(const std::string &path, program::Program &program,
+                 std::string &error);
+/// Checks everything an executor relies on: versions, ids, bounds, shapes.
+bool validateProgram(const program::Program &program, std::string &error);
+
+/// The program as text (the same text `ohmc --emit=asm` prints).
+std::string disassemble(const program::Program &program);
+
+/// What a program's crossbar layers do per inference (from the program
+/// alone): arrays, reads, ADC widths, conversions and read cycles.
+struct LayerSummary {
+  std::string layer;
+  int64_t arrays = 0;
+  int64_t reads = 0; // mvm instructions
+  int64_t minAdcBits = 0, maxAdcBits = 0; // 0: ideal conversions
+  int64_t conversions = 0; // ADC conversions (sense operations for 2T2R)
+  int64_t readCycles = 0;  // array reads (row x input cycle x slice x group)
+};
+std::vector<LayerSummary> summarizeLayers(const program::Program &program);
+
+struct RunOptions {
+  unsigned threads = 1;
+};
+
+/// What one run did, for the summary and the cost model.
+struct RunStats {
+  int64_t batch = 0;
+  int64_t mvmInstructions = 0;
+  int64_t conversions = 0;      // ADC conversions (or sense operations)
+  int64_t readCycles = 0;       // crossbar read cycles (per row, cycle, slice, group)
+  int64_t exactProducts = 0;    // reads computed as one exact product
+  int64_t slicedProducts = 0;   // reads computed conversion by conversion
+};
+
+class Executor {
+public:
+  /// `program` must have been validated and must outlive the executor.
+  explicit Executor(const program::Program &program);
+  ~Executor();
+
+  /// Runs one batch: inputs in the order of the program's input ports,
+  /// each with the port's dtype and shape (the first dimension may be a
+  /// multiple N of the compiled one: the batch). Outputs come back in port
+  /// order. On failure returns false and sets `error`.
+  bool run(const std::vector<HostTensor> &inputs,
+           std::vector<HostTensor> &outputs, std::string &error,
+           const RunOptions &options = {}, RunStats *stats = nullptr);
+
+private:
+  struct Impl;
+  std::unique_ptr<Impl> impl;
+};
+
+} // namespace ohmrt
+
+#endif // OHMRT_RUNTIME_H
