@@ -57,6 +57,27 @@ bool isSignedType(program::DType dtype) {
          dtype == program::I32 || dtype == program::I64;
 }
 
+/// Calls fn(T()) with T the storage type of an integer dtype.
+template <typename Fn> void withIntType(program::DType dtype, Fn &&fn) {
+  switch (dtype) {
+  case program::I8:
+    return fn(int8_t());
+  case program::U16:
+    return fn(uint16_t());
+  case program::I16:
+    return fn(int16_t());
+  case program::U32:
+    return fn(uint32_t());
+  case program::I32:
+    return fn(int32_t());
+  case program::U64:
+  case program::I64:
+    return fn(int64_t());
+  default:
+    return fn(uint8_t());
+  }
+}
+
 /// A buffer for one run: its bytes and its dimensions for the batch.
 struct Mem {
   char *data = nullptr;
@@ -163,6 +184,15 @@ struct Mem {
       std::memcpy(p, &value, 8);
     }
   }
+
+  /// Calls fn(T *) with the data as the integer storage type.
+  template <typename Fn> void withInts(Fn &&fn) const {
+    withIntType(dtype, [&](auto tag) {
+      fn(reinterpret_cast<decltype(tag) *>(data));
+    });
+  }
+  /// True if storing v needs no wrapping (logical width == storage width).
+  bool isFullWidth() const { return bits == bytes * 8; }
 
   /// Rounds to the element type (f32 or f64).
   void storeFloat(int64_t i, double value) const {
@@ -482,6 +512,22 @@ struct Executor::Impl {
     return false;
   }
 
+  /// Calls fn(begin, end) on contiguous parts of [0, count), one per
+  /// thread, when each part has at least `grain` iterations.
+  template <typename Fn> void parallelFor(int64_t count, int64_t grain, Fn fn) {
+    int64_t parts = std::min<int64_t>(threads, count / std::max<int64_t>(grain, 1));
+    if (parts <= 1) {
+      fn(int64_t(0), count);
+      return;
+    }
+    std::vector<std::thread> pool;
+    for (int64_t i = 1; i < parts; ++i)
+      pool.emplace_back(fn, count * i / parts, count * (i + 1) / parts);
+    fn(int64_t(0), count / parts);
+    for (std::thread &thread : pool)
+      thread.join();
+  }
+
   bool execute(int index, const program::Instruction &inst);
   bool runMvm(int index, const program::Mvm &op);
   bool im2col(const program::Im2Col &op);
@@ -510,33 +556,60 @@ bool Executor::Impl::im2col(const program::Im2Col &op) {
   Mem src = mem(op.src()), dst = mem(op.dst());
   int64_t n = src.dims[0], c = src.dims[1], h = src.dims[2], w = src.dims[3];
   int64_t cg = c / op.group(), kh = op.kernel(0), kw = op.kernel(1);
-  int64_t oh = (h + op.pads(0) + op.pads(2) - op.dilations(0) * (kh - 1) - 1) /
-                   op.strides(0) + 1;
-  int64_t ow = (w + op.pads(1) + op.pads(3) - op.dilations(1) * (kw - 1) - 1) /
-                   op.strides(1) + 1;
+  int64_t sh = op.strides(0), sw = op.strides(1);
+  int64_t dh = op.dilations(0), dw = op.dilations(1);
+  int64_t pt = op.pads(0), pl = op.pads(1);
+  int64_t oh = (h + pt + op.pads(2) - dh * (kh - 1) - 1) / sh + 1;
+  int64_t ow = (w + pl + op.pads(3) - dw * (kw - 1) - 1) / sw + 1;
   int64_t k = cg * kh * kw, lo, hi;
   dst.range(lo, hi);
-  for (int64_t b = 0; b < n; ++b)
-    for (int64_t y = 0; y < oh; ++y)
-      for (int64_t xo = 0; xo < ow; ++xo) {
-        int64_t row = (b * oh + y) * ow + xo;
-        for (int64_t ic = 0; ic < cg; ++ic)
-          for (int64_t ky = 0; ky < kh; ++ky)
-            for (int64_t kx = 0; kx < kw; ++kx) {
-              int64_t iy = y * op.strides(0) - op.pads(0) + ky * op.dilations(0);
-              int64_t ix = xo * op.strides(1) - op.pads(1) + kx * op.dilations(1);
-              int64_t value = op.pad_value();
-              if (iy >= 0 && iy < h && ix >= 0 && ix < w)
-                value = src.loadInt(
-                    ((b * c + op.group_index() * cg + ic) * h + iy) * w + ix);
-              value += op.offset();
-              if (value < lo || value > hi)
-                return fail("input code " + std::to_string(value) +
-                            " does not fit the row type (the activation range "
-                            "is wider than the compiler assumed)");
-              dst.storeInt(row * k + (ic * kh + ky) * kw + kx, value);
+  int64_t offset = op.offset(), padCode = op.pad_value() + offset;
+  bool padFits = padCode >= lo && padCode <= hi;
+  std::atomic<bool> ok{true};
+  std::atomic<int64_t> bad{0};
+  withIntType(src.dtype, [&](auto srcTag) {
+    using S = decltype(srcTag);
+    withIntType(dst.dtype, [&](auto dstTag) {
+      using D = decltype(dstTag);
+      const S *x = reinterpret_cast<const S *>(src.data);
+      D *out = reinterpret_cast<D *>(dst.data);
+      parallelFor(n * oh, 64, [&](int64_t begin, int64_t end) {
+        for (int64_t line = begin; line < end; ++line) {
+          int64_t b = line / oh, y = line % oh;
+          for (int64_t xo = 0; xo < ow; ++xo) {
+            D *row = out + ((b * oh + y) * ow + xo) * k;
+            for (int64_t ic = 0; ic < cg; ++ic) {
+              const S *plane = x + (b * c + op.group_index() * cg + ic) * h * w;
+              for (int64_t ky = 0; ky < kh; ++ky) {
+                int64_t iy = y * sh - pt + ky * dh;
+                for (int64_t kx = 0; kx < kw; ++kx) {
+                  int64_t ix = xo * sw - pl + kx * dw;
+                  int64_t value = padCode;
+                  if (iy < 0 || iy >= h || ix < 0 || ix >= w) {
+                    if (!padFits) {
+                      ok = false;
+                      bad = value;
+                    }
+                  } else {
+                    value = int64_t(plane[iy * w + ix]) + offset;
+                    if (value < lo || value > hi) {
+                      ok = false;
+                      bad = value;
+                    }
+                  }
+                  *row++ = D(value);
+                }
+              }
             }
-      }
+          }
+        }
+      });
+    });
+  });
+  if (!ok)
+    return fail("input code " + std::to_string(bad) +
+                " does not fit the row type (the activation range is wider "
+                "than the compiler assumed)");
   return true;
 }
 
@@ -582,18 +655,27 @@ bool Executor::Impl::runMvm(int index, const program::Mvm &op) {
         return;
       int64_t first = b * block, count = std::min(block, total - first);
       x.resize(count, r);
-      for (int64_t i = 0; i < count; ++i)
-        for (int64_t k = 0; k < r; ++k) {
-          int64_t code = src.loadInt((first + i) * width + op.row_offset() + k);
-          if (inputBits < 63 && (code >> inputBits)) {
-            std::lock_guard<std::mutex> lock(failureMutex);
-            failure = "input code " + std::to_string(code) +
-                      " needs more than input_bits = " + std::to_string(inputBits);
-            failed = true;
-            return;
+      int64_t tooWide = -1;
+      withIntType(src.dtype, [&](auto tag) {
+        using S = decltype(tag);
+        const S *rowsData = reinterpret_cast<const S *>(src.data);
+        for (int64_t i = 0; i < count; ++i) {
+          const S *in = rowsData + (first + i) * width + op.row_offset();
+          for (int64_t k = 0; k < r; ++k) {
+            int64_t code = int64_t(in[k]);
+            if (inputBits < 63 && (code >> inputBits))
+              tooWide = code;
+            x(i, k) = code;
           }
-          x(i, k) = code;
         }
+      });
+      if (tooWide >= 0) {
+        std::lock_guard<std::mutex> lock(failureMutex);
+        failure = "input code " + std::to_string(tooWide) +
+                  " needs more than input_bits = " + std::to_string(inputBits);
+        failed = true;
+        return;
+      }
 
       Matrix<int64_t> acc;
       if (plan.exact) {
@@ -623,9 +705,10 @@ bool Executor::Impl::runMvm(int index, const program::Mvm &op) {
           for (int64_t i = 0; i < count; ++i)
             acc.row(i).array() -= op.weight_offset() * x.row(i).sum();
       }
+      int32_t *out = reinterpret_cast<int32_t *>(dst.data) + first * c;
       for (int64_t i = 0; i < count; ++i)
         for (int64_t n = 0; n < c; ++n)
-          dst.storeInt((first + i) * c + n, acc(i, n));
+          out[i * c + n] = int32_t(uint32_t(acc(i, n)));
     }
   };
 
@@ -662,30 +745,72 @@ bool Executor::Impl::runMvm(int index, const program::Mvm &op) {
 
 void Executor::Impl::requantize(const program::Requantize &op) {
   Mem src = mem(op.src()), dst = mem(op.dst());
+  // Elements as [outer, channels, inner] along the axis.
   bool perChannel = op.scales_size() > 1;
-  for (int64_t i = 0; i < src.count; ++i) {
-    int64_t channel = perChannel ? channelOf(i, src.dims, op.axis()) : 0;
-    int64_t centered = src.loadInt(i) - op.input_zero_point();
-    int64_t value;
-    if (op.fixed_point()) {
-      __int128 product = __int128(centered) * op.multipliers(channel);
-      int64_t shift = 31 + op.shifts(channel);
-      if (shift > 0)
-        product = (product + (__int128(1) << (shift - 1))) >> shift;
+  int64_t channels = perChannel ? src.dims[op.axis()] : 1;
+  int64_t inner = 1;
+  if (perChannel)
+    for (size_t d = op.axis() + 1; d < src.dims.size(); ++d)
+      inner *= src.dims[d];
+  else
+    inner = src.count;
+  int64_t outer = src.count / std::max<int64_t>(channels * inner, 1);
+  int64_t inputZp = op.input_zero_point(), zp = op.zero_point();
+  int64_t lo = op.min(), hi = op.max();
+  withIntType(src.dtype, [&](auto srcTag) {
+    using S = decltype(srcTag);
+    const S *x = reinterpret_cast<const S *>(src.data);
+    // Clamped values fit the destination unless min/max exceed its type.
+    int64_t tlo, thi;
+    dst.range(tlo, thi);
+    bool direct = dst.isFullWidth() && !dst.isFloat() && lo >= tlo && hi <= thi;
+    auto store = [&](int64_t i, int64_t value) {
+      if (direct && dst.bytes == 1)
+        reinterpret_cast<uint8_t *>(dst.data)[i] = uint8_t(value);
       else
-        product <<= -shift;
-      __int128 shifted = product + op.zero_point();
-      value = shifted < op.min()   ? op.min()
-              : shifted > op.max() ? op.max()
-                                   : int64_t(shifted);
-    } else {
-      float scaled = float(centered) * op.scales(channel);
-      value = clampToRange(double(std::nearbyintf(scaled)) +
-                               double(op.zero_point()),
-                           op.min(), op.max(), op.zero_point());
-    }
-    dst.storeInt(i, value);
-  }
+        dst.storeInt(i, value);
+    };
+    // Lines of `inner` elements share a channel; a per-tensor requantize
+    // is one line, split into parts of its own.
+    int64_t lines = outer * channels;
+    int64_t split = lines == 1 ? std::max<int64_t>(inner, 1) : 1;
+    parallelFor(lines * split, lines == 1 ? 65536 : 64,
+                [&](int64_t begin, int64_t end) {
+      for (int64_t part = begin; part < end; ++part) {
+        int64_t line = part / split, ch = line % channels;
+        int64_t i = line * inner, lineEnd = i + inner;
+        if (split > 1) {
+          // One part: a range of elements of the single line.
+          i = begin;
+          lineEnd = end;
+          part = end;
+        }
+        if (op.fixed_point()) {
+          int64_t multiplier = op.multipliers(ch);
+          int64_t shift = 31 + op.shifts(ch);
+          for (; i < lineEnd; ++i) {
+            __int128 product = __int128(int64_t(x[i]) - inputZp) * multiplier;
+            if (shift > 0)
+              product = (product + (__int128(1) << (shift - 1))) >> shift;
+            else
+              product <<= -shift;
+            __int128 shifted = product + zp;
+            store(i, shifted < lo   ? lo
+                     : shifted > hi ? hi
+                                    : int64_t(shifted));
+          }
+        } else {
+          float scale = op.scales(ch);
+          for (; i < lineEnd; ++i) {
+            float scaled = float(int64_t(x[i]) - inputZp) * scale;
+            store(i, clampToRange(double(std::nearbyintf(scaled)) +
+                                      double(zp),
+                                  lo, hi, zp));
+          }
+        }
+      }
+    });
+  });
 }
 
 void Executor::Impl::clip(const program::Clip &op) {
@@ -728,10 +853,40 @@ void Executor::Impl::cast(const program::Cast &op) {
   }
 }
 
+/// Integer max pooling without padding or dilation (the common case).
+template <typename T>
+static void maxPoolInts(const T *x, T *y, int64_t planes, int64_t h, int64_t w,
+                        int64_t oh, int64_t ow, int64_t kh, int64_t kw,
+                        int64_t sh, int64_t sw) {
+  for (int64_t plane = 0; plane < planes; ++plane, x += h * w)
+    for (int64_t oy = 0; oy < oh; ++oy)
+      for (int64_t ox = 0; ox < ow; ++ox) {
+        T best = x[oy * sh * w + ox * sw];
+        for (int64_t ky = 0; ky < kh; ++ky)
+          for (int64_t kx = 0; kx < kw; ++kx)
+            best = std::max(best, x[(oy * sh + ky) * w + ox * sw + kx]);
+        *y++ = best;
+      }
+}
+
 void Executor::Impl::pool(const program::Pool &op) {
   Mem src = mem(op.src()), dst = mem(op.dst());
   int64_t planes = src.dims[0] * src.dims[1], h = src.dims[2], w = src.dims[3];
   int64_t oh = dst.dims[2], ow = dst.dims[3];
+  bool simpleWindow = op.pads(0) == 0 && op.pads(1) == 0 && op.pads(2) == 0 &&
+                      op.pads(3) == 0 && op.dilations(0) == 1 &&
+                      op.dilations(1) == 1 && !op.ceil_mode();
+  if (op.kind() == program::MAX && !src.isFloat() && simpleWindow) {
+    src.withInts([&](auto *in) {
+      auto *out = reinterpret_cast<decltype(in)>(dst.data);
+      parallelFor(planes, 16, [&](int64_t begin, int64_t end) {
+        maxPoolInts(in + begin * h * w, out + begin * oh * ow, end - begin, h,
+                    w, oh, ow, op.kernel(0), op.kernel(1), op.strides(0),
+                    op.strides(1));
+      });
+    });
+    return;
+  }
   for (int64_t plane = 0; plane < planes; ++plane)
     for (int64_t y = 0; y < oh; ++y)
       for (int64_t xo = 0; xo < ow; ++xo) {
@@ -1004,12 +1159,15 @@ bool Executor::Impl::execute(int index, const program::Instruction &inst) {
       return true;
     }
     int64_t n = dst.dims[0], m = dst.dims[1], hw = dst.dims[2] * dst.dims[3];
-    for (int64_t b = 0; b < n; ++b)
-      for (int64_t ch = 0; ch < m; ++ch)
-        for (int64_t pixel = 0; pixel < hw; ++pixel)
-          std::memcpy(dst.data + ((b * m + ch) * hw + pixel) * dst.bytes,
-                      src.data + ((b * hw + pixel) * m + ch) * src.bytes,
-                      dst.bytes);
+    src.withInts([&](auto *in) {
+      auto *out = reinterpret_cast<decltype(in)>(dst.data);
+      parallelFor(n, 4, [&](int64_t begin, int64_t end) {
+        for (int64_t b = begin; b < end; ++b)
+          for (int64_t pixel = 0; pixel < hw; ++pixel)
+            for (int64_t ch = 0; ch < m; ++ch)
+              out[(b * m + ch) * hw + pixel] = in[(b * hw + pixel) * m + ch];
+      });
+    });
     return true;
   }
   case I::kLoadConst: {
@@ -1164,8 +1322,10 @@ bool Executor::run(const std::vector<HostTensor> &inputs,
   s.batch = batch;
   s.threads = std::max(1u, options.threads);
   s.stats = stats;
-  s.global.assign(size_t(p.global_bytes() * batch), 0);
-  s.scratchpads.clear();
+  // Arenas are kept between runs of the same size (every buffer is
+  // written before it is read, so stale bytes are never observed).
+  if (s.global.size() != size_t(p.global_bytes() * batch))
+    s.global.assign(size_t(p.global_bytes() * batch), 0);
   if (stats) {
     *stats = RunStats();
     stats->batch = batch;
