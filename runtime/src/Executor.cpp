@@ -34,6 +34,7 @@
 #include <map>
 #include <mutex>
 #include <thread>
+#include <type_traits>
 
 using namespace ohmrt;
 
@@ -336,6 +337,9 @@ struct MvmPlan {
   std::vector<Weights> groupWeights;
   std::vector<int64_t> readShift, readSign;
   Adc adc;
+  // Sliced reads convert and accumulate in double when every value stays
+  // an exact integer there (below 2^53); otherwise in int64.
+  bool doubleAccumulate = false;
 };
 
 MvmPlan planMvm(const program::Mvm &op,
@@ -451,7 +455,31 @@ MvmPlan planMvm(const program::Mvm &op,
     weights.set(w, numericFor(bound));
     plan.groupWeights.push_back(std::move(weights));
   }
+
+  // The largest converted value, times every shift, over every group.
+  double maxConverted = std::max(
+      std::abs(double(plan.adc.offset)),
+      std::abs(double(plan.adc.offset) +
+               double(plan.adc.maxCode) * double(plan.adc.step)));
+  double accBound = 0;
+  for (int64_t t = 0; t < plan.cycles; ++t)
+    for (int64_t shift : plan.readShift)
+      accBound += std::ldexp(maxConverted, int(d * t + shift));
+  accBound *= double(plan.groups);
+  plan.doubleAccumulate = accBound < 4503599627370496.0; // 2^52
+  for (const Weights &weights : plan.groupWeights)
+    plan.doubleAccumulate &= weights.numeric != Numeric::I64;
   return plan;
+}
+
+/// The partial sums of one word-line group as doubles.
+template <typename T>
+void groupProduct(const Matrix<T> &digits, int64_t k0, int64_t kn,
+                  const Weights &w, Matrix<double> &out) {
+  if constexpr (std::is_same<T, float>::value)
+    out = (digits.middleCols(k0, kn) * w.f).template cast<double>();
+  else
+    out = digits.middleCols(k0, kn) * w.d;
 }
 
 } // namespace
@@ -680,6 +708,67 @@ bool Executor::Impl::runMvm(int index, const program::Mvm &op) {
       Matrix<int64_t> acc;
       if (plan.exact) {
         multiply(x, plan.effective, acc);
+      } else if (plan.doubleAccumulate) {
+        bool allFloat = true;
+        for (const Weights &w : plan.groupWeights)
+          allFloat &= w.numeric == Numeric::F32;
+        Matrix<double> accD = Matrix<double>::Zero(count, c), sums;
+        auto slicedReads = [&](auto &digitMatrix) {
+          using T = typename std::decay_t<decltype(digitMatrix)>::Scalar;
+          digitMatrix.resize(plan.cycles * count, r);
+          for (int64_t t = 0; t < plan.cycles; ++t)
+            digitMatrix.middleRows(t * count, count) =
+                x.unaryExpr([&](int64_t v) { return T((v >> (d * t)) & dacMask); });
+          std::vector<double> scales;
+          for (int64_t t = 0; t < plan.cycles; ++t)
+            for (int64_t q = 0; q < reads; ++q)
+              scales.push_back(plan.readSign[q] *
+                               std::ldexp(1.0, int(d * t + plan.readShift[q])));
+          double lo = double(plan.adc.offset);
+          double step = double(plan.adc.step);
+          double maxCode = double(plan.adc.maxCode);
+          for (int64_t g = 0; g < plan.groups; ++g) {
+            int64_t k0 = g * op.active_rows();
+            int64_t kn = std::min(r, k0 + op.active_rows()) - k0;
+            groupProduct(digitMatrix, k0, kn, plan.groupWeights[g], sums);
+            // The ADC, elementwise (exact: every value is an integer < 2^53).
+            if (plan.adc.bits != 0) {
+              if (plan.adc.step == 1)
+                sums = sums.cwiseMax(lo).cwiseMin(lo + maxCode);
+              else
+                sums = (((sums.array() - lo) / step + 0.5).floor()
+                            .cwiseMax(0.0)
+                            .cwiseMin(maxCode) *
+                            step +
+                        lo)
+                           .matrix();
+            }
+            // Shift-add, row by row so the accumulators stay in cache.
+            for (int64_t i = 0; i < count; ++i) {
+              double *out = &accD(i, 0);
+              for (int64_t t = 0; t < plan.cycles; ++t) {
+                const double *row = &sums(t * count + i, 0);
+                for (int64_t q = 0; q < reads; ++q) {
+                  double scale = scales[t * reads + q];
+                  const double *part = row + q * c;
+                  for (int64_t n = 0; n < c; ++n)
+                    out[n] += scale * part[n];
+                }
+              }
+            }
+          }
+        };
+        if (allFloat) {
+          Matrix<float> digitsF;
+          slicedReads(digitsF);
+        } else {
+          Matrix<double> digitsD;
+          slicedReads(digitsD);
+        }
+        acc = accD.cast<int64_t>();
+        if (op.encoding() == program::OFFSET)
+          for (int64_t i = 0; i < count; ++i)
+            acc.row(i).array() -= op.weight_offset() * x.row(i).sum();
       } else {
         acc = Matrix<int64_t>::Zero(count, c);
         digits.resize(plan.cycles * count, r);
@@ -695,9 +784,18 @@ bool Executor::Impl::runMvm(int index, const program::Mvm &op) {
               const int64_t *row = &result(t * count + i, 0);
               int64_t *out = &acc(i, 0);
               for (int64_t q = 0; q < reads; ++q) {
-                int64_t shift = d * t + plan.readShift[q], sign = plan.readSign[q];
-                for (int64_t n = 0; n < c; ++n)
-                  out[n] += sign * (plan.adc.convert(row[q * c + n]) << shift);
+                int64_t scale = plan.readSign[q] *
+                                (int64_t(1) << (d * t + plan.readShift[q]));
+                const int64_t *sums = row + q * c;
+                if (plan.adc.step == 1) {
+                  // Unit steps: the conversion is a clamp (vectorizes).
+                  int64_t lo = plan.adc.offset, hi = lo + plan.adc.maxCode;
+                  for (int64_t n = 0; n < c; ++n)
+                    out[n] += scale * std::min(std::max(sums[n], lo), hi);
+                } else {
+                  for (int64_t n = 0; n < c; ++n)
+                    out[n] += scale * plan.adc.convert(sums[n]);
+                }
               }
             }
         }
