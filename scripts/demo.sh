@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # The main job, on a fresh Debian 12 machine: install, build, compile the
-# bundled quantized Fashion-MNIST CNN (a PyTorch QDQ export) to normalized
-# nn IR, and run it on the first 1000 test images with the reference
-# interpreter, printing the compiled ops and the accuracy.
+# bundled quantized Fashion-MNIST CNN (a PyTorch QDQ export) for a crossbar
+# target, run the program on the first 1000 test images with the simulator,
+# and print the mapping, the outputs of the first images, the run summary
+# (arrays, ADC bits, conversions) and the accuracy -- with the target's
+# lossless ADCs (bit-exact against the reference interpreter) and with
+# 4-bit ADCs.
 #
-# Until the crossbar lowering (M3) and the simulator (M4) land, the run is
-# the nn-level reference interpreter (`ohm-sim --reference`), the golden
-# model the simulator will be checked against; cost figures come with M4.
+# usage: scripts/demo.sh [target]   (default: isaac; see docs/Targets.md)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+TARGET="${1:-isaac}"
 scripts/install-deps.sh
 scripts/build.sh
 BIN="${OHM_BUILD_DIR:-build}/bin"
@@ -17,24 +19,51 @@ MODEL=test/models/fmnist_cnn_qdq.onnx
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 
-echo "== ohmc $MODEL --emit=nn"
-"$BIN/ohmc" "$MODEL" --emit=nn -o "$WORK/model.ohm" --time-passes 2>"$WORK/time.txt"
-echo "normalized IR: $(grep -c ' = nn\.' "$WORK/model.ohm") ops:"
-grep -o ' nn\.[a-z_]*(' "$WORK/model.ohm" | sort | uniq -c | sed 's/($//'
-echo "float conv/gemm/matmul left: $(grep -cE 'nn\.(conv|gemm|matmul)\(' "$WORK/model.ohm" || true)"
-sed -n '/Name/,/Total/p' "$WORK/time.txt"
+/usr/bin/python3 test/models/fmnist_to_npy.py 1000 "$WORK/images.npy" >/dev/null
+
+echo "== ohmc $MODEL --target=$TARGET --adc=lossless -v -o fmnist.ohmx"
+"$BIN/ohmc" "$MODEL" --target="$TARGET" --adc=lossless -v -o "$WORK/fmnist.ohmx"
+echo "program: $(stat -c %s "$WORK/fmnist.ohmx") bytes; its first instructions:"
+"$BIN/ohm-sim" --disasm "$WORK/fmnist.ohmx" | sed -n '/^code:/,$p' | sed -n 2,6p
 
 echo
-echo "== ohm-sim --reference on Fashion-MNIST test images 0-999"
-/usr/bin/python3 test/models/fmnist_to_npy.py 1000 "$WORK/images.npy"
+echo "== ohm-sim fmnist.ohmx on Fashion-MNIST test images 0-999 (-j2)"
+"$BIN/ohm-sim" "$WORK/fmnist.ohmx" --input "input=$WORK/images.npy" \
+  --output-dir "$WORK/sim" -j2
+/usr/bin/python3 - "$WORK/sim/logits.npy" "$WORK/images.labels.npy" <<'EOF'
+import sys
+import numpy as np
+logits, labels = np.load(sys.argv[1]), np.load(sys.argv[2])
+names = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal",
+         "Shirt", "Sneaker", "Bag", "Ankle boot"]
+np.set_printoptions(precision=2, suppress=True, linewidth=120)
+for i in range(3):
+    print(f"image {i}: logits {logits[i]} -> {names[logits[i].argmax()]} "
+          f"(label: {names[labels[i]]})")
+EOF
+
+echo
+echo "== the same images on the reference interpreter (the golden model)"
 "$BIN/ohm-sim" --reference "$MODEL" --input "input=$WORK/images.npy" \
-  --output-dir "$WORK/int"
-"$BIN/ohm-sim" --reference --no-fold "$MODEL" --input "input=$WORK/images.npy" \
-  --output-dir "$WORK/float" >/dev/null
+  --output-dir "$WORK/ref" >/dev/null
+if cmp -s "$WORK/sim/logits.npy" "$WORK/ref/logits.npy"; then
+  echo "simulator outputs are bit-identical to the reference interpreter's"
+else
+  echo "simulator outputs DIFFER from the reference interpreter's"
+  exit 1
+fi
+
+echo
+echo "== the same model with 4-bit ADCs (--adc=4)"
+"$BIN/ohmc" "$MODEL" --target="$TARGET" --adc=4 -o "$WORK/fmnist4.ohmx"
+"$BIN/ohm-sim" "$WORK/fmnist4.ohmx" --input "input=$WORK/images.npy" \
+  --output-dir "$WORK/sim4" -j2 | sed -n '/^layer/,$p'
+
+echo
 /usr/bin/python3 test/models/compare_quantized.py "$MODEL" \
-  "$WORK/int/logits.npy" "$WORK/float/logits.npy" \
-  --labels "$WORK/images.labels.npy" |
-  sed -e 's/^accuracy (first)/accuracy, integer (compiled) graph/' \
-      -e 's/^accuracy (second)/accuracy, float Q\/DQ graph/' \
-      -e 's/^max difference/integer vs float Q\/DQ: max difference/' \
-      -e 's/^exact/integer vs float Q\/DQ: identical/'
+  "$WORK/sim/logits.npy" "$WORK/sim4/logits.npy" \
+  --labels "$WORK/images.labels.npy" --min-exact 0 --max-steps 1e9 |
+  sed -n -e 's/^accuracy (first)/accuracy, lossless ADCs/p' \
+         -e 's/^accuracy (second)/accuracy, 4-bit ADCs/p' \
+         -e 's/^max difference/4-bit vs lossless: max difference/p' \
+         -e 's/^exact/4-bit vs lossless: identical logits/p'
