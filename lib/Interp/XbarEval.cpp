@@ -185,7 +185,7 @@ static llvm::Expected<Tensor> evalMvm(Operation *op,
             else
               sliceSum += convert(sumPos) - convert(sumNeg);
           }
-          acc += sliceSum << (dac * t + cellBits * s);
+          acc += sliceSum * (int64_t(1) << (dac * t + cellBits * s));
         }
       }
       if (encoding == "offset")

@@ -5,7 +5,9 @@
 // array, so a read needs sets x slices arrays (times `duplicate` copies,
 // which a later schedule can use to process several inputs at once).
 // Arrays are numbered consecutively, layer by layer, and core c holds
-// arrays [c * arrays-per-core, (c + 1) * arrays-per-core). A tile larger
+// arrays [c * arrays-per-core, (c + 1) * arrays-per-core); a read whose
+// arrays fit in one core never straddles two (it starts on the next core,
+// leaving the rest of the current one empty). A tile larger
 // than an array, or a model that needs more arrays than the target has,
 // is an error naming the layer and the counts.
 //
@@ -78,7 +80,20 @@ public:
         rowOffsets.insert(mvm.getRowOffset());
         need += (op->getNumOperands() - 1) * mvm.getSlices() * duplicate;
       }
-      if (next + need > capacity) {
+      // A read's arrays stay on one core when they fit in one: a read
+      // that would straddle a core boundary starts on the next core.
+      auto startOf = [&](int64_t at, int64_t count) {
+        if (count <= arraysPerCore && at % arraysPerCore + count > arraysPerCore)
+          return (at / arraysPerCore + 1) * arraysPerCore;
+        return at;
+      };
+      int64_t end = next;
+      for (Operation *op : reads) {
+        int64_t count = (op->getNumOperands() - 1) * MvmOp(op).getSlices() *
+                        duplicate;
+        end = startOf(end, count) + count;
+      }
+      if (end > capacity) {
         int64_t rowTiles = int64_t(rowOffsets.size());
         int64_t colTiles = int64_t(reads.size()) / std::max<int64_t>(rowTiles, 1);
         InFlightDiagnostic diag = reads.front()->emitError();
@@ -94,12 +109,16 @@ public:
         diag << "), but only " << capacity - next << " of the target's "
              << capacity << " arrays are left (" << int64_t(arraysPerCore)
              << " per core x " << int64_t(cores) << " cores)";
+        if (end - next > need)
+          diag << "; keeping each read on one core leaves "
+               << end - next - need << " of them empty";
         return failure();
       }
       for (Operation *op : reads) {
         int64_t count = (op->getNumOperands() - 1) * MvmOp(op).getSlices() *
                         duplicate;
         std::vector<int64_t> ids;
+        next = startOf(next, count);
         for (int64_t i = 0; i < count; ++i)
           ids.push_back(next++);
         Context &ctx = op->getContext();
