@@ -102,9 +102,11 @@ void printOptionValue(llvm::raw_ostream &os, double value) {
   }
   os << buffer;
 }
-void printOptionValue(llvm::raw_ostream &os, const std::string &value) {
+void printOptionValue(llvm::raw_ostream &os, const std::string &value,
+                      bool allowComma) {
   bool plain = !value.empty() &&
-               value.find_first_of(" \t\n{}\",=") == std::string::npos;
+               value.find_first_of(allowComma ? " \t\n{}\"=" : " \t\n{}\",=") ==
+                   std::string::npos;
   if (plain)
     os << value;
   else if (value.find('"') == std::string::npos)

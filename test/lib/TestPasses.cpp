@@ -29,6 +29,7 @@ public:
                                "fast",
                                {"fast", "exact"}};
   ListOption<int64_t> sizes{*this, "sizes", "A list of integers", {1, 2}};
+  ListOption<std::string> names{*this, "names", "A list of strings", {}};
 
   LogicalResult runOnFunction(Function &fn) override {
     std::string text;

@@ -70,7 +70,17 @@ void printOptionValue(llvm::raw_ostream &os, int value);
 void printOptionValue(llvm::raw_ostream &os, unsigned value);
 void printOptionValue(llvm::raw_ostream &os, bool value);
 void printOptionValue(llvm::raw_ostream &os, double value);
-void printOptionValue(llvm::raw_ostream &os, const std::string &value);
+/// Strings print plain, "quoted" or {braced}, whichever parses back; a
+/// comma needs quoting unless the value is a list (`allowComma`).
+void printOptionValue(llvm::raw_ostream &os, const std::string &value,
+                      bool allowComma = false);
+/// A list element as plain text (strings unquoted).
+template <typename T> void printOptionElement(llvm::raw_ostream &os, const T &value) {
+  printOptionValue(os, value);
+}
+inline void printOptionElement(llvm::raw_ostream &os, const std::string &value) {
+  os << value;
+}
 const char *getOptionTypeName(int64_t *);
 const char *getOptionTypeName(int *);
 const char *getOptionTypeName(unsigned *);
@@ -156,12 +166,19 @@ public:
     values = std::move(parsed);
     return success();
   }
+  /// Prints the elements joined by commas, quoted as one value when any
+  /// element needs it (`layers="a b:3,c:4"`), so the text parses back.
+  /// (An element that itself contains a comma cannot be written.)
   void print(llvm::raw_ostream &os) const override {
+    std::string joined;
+    llvm::raw_string_ostream text(joined);
     for (size_t i = 0; i < values.size(); ++i) {
       if (i)
-        os << ',';
-      detail::printOptionValue(os, values[i]);
+        text << ',';
+      detail::printOptionElement(text, values[i]);
     }
+    if (!text.str().empty())
+      detail::printOptionValue(os, text.str(), /*allowComma=*/true);
   }
   std::string getValueDescription() const override {
     return std::string("list of ") +
