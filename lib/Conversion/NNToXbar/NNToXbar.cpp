@@ -35,6 +35,10 @@ STATISTIC(NumMatMuls, "Matrix products lowered to crossbar reads");
 using namespace ohm;
 using namespace ohm::xb;
 
+/// How a user turns a weight input into a constant.
+static const char *const kFreezeHint =
+    " (a graph input can be frozen into a constant: ohmc --freeze NAME=FILE)";
+
 namespace {
 
 DenseElementsAttr getConstant(Value *value) {
@@ -170,10 +174,10 @@ private:
     DenseElementsAttr w = getConstant(conv.getWeight());
     if (!w)
       return op->emitError() << "weights must be constant to be programmed "
-                                "into crossbars";
+                                "into crossbars" << kFreezeHint;
     DenseElementsAttr biasAttr;
     if (conv.getBias() && !(biasAttr = getConstant(conv.getBias())))
-      return op->emitError() << "the bias must be a constant";
+      return op->emitError() << "the bias must be a constant" << kFreezeHint;
     auto xType = conv.getInput()->getType().cast<TensorType>();
     auto wType = w.getType();
     auto resultType = op->getResult(0)->getType().cast<TensorType>();
@@ -264,10 +268,11 @@ private:
     DenseElementsAttr b = getConstant(matmul.getRhs());
     if (!b || b.getType().getRank() != 2)
       return op->emitError() << "the right operand must be a constant 2-D "
-                                "weight matrix to be programmed into crossbars";
+                                "weight matrix to be programmed into crossbars"
+                             << kFreezeHint;
     DenseElementsAttr biasAttr;
     if (matmul.getBias() && !(biasAttr = getConstant(matmul.getBias())))
-      return op->emitError() << "the bias must be a constant";
+      return op->emitError() << "the bias must be a constant" << kFreezeHint;
     auto aType = matmul.getLhs()->getType().cast<TensorType>();
     int64_t k = b.getType().getDimSize(0), n = b.getType().getDimSize(1);
     std::vector<int64_t> bZp = nn::getIntOrDenseValues(op->getAttr("b_zp"));
