@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
-"""Writes the first N Fashion-MNIST test images as a float32 [N,1,28,28]
-.npy in [0, 1] (x / 255, as the model was trained), and their labels as
-an int64 [N] .npy next to it (<out>.labels.npy).
+"""Writes the first N Fashion-MNIST test images (training images with
+--train) as a float32 [N,1,28,28] .npy in [0, 1] (x / 255, as the model
+was trained), and their labels as an int64 [N] .npy next to it
+(<out>.labels.npy).
 
 Reads Debian's dataset-fashion-mnist IDX files. Needs only numpy.
 
-usage: fmnist_to_npy.py N OUT.npy [--dir /usr/share/datasets/fashion-mnist]
+usage: fmnist_to_npy.py N OUT.npy [--train] [--dir /usr/share/datasets/fashion-mnist]
 """
 import argparse
 import gzip
@@ -27,9 +28,12 @@ def main():
     parser.add_argument("count", type=int)
     parser.add_argument("out")
     parser.add_argument("--dir", default="/usr/share/datasets/fashion-mnist")
+    parser.add_argument("--train", action="store_true",
+                        help="read the training set (e.g. for calibration)")
     args = parser.parse_args()
-    images = read_idx(os.path.join(args.dir, "t10k-images-idx3-ubyte.gz"))
-    labels = read_idx(os.path.join(args.dir, "t10k-labels-idx1-ubyte.gz"))
+    prefix = "train" if args.train else "t10k"
+    images = read_idx(os.path.join(args.dir, prefix + "-images-idx3-ubyte.gz"))
+    labels = read_idx(os.path.join(args.dir, prefix + "-labels-idx1-ubyte.gz"))
     x = images[: args.count].astype(np.float32) / np.float32(255.0)
     np.save(args.out, x.reshape(-1, 1, 28, 28))
     np.save(args.out[:-4] + ".labels.npy", labels[: args.count].astype(np.int64))
