@@ -215,8 +215,11 @@ int ohm::ohmcMain(int argc, char **argv) {
                                                   : target::Sensing::Digital;
   }
   bool mapped = emit == Emit::Xbar || emit == Emit::Asm || emit == Emit::Bin;
-  if (!mapped && (!mappingReport.empty() || verbose)) {
-    reportError("ohmc", "--mapping-report and -v need --emit=xb, asm or bin");
+  if (!mapped && (!mappingReport.empty() || verbose || !adc.empty() ||
+                  !calibDir.empty() || duplicate != 1 || !encoding.empty() ||
+                  !sensing.empty())) {
+    reportError("ohmc", "--mapping-report, -v, --adc, --calib, --duplicate, "
+                        "--encoding and --sensing need --emit=xb, asm or bin");
     return 1;
   }
   PassManager pm(ctx);

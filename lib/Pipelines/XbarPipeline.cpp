@@ -57,8 +57,9 @@ llvm::Error ohm::buildXbarPipeline(PassManager &pm, const Target &target,
   if (!adc.empty()) {
     if (adc == "lossless") {
       policy = AdcPolicy::Lossless;
-    } else if (adc.consume_front("calibrated")) {
+    } else if (adc == "calibrated" || adc.startswith("calibrated:")) {
       policy = AdcPolicy::Calibrated;
+      adc.consume_front("calibrated");
       if (adc.consume_front(":") && (adc.getAsInteger(10, bits) || bits < 1 ||
                                      bits > 32))
         return llvm::createStringError(llvm::inconvertibleErrorCode(),
@@ -73,6 +74,11 @@ llvm::Error ohm::buildXbarPipeline(PassManager &pm, const Target &target,
           options.adc.c_str());
     }
   }
+  if (policy != AdcPolicy::Calibrated && !options.calibDir.empty())
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        "--calib is used only by the calibrated ADC policy (--adc=calibrated "
+        "or calibrated:N, or a target whose adc.policy is calibrated)");
   if (policy == AdcPolicy::Calibrated && options.calibDir.empty())
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                    "the calibrated ADC policy needs --calib=DIR "
@@ -211,6 +217,20 @@ double utilization(const LayerStats &stats, const Target &target) {
 }
 } // namespace
 
+/// Cores holding at least one array a read uses.
+static int64_t countCoresUsed(Module &module, const Target &target) {
+  std::set<int64_t> cores;
+  for (Function &fn : module)
+    for (Operation &op : fn.getBody())
+      if (auto arrays = op.getAttrOfType<ArrayAttr>("arrays")) {
+        std::vector<int64_t> ids;
+        if (op.isa<xb::MvmOp>() && arrays.getAsInts(ids))
+          for (int64_t id : ids)
+            cores.insert(id / target.hierarchy.arraysPerCore);
+      }
+  return int64_t(cores.size());
+}
+
 void ohm::writeMappingReport(Module &module, const Target &target,
                              llvm::raw_ostream &os) {
   std::vector<LayerStats> layers = collectStats(module, target);
@@ -251,9 +271,7 @@ void ohm::writeMappingReport(Module &module, const Target &target,
       json.attribute("layers", int64_t(layers.size()));
       json.attribute("arrays", totalArrays);
       json.attribute("arrays_available", target.getTotalArrays());
-      json.attribute("cores_used",
-                     (totalArrays + target.hierarchy.arraysPerCore - 1) /
-                         target.hierarchy.arraysPerCore);
+      json.attribute("cores_used", countCoresUsed(module, target));
       json.attribute("conversions_per_inference", totalConversions);
     });
   });

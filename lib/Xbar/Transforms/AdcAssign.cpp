@@ -225,7 +225,11 @@ private:
          it != end && !ec; it.increment(ec))
       if (llvm::StringRef(it->path()).endswith(".npy"))
         files.push_back(it->path());
-    if (ec || files.empty())
+    if (ec)
+      return emitError(fn.getLoc())
+             << "xb-adc-assign: cannot read the calibration directory '"
+             << calib.getValue() << "': " << ec.message();
+    if (files.empty())
       return emitError(fn.getLoc())
              << "xb-adc-assign: no .npy files in '" << calib.getValue() << "'";
     std::sort(files.begin(), files.end());

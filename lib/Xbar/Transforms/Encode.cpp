@@ -89,7 +89,7 @@ private:
     DenseElementsAttr value = weights.getValue();
     int64_t r = value.getType().getDimSize(0), c = value.getType().getDimSize(1);
     std::vector<int64_t> w = value.getInts();
-    int64_t lo = 0, hi = 0;
+    int64_t lo = w.empty() ? 0 : w[0], hi = lo;
     for (int64_t v : w) {
       lo = std::min(lo, v);
       hi = std::max(hi, v);
@@ -123,7 +123,7 @@ private:
            })) ||
           (scheme == "ternary" && (lo < -1 || hi > 1)))
         return op->emitError()
-               << mvm.getLayerName() << ": weights are not " << scheme
+               << "weights are not " << scheme
                << " (values in [" << lo << ", " << hi << "]); " << scheme
                << " encoding needs "
                << (scheme == "binary" ? "{-1, 1}" : "{-1, 0, 1}");

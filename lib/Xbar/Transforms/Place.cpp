@@ -63,20 +63,21 @@ public:
     int64_t next = 0;
     for (const std::string &layer : order) {
       auto &reads = byLayer[layer];
-      int64_t need = 0, sets = 1, slices = 1;
+      int64_t need = 0, sets = 1, slices = 1, minSlices = INT64_MAX;
       llvm::SmallSetVector<int64_t, 8> rowOffsets;
       for (Operation *op : reads) {
         MvmOp mvm(op);
         if (mvm.getEncoding() == "none")
-          return op->emitError() << layer << ": weights are not encoded yet "
-                                             "(run xb-encode before xb-place)";
+          return op->emitError() << "weights are not encoded yet (run "
+                                    "xb-encode before xb-place)";
         if (mvm.getTileRows() > rows || mvm.getTileCols() > cols)
           return op->emitError()
-                 << layer << ": a " << mvm.getTileRows() << "x"
+                 << "a " << mvm.getTileRows() << "x"
                  << mvm.getTileCols() << " tile does not fit " << int64_t(rows)
                  << "x" << int64_t(cols) << " arrays (run xb-tile first)";
         sets = std::max<int64_t>(sets, op->getNumOperands() - 1);
         slices = std::max(slices, mvm.getSlices());
+        minSlices = std::min(minSlices, mvm.getSlices());
         rowOffsets.insert(mvm.getRowOffset());
         need += (op->getNumOperands() - 1) * mvm.getSlices() * duplicate;
       }
@@ -97,16 +98,25 @@ public:
         int64_t rowTiles = int64_t(rowOffsets.size());
         int64_t colTiles = int64_t(reads.size()) / std::max<int64_t>(rowTiles, 1);
         InFlightDiagnostic diag = reads.front()->emitError();
-        diag << layer << ": needs " << need << " arrays (" << rowTiles
-             << " row tiles";
-        if (colTiles > 1)
-          diag << " x " << colTiles << " column tiles";
-        if (sets > 1)
-          diag << " x " << sets << " signs";
-        diag << " x " << slices << " slices";
+        auto count = [&](int64_t n, const char *what) {
+          diag << n << " " << what << (n == 1 ? "" : "s");
+        };
+        diag << "needs " << need << " arrays for ";
+        count(int64_t(reads.size()), "tile");
+        diag << " (";
+        count(rowTiles, "row tile");
+        diag << " x ";
+        count(colTiles, "column block");
+        diag << "), each ";
+        count(sets, "cell set");
+        diag << " x ";
+        if (minSlices != slices)
+          diag << minSlices << " to " << slices << " slices";
+        else
+          count(slices, "slice");
         if (duplicate > 1)
           diag << " x " << int64_t(duplicate) << " copies";
-        diag << "), but only " << capacity - next << " of the target's "
+        diag << ", but only " << capacity - next << " of the target's "
              << capacity << " arrays are left (" << int64_t(arraysPerCore)
              << " per core x " << int64_t(cores) << " cores)";
         if (end - next > need)
