@@ -52,8 +52,10 @@ static void hideUnrelatedOptions(cl::OptionCategory &category) {
 /// Imports `path`, freezing the given inputs where constants are needed.
 static std::unique_ptr<Module>
 importWithInputs(llvm::StringRef path, Context &ctx,
-                 const std::vector<NamedTensor> &inputs) {
+                 const std::vector<NamedTensor> &inputs,
+                 bool freezeCompletely = false) {
   onnx_frontend::ImportOptions options;
+  options.freezeCompletely = freezeCompletely;
   for (const NamedTensor &input : inputs)
     if (!input.name.empty() && input.tensor.getNumElements() >= 0)
       options.frozenInputs[input.name] = input.tensor.toAttr();
@@ -167,17 +169,18 @@ int ohm::ohmcMain(int argc, char **argv) {
     llvm::Optional<llvm::TimeRegion> region;
     if (timing)
       region.emplace(timing->get("import"));
-    module = importWithInputs(modelPath, ctx, *inputs);
+    module = importWithInputs(modelPath, ctx, *inputs,
+                              /*freezeCompletely=*/true);
   }
   if (!module)
     return 1;
-  // Every frozen name must be a graph input.
-  if (auto names = module->begin()->getAttr("input_names")
-                       .dyn_cast_or_null<ArrayAttr>())
-    for (const NamedTensor &input : *inputs)
-      if (llvm::none_of(names.getValue(), [&](Attribute name) {
-            return name.cast<StringAttr>().getValue() == input.name;
-          })) {
+  // Every frozen name must be a graph input (frozen ones are recorded).
+  auto frozenAttr =
+      module->begin()->getAttr("frozen_inputs").dyn_cast_or_null<ArrayAttr>();
+  for (const NamedTensor &input : *inputs)
+    if (!frozenAttr || llvm::none_of(frozenAttr.getValue(), [&](Attribute name) {
+          return name.cast<StringAttr>().getValue() == input.name;
+        })) {
         reportError("ohmc", modelPath + ": the model has no input '" +
                                 input.name + "' to freeze");
         return 1;

@@ -266,7 +266,12 @@ private:
   LogicalResult lowerMatMul(nn::QMatMulOp matmul) {
     Operation *op = matmul;
     DenseElementsAttr b = getConstant(matmul.getRhs());
-    if (!b || b.getType().getRank() != 2)
+    if (b && b.getType().getRank() != 2)
+      return op->emitError()
+             << "a " << b.getType().getRank()
+             << "-D weight tensor cannot be programmed into crossbars (they "
+                "hold 2-D weight matrices; batched weights are not supported)";
+    if (!b)
       return op->emitError() << "the right operand must be a constant 2-D "
                                 "weight matrix to be programmed into crossbars"
                              << kFreezeHint;

@@ -393,6 +393,8 @@ private:
   llvm::StringMap<const onnx::TypeProto *> inferredTypes;
   llvm::StringMap<BlockArgument *> graphInputs;
   std::set<std::string> frozenNames;
+  /// Graph inputs replaced by constants (ImportOptions::freezeCompletely).
+  std::vector<const onnx::ValueInfoProto *> completelyFrozen;
 
   const onnx::NodeProto *node = nullptr;
   int64_t nodeOpset = 0;
@@ -531,6 +533,23 @@ LogicalResult Importer::importInputs() {
     if (!type)
       return emitModelError() << "graph input '" << input.name()
                               << "': " << error;
+    auto frozen = options.frozenInputs.find(input.name());
+    if (options.freezeCompletely && frozen != options.frozenInputs.end()) {
+      // The value must be one the input could hold.
+      TensorType valueType = frozen->second.getType();
+      bool fits = valueType.getElementType() == type.getElementType() &&
+                  valueType.getRank() == type.getRank();
+      for (unsigned d = 0; fits && d < type.getRank(); ++d)
+        fits = type.isDynamicDim(d) ||
+               type.getDimSize(d) == valueType.getDimSize(d);
+      if (!fits)
+        return emitModelError()
+               << "the value frozen for graph input '" << input.name()
+               << "' is " << Type(valueType) << " but the input is declared "
+               << Type(type);
+      completelyFrozen.push_back(&input);
+      continue;
+    }
     argTypes.push_back(type);
     args.push_back(&input);
   }
@@ -549,6 +568,11 @@ LogicalResult Importer::importInputs() {
   }
   fn->setAttr("input_names", ArrayAttr::get(ctx, inputNames));
   builder.setInsertionPointToEnd(&fn->getBody());
+  for (const onnx::ValueInfoProto *input : completelyFrozen) {
+    values[input->name()] =
+        constant(options.frozenInputs.lookup(input->name()), input->name());
+    frozenNames.insert(input->name());
+  }
   return success();
 }
 

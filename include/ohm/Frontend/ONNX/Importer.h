@@ -40,6 +40,9 @@ struct ImportOptions {
   /// value here the input is frozen into an nn.const where a constant is
   /// required (and stays a function argument otherwise).
   llvm::StringMap<DenseElementsAttr> frozenInputs;
+  /// Freeze every input in `frozenInputs` completely: it becomes an
+  /// nn.const for all its uses, not a function argument (ohmc --freeze).
+  bool freezeCompletely = false;
   /// Run onnx::checker first (on by default).
   bool runChecker = true;
 };
