@@ -136,6 +136,14 @@ std::string dimsString(const std::vector<int64_t> &dims) {
 }
 
 constexpr int64_t kMaxElements = int64_t(1) << 36;
+/// The largest magnitude of a zero point, offset or ADC parameter: keeps
+/// every sum the executor forms with one far from int64 overflow.
+constexpr int64_t kMaxOffset = int64_t(1) << 40;
+
+/// |value| <= kMaxOffset (without std::abs, which overflows on INT64_MIN).
+bool isSmallOffset(int64_t value) {
+  return value >= -kMaxOffset && value <= kMaxOffset;
+}
 
 class Validator {
 public:
@@ -167,6 +175,9 @@ private:
   }
 
   bool checkHeader() {
+    if (p.version() == 0)
+      return bad("the program has no format version (the file is empty or "
+                 "not an ohm program)");
     if (p.version() != kProgramVersion)
       return bad("program format version " + std::to_string(p.version()) +
                  " is not supported (this simulator reads version " +
@@ -358,6 +369,15 @@ private:
         return bad("scales must be positive and finite");
     return true;
   }
+  bool checkZeroPoint(int64_t zeroPoint) {
+    if (!isSmallOffset(zeroPoint))
+      return bad("zero point " + std::to_string(zeroPoint) + " is out of range");
+    return true;
+  }
+  /// An integer value a double field gives (int64_t(value) is defined).
+  static bool fitsInt64(double value) {
+    return std::abs(value) < 9223372036854775808.0; // false for NaN
+  }
   bool checkAxis(int64_t axis, size_t rank) {
     if (axis < 0 || axis >= int64_t(rank))
       return bad("axis " + std::to_string(axis) + " is out of range");
@@ -376,6 +396,42 @@ private:
       out[i] = x == 1 ? y : x;
     }
     return out;
+  }
+
+  /// The executor forms every sum of a read in int64 (or exactly in
+  /// double): the products of input codes and weights, the ADC's
+  /// conversions, their shifted sums over input cycles, slices, cell sets
+  /// and word-line groups, and the offset encoding's correction. Their
+  /// worst cases, from the fields alone, must stay below 2^62; that also
+  /// keeps every shift below 62 bits.
+  bool checkReadMagnitude(const program::Mvm &op) {
+    double maxInput = std::ldexp(1.0, int(op.input_bits())) - 1;
+    double cellMax = std::ldexp(1.0, int(op.cell_bits())) - 1;
+    double digitMax = std::ldexp(1.0, int(op.dac_bits())) - 1;
+    double rows = double(op.tile_rows());
+    double groupRows = double(std::min(op.active_rows(), op.tile_rows()));
+    double groups = std::ceil(rows / double(op.active_rows()));
+    int64_t cycles = (op.input_bits() + op.dac_bits() - 1) / op.dac_bits();
+    double shifts = 0; // sum over cycles t and slices s of 2^(d t + c s)
+    for (int64_t t = 0; t < cycles; ++t)
+      for (int64_t s = 0; s < op.slices(); ++s)
+        shifts += std::ldexp(1.0, int(op.dac_bits() * t + op.cell_bits() * s));
+    double partial = digitMax * cellMax * groupRows;
+    double converted =
+        op.adc_bits() == 0
+            ? partial
+            : std::abs(double(op.adc_offset())) +
+                  (std::ldexp(1.0, int(op.adc_bits())) - 1) * double(op.adc_step());
+    double reads = op.sets() == 2 && !op.analog_sensing() ? 2 : 1;
+    double correction = double(op.weight_offset()) * maxInput * rows;
+    double weight = 2 * std::ldexp(1.0, int(op.cell_bits() * op.slices()));
+    const double limit = std::ldexp(1.0, 62);
+    if (converted * shifts * reads * groups + correction >= limit ||
+        maxInput * rows * (weight + double(op.weight_offset())) >= limit)
+      return bad("the read's sums could exceed 62 bits (input bits, cell "
+                 "bits x slices, tile rows, ADC range or weight offset are "
+                 "too large)");
+    return true;
   }
 
   bool checkInstruction(const program::Instruction &inst);
@@ -403,8 +459,9 @@ bool Validator::checkInstruction(const program::Instruction &inst) {
         dims(dst).size() != 2)
       return bad("needs a 4-D integer source and a 2-D unsigned destination");
     if (op.group() < 1 || sd[1] % op.group() || op.group_index() < 0 ||
-        op.group_index() >= op.group() || op.offset() < 0)
-      return bad("invalid group, group_index or offset");
+        op.group_index() >= op.group() || op.offset() < 0 ||
+        op.offset() > kMaxOffset || !isSmallOffset(op.pad_value()))
+      return bad("invalid group, group_index, offset or pad value");
     int64_t oh, ow;
     if (!checkWindow(op.kernel(), op.strides(), op.pads(), op.dilations(),
                      sd[2], sd[3], oh, ow))
@@ -424,6 +481,8 @@ bool Validator::checkInstruction(const program::Instruction &inst) {
         op.offset() < 0)
       return bad("needs an integer source of rank 2 or more and an unsigned "
                  "destination");
+    if (op.offset() > kMaxOffset)
+      return bad("offset " + std::to_string(op.offset()) + " is out of range");
     int64_t p = 1;
     for (size_t i = 0; i + 1 < sd.size(); ++i)
       p *= sd[i];
@@ -442,10 +501,12 @@ bool Validator::checkInstruction(const program::Instruction &inst) {
     if (op.tile_rows() < 1 || op.tile_cols() < 1 || op.tile_rows() > t.rows() ||
         op.tile_cols() > t.cols())
       return bad("the tile does not fit the target's arrays");
-    if (op.row_offset() < 0 || op.row_offset() + op.tile_rows() > rd[1])
+    if (op.row_offset() < 0 || op.row_offset() > rd[1] - op.tile_rows())
       return bad("rows [" + std::to_string(op.row_offset()) + ", " +
-                 std::to_string(op.row_offset() + op.tile_rows()) +
+                 std::to_string(uint64_t(op.row_offset()) + uint64_t(op.tile_rows())) +
                  ") are outside the " + std::to_string(rd[1]) + " input columns");
+    if (!program::Encoding_IsValid(op.encoding()))
+      return bad("unknown encoding " + std::to_string(op.encoding()));
     bool pair = op.encoding() != program::OFFSET;
     if (op.sets() != (pair ? 2 : 1))
       return bad("the encoding needs " + std::string(pair ? "2" : "1") +
@@ -453,7 +514,8 @@ bool Validator::checkInstruction(const program::Instruction &inst) {
     if (op.slices() < 1 || op.slices() > 64 || op.cell_bits() < 1 ||
         op.cell_bits() > 8 || op.input_bits() < 1 || op.input_bits() > 32 ||
         op.dac_bits() < 1 || op.dac_bits() > op.input_bits() ||
-        op.active_rows() < 1 || op.weight_offset() < 0 ||
+        op.active_rows() < 1 || op.active_rows() > (1 << 16) ||
+        op.weight_offset() < 0 ||
         op.weight_offset() > (int64_t(1) << 40))
       return bad("invalid slices, cell bits, input or DAC bits, active rows "
                  "or weight offset");
@@ -463,8 +525,10 @@ bool Validator::checkInstruction(const program::Instruction &inst) {
     if (op.adc_bits() < 0 || op.adc_bits() > 32 || op.adc_step() < 1 ||
         (op.adc_step() & (op.adc_step() - 1)) ||
         op.adc_step() > (int64_t(1) << 40) ||
-        std::abs(op.adc_offset()) > (int64_t(1) << 40))
+        !isSmallOffset(op.adc_offset()))
       return bad("invalid ADC configuration");
+    if (!checkReadMagnitude(op))
+      return false;
     if (op.arrays_size() != op.sets() * op.slices())
       return bad("lists " + std::to_string(op.arrays_size()) + " arrays for " +
                  std::to_string(op.sets()) + " sets of " +
@@ -507,6 +571,8 @@ bool Validator::checkInstruction(const program::Instruction &inst) {
     const auto *dst = buffer(op.dst());
     if (!dst || op.srcs_size() < 1)
       return dst ? bad("needs sources") : false;
+    if (dims(dst).size() != 2)
+      return bad("the destination must be 2-D");
     int64_t cols = 0;
     for (uint32_t id : op.srcs()) {
       const auto *src = buffer(id);
@@ -588,8 +654,8 @@ bool Validator::checkInstruction(const program::Instruction &inst) {
             op.multipliers(i) > INT32_MAX)
           return bad("fixed-point multiplier or shift out of range");
     }
-    if (op.min() > op.max() || std::abs(op.zero_point()) > (int64_t(1) << 40) ||
-        std::abs(op.input_zero_point()) > (int64_t(1) << 40))
+    if (op.min() > op.max() || !isSmallOffset(op.zero_point()) ||
+        !isSmallOffset(op.input_zero_point()))
       return bad("invalid clamp range or zero points");
     return expectBatchedLike(dst, {src});
   }
@@ -614,6 +680,9 @@ bool Validator::checkInstruction(const program::Instruction &inst) {
     if (zps.size() > 1 && zps.size() != scales.size() &&
         zps.size() != dims(src)[axis])
       return bad("zero points do not match the scales");
+    for (int64_t zp : zps)
+      if (!checkZeroPoint(zp))
+        return false;
     return expectBatchedLike(dst, {src});
   }
   case I::kClip:
@@ -643,7 +712,8 @@ bool Validator::checkInstruction(const program::Instruction &inst) {
       return false;
     if (inst.op_case() == I::kCopy) {
       if (src->size() != dst->size() || dtype(src) != dtype(dst) ||
-          (src->batched() && dims(src)[0] != dims(dst)[0] && dims(dst)[0] != 1 &&
+          (src->batched() && dst->dims_size() > 0 &&
+           dims(src)[0] != dims(dst)[0] && dims(dst)[0] != 1 &&
            dims(src)[0] != 1))
         return bad("copy needs the same element type and count");
       return expectBatchedLike(dst, {src});
@@ -652,6 +722,10 @@ bool Validator::checkInstruction(const program::Instruction &inst) {
       return bad("source and destination dims differ");
     if (inst.op_case() != I::kCast && dtype(src) != dtype(dst))
       return bad("source and destination element types differ");
+    if (inst.op_case() == I::kClip && !isFloat(dtype(src)) &&
+        ((inst.clip().has_min() && !fitsInt64(inst.clip().min())) ||
+         (inst.clip().has_max() && !fitsInt64(inst.clip().max()))))
+      return bad("integer bounds must be finite and within 64 bits");
     if (inst.op_case() == I::kSoftmax &&
         (!isFloat(dtype(src)) || !checkAxis(inst.softmax().axis(), dims(src).size()) ||
          (src->batched() && inst.softmax().axis() == 0)))
@@ -668,6 +742,10 @@ bool Validator::checkInstruction(const program::Instruction &inst) {
     auto sd = dims(src);
     if (sd.size() != 4)
       return bad("needs a 4-D source");
+    if (!program::PoolKind_IsValid(op.kind()))
+      return bad("unknown pool kind " + std::to_string(op.kind()));
+    if (!checkZeroPoint(op.zero_point()))
+      return false;
     if ((op.kind() == program::SUM && (!isInt(dtype(src)) || dtype(dst) != program::I32)) ||
         (op.kind() == program::AVERAGE && (!isFloat(dtype(src)) || dtype(dst) != dtype(src))) ||
         (op.kind() == program::MAX && dtype(dst) != dtype(src)))
@@ -708,6 +786,12 @@ bool Validator::checkInstruction(const program::Instruction &inst) {
               !std::isfinite(inst.qadd().lhs_scale()) ||
               !std::isfinite(inst.qadd().rhs_scale())))
       return bad("scales must be positive and finite");
+    if (q && (!checkZeroPoint(inst.qadd().lhs_zero_point()) ||
+              !checkZeroPoint(inst.qadd().rhs_zero_point()) ||
+              !checkZeroPoint(inst.qadd().zero_point())))
+      return false;
+    if (!q && !program::BinaryKind_IsValid(inst.binary().kind()))
+      return bad("unknown binary kind " + std::to_string(inst.binary().kind()));
     bool ok;
     auto shape = broadcast(dims(lhs), dims(rhs), ok);
     if (!ok)
@@ -718,6 +802,11 @@ bool Validator::checkInstruction(const program::Instruction &inst) {
       for (const auto *b : {lhs, rhs})
         if (!b->batched() && dims(b).size() == shape.size() && dims(b)[0] != 1)
           return bad("an unbatched operand spans the batch dimension");
+    // A batched operand scales its first dimension with the batch, so it
+    // must be the result's first dimension, not broadcast into it.
+    for (const auto *b : {lhs, rhs})
+      if (b->batched() && (dims(b).size() != shape.size() || dims(b)[0] != shape[0]))
+        return bad("a batched operand must span the batch dimension");
     return expectDims(dst, shape) && expectBatchedLike(dst, {lhs, rhs});
   }
   case I::kConcat: {
@@ -756,6 +845,10 @@ bool Validator::checkInstruction(const program::Instruction &inst) {
     auto sd = dims(src);
     if (dtype(src) != dtype(dst) || op.pads_size() != int(2 * sd.size()))
       return bad("needs the same element types and 2 pads per dimension");
+    if (!program::PadMode_IsValid(op.mode()))
+      return bad("unknown pad mode " + std::to_string(op.mode()));
+    if (!isFloat(dtype(dst)) && !fitsInt64(op.value()))
+      return bad("an integer pad value must be finite and within 64 bits");
     std::vector<int64_t> want = sd;
     for (size_t i = 0; i < sd.size(); ++i) {
       int64_t b = op.pads(i), e = op.pads(i + sd.size());
