@@ -62,7 +62,8 @@ int64_t clampToRange(double value, int64_t lo, int64_t hi, int64_t nanValue) {
     return nanValue;
   if (value < double(lo))
     return lo;
-  if (value > double(hi))
+  // double(INT64_MAX) is 2^63, which int64_t cannot hold: >= saturates it.
+  if (value >= double(hi))
     return hi;
   return int64_t(value);
 }

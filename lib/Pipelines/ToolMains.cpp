@@ -26,6 +26,8 @@
 #include "ohmrt/Npy.h"
 #include "ohmrt/Runtime.h"
 
+#include <google/protobuf/stubs/logging.h>
+
 #include "llvm/ADT/Statistic.h"
 #include "llvm/Pass.h" // llvm::TimePassesIsEnabled (--time-passes)
 #include "llvm/Support/CommandLine.h"
@@ -379,6 +381,9 @@ static int runProgram(const std::string &path, bool disasm,
                                "--reference, or compile it with ohmc first");
     return 1;
   }
+  // The loader reports problems itself; protobuf's own log lines (e.g.
+  // about invalid UTF-8 in a corrupt file) would only add noise.
+  google::protobuf::SetLogHandler(nullptr);
   program::Program program;
   std::string error;
   if (!ohmrt::loadProgram(path, program, error)) {

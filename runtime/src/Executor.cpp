@@ -33,8 +33,11 @@
 #include <limits>
 #include <map>
 #include <mutex>
+#include <set>
 #include <thread>
 #include <type_traits>
+
+#include <unistd.h>
 
 using namespace ohmrt;
 
@@ -241,7 +244,8 @@ int64_t clampToRange(double value, int64_t lo, int64_t hi, int64_t nanValue) {
     return nanValue;
   if (value < double(lo))
     return lo;
-  if (value > double(hi))
+  // double(INT64_MAX) is 2^63, which int64_t cannot hold: >= saturates it.
+  if (value >= double(hi))
     return hi;
   return int64_t(value);
 }
@@ -1415,6 +1419,28 @@ bool Executor::run(const std::vector<HostTensor> &inputs,
       error = "input '" + port.name() + "' has the wrong number of bytes";
       return false;
     }
+  }
+
+  // Memory for the batch: it must be addressable and fit this machine (the
+  // arenas are zero-filled, so an overcommitted allocation would not fail
+  // cleanly later).
+  uint64_t perInference = p.global_bytes();
+  std::set<uint32_t> cores;
+  for (const auto &b : p.buffers())
+    if (b.space() == program::SCRATCHPAD)
+      cores.insert(b.core());
+  perInference += p.scratchpad_bytes() * cores.size();
+  long pages = sysconf(_SC_PHYS_PAGES), pageSize = sysconf(_SC_PAGE_SIZE);
+  uint64_t physical = pages > 0 && pageSize > 0
+                          ? uint64_t(pages) * uint64_t(pageSize)
+                          : UINT64_MAX;
+  if (perInference > 0 &&
+      (uint64_t(batch) > physical / perInference ||
+       uint64_t(batch) * perInference > physical)) {
+    error = "a batch of " + std::to_string(batch) + " needs " +
+            std::to_string(perInference) + " bytes of memory per inference, "
+            "more than this machine's " + std::to_string(physical) + " bytes";
+    return false;
   }
 
   s.batch = batch;

@@ -122,6 +122,11 @@ bool isFloat(program::DType dtype) {
 bool isInt(program::DType dtype) {
   return getStorageBytes(dtype) && !isFloat(dtype);
 }
+/// Integers of at most 32 bits: sources of the instructions that subtract
+/// zero points or add offsets, which the executor does in int64.
+bool isNarrowInt(program::DType dtype) {
+  return isInt(dtype) && getStorageBytes(dtype) <= 4;
+}
 bool isUnsigned(program::DType dtype) {
   return dtype == program::U8 || dtype == program::U16 ||
          dtype == program::U32 || dtype == program::U64 ||
@@ -455,9 +460,11 @@ bool Validator::checkInstruction(const program::Instruction &inst) {
     if (!src || !dst)
       return false;
     auto sd = dims(src);
-    if (sd.size() != 4 || !isInt(dtype(src)) || !isUnsigned(dtype(dst)) ||
+    if (sd.size() != 4 || !isNarrowInt(dtype(src)) || !isUnsigned(dtype(dst)) ||
+        !isNarrowInt(dtype(dst)) ||
         dims(dst).size() != 2)
-      return bad("needs a 4-D integer source and a 2-D unsigned destination");
+      return bad("needs a 4-D integer source and a 2-D unsigned destination "
+                 "(integers of at most 32 bits)");
     if (op.group() < 1 || sd[1] % op.group() || op.group_index() < 0 ||
         op.group_index() >= op.group() || op.offset() < 0 ||
         op.offset() > kMaxOffset || !isSmallOffset(op.pad_value()))
@@ -477,10 +484,11 @@ bool Validator::checkInstruction(const program::Instruction &inst) {
     if (!src || !dst)
       return false;
     auto sd = dims(src);
-    if (sd.size() < 2 || !isInt(dtype(src)) || !isUnsigned(dtype(dst)) ||
+    if (sd.size() < 2 || !isNarrowInt(dtype(src)) || !isUnsigned(dtype(dst)) ||
+        !isNarrowInt(dtype(dst)) ||
         op.offset() < 0)
       return bad("needs an integer source of rank 2 or more and an unsigned "
-                 "destination");
+                 "destination (integers of at most 32 bits)");
     if (op.offset() > kMaxOffset)
       return bad("offset " + std::to_string(op.offset()) + " is out of range");
     int64_t p = 1;
@@ -495,8 +503,10 @@ bool Validator::checkInstruction(const program::Instruction &inst) {
     if (!rows || !dst)
       return false;
     auto rd = dims(rows);
-    if (rd.size() != 2 || !isUnsigned(dtype(rows)) || dtype(dst) != program::I32)
-      return bad("needs 2-D unsigned rows and an i32 destination");
+    if (rd.size() != 2 || !isUnsigned(dtype(rows)) || !isNarrowInt(dtype(rows)) ||
+        dtype(dst) != program::I32)
+      return bad("needs 2-D unsigned rows of at most 32 bits and an i32 "
+                 "destination");
     const auto &t = p.target();
     if (op.tile_rows() < 1 || op.tile_cols() < 1 || op.tile_rows() > t.rows() ||
         op.tile_cols() > t.cols())
@@ -640,8 +650,9 @@ bool Validator::checkInstruction(const program::Instruction &inst) {
     const auto *src = buffer(op.src()), *dst = buffer(op.dst());
     if (!src || !dst)
       return false;
-    if (!isInt(dtype(src)) || !isInt(dtype(dst)) || dims(src) != dims(dst))
-      return bad("needs integer source and destination of the same dims");
+    if (!isNarrowInt(dtype(src)) || !isInt(dtype(dst)) || dims(src) != dims(dst))
+      return bad("needs integer source (at most 32 bits) and destination of "
+                 "the same dims");
     if (!checkAxis(op.axis(), dims(src).size()) ||
         !checkScales(op.scales(), dims(src)[op.axis()]))
       return false;
@@ -672,7 +683,7 @@ bool Validator::checkInstruction(const program::Instruction &inst) {
     if (!src || !dst)
       return false;
     if (dims(src) != dims(dst) || (q ? !isFloat(dtype(src)) || !isInt(dtype(dst))
-                                     : !isInt(dtype(src)) || !isFloat(dtype(dst))))
+                                     : !isNarrowInt(dtype(src)) || !isFloat(dtype(dst))))
       return bad("invalid element types or dims");
     if (!checkAxis(axis, dims(src).size()) ||
         !checkScales(scales, dims(src)[axis]))
@@ -746,7 +757,7 @@ bool Validator::checkInstruction(const program::Instruction &inst) {
       return bad("unknown pool kind " + std::to_string(op.kind()));
     if (!checkZeroPoint(op.zero_point()))
       return false;
-    if ((op.kind() == program::SUM && (!isInt(dtype(src)) || dtype(dst) != program::I32)) ||
+    if ((op.kind() == program::SUM && (!isNarrowInt(dtype(src)) || dtype(dst) != program::I32)) ||
         (op.kind() == program::AVERAGE && (!isFloat(dtype(src)) || dtype(dst) != dtype(src))) ||
         (op.kind() == program::MAX && dtype(dst) != dtype(src)))
       return bad("invalid element types for this pool");
@@ -779,7 +790,7 @@ bool Validator::checkInstruction(const program::Instruction &inst) {
     const auto *lhs = buffer(l), *rhs = buffer(r), *dst = buffer(d);
     if (!lhs || !rhs || !dst)
       return false;
-    if (q ? !isInt(dtype(lhs)) || !isInt(dtype(rhs)) || !isInt(dtype(dst))
+    if (q ? !isNarrowInt(dtype(lhs)) || !isNarrowInt(dtype(rhs)) || !isInt(dtype(dst))
           : dtype(lhs) != dtype(rhs) || dtype(lhs) != dtype(dst))
       return bad("invalid element types");
     if (q && (!(inst.qadd().lhs_scale() > 0) || !(inst.qadd().rhs_scale() > 0) ||

@@ -1403,12 +1403,12 @@ TEST(ExecutorTest, RunChecksItsInputs) {
 }
 
 //===----------------------------------------------------------------------===//
-// Known executor bugs (reported, not fixed here): enable when fixed.
+// Extremes (found by review of the executor; fixed)
 //===----------------------------------------------------------------------===//
 
-// clampToRange lets 2^63 through to int64_t(value) when the upper bound is
-// INT64_MAX (double(INT64_MAX) == 2^63): undefined; x86 gives INT64_MIN.
-TEST(ExecutorTest, DISABLED_RequantizeSaturatesAtTheTopOfInt64) {
+// double(INT64_MAX) is 2^63, which int64_t cannot hold: requantize
+// saturates there instead of converting it.
+TEST(ExecutorTest, RequantizeSaturatesAtTheTopOfInt64) {
   auto p = unary(program::I32, program::I64, {1, 2},
                  [](program::Instruction &inst, uint32_t x, uint32_t y) {
                    program::Requantize &op = *inst.mutable_requantize();
@@ -1423,9 +1423,27 @@ TEST(ExecutorTest, DISABLED_RequantizeSaturatesAtTheTopOfInt64) {
                                   std::numeric_limits<int64_t>::max()}));
 }
 
-// A u64 row code of 2^63 or more reads as negative, so the input_bits
-// check (code >> input_bits != 0, recorded only if >= 0) lets it through.
-TEST(ExecutorTest, DISABLED_MvmRejectsHugeU64Codes) {
+// A program whose memory for the batch exceeds the machine's is refused
+// before anything is allocated (zero-filling an overcommitted arena would
+// not fail cleanly).
+TEST(ExecutorTest, MemoryBeyondTheMachineIsAnError) {
+  auto p = unary(program::U8, program::U8, {1, 1},
+                 [](program::Instruction &inst, uint32_t x, uint32_t y) {
+                   inst.mutable_copy()->set_src(x);
+                   inst.mutable_copy()->set_dst(y);
+                 });
+  p.set_global_bytes(uint64_t(1) << 40);
+  std::string error = runError(p, {ints(program::U8, {1, 1}, {7})});
+  EXPECT_EQ(error.find("a batch of 1 needs 1099511627776 bytes of memory per "
+                       "inference, more than this machine's "),
+            0u)
+      << error;
+}
+
+// Sources of the instructions that subtract zero points or add offsets
+// (done in int64) are at most 32 bits wide: a u64 row code of 2^63 or an
+// i64 code of -2^63 cannot reach them.
+TEST(ExecutorTest, WideCodesAreRejectedByTheValidator) {
   ProgramBuilder b;
   uint32_t x = b.buffer(program::U64, {1, 2});
   uint32_t y = b.buffer(program::I32, {1, 1});
@@ -1447,16 +1465,11 @@ TEST(ExecutorTest, DISABLED_MvmRejectsHugeU64Codes) {
   op.set_layer("l");
   b.input("x", x);
   b.output("y", y);
-  EXPECT_EQ(
-      runError(b.p, {ints(program::U64, {1, 2},
-                          {std::numeric_limits<int64_t>::min(), 1})}),
-      "instruction 0 in layer 'l': input code 9223372036854775808 needs more "
-      "than input_bits = 8");
-}
+  std::string error;
+  EXPECT_FALSE(ohmrt::validateProgram(b.p, error));
+  EXPECT_EQ(error, "instruction 0 (mvm): needs 2-D unsigned rows of at most "
+                   "32 bits and an i32 destination");
 
-// (x - zero_point) is formed in int64 for 64-bit sources: INT64_MIN - 1
-// overflows (undefined; it wraps to +2^63 in practice).
-TEST(ExecutorTest, DISABLED_DequantizeExtremeI64Codes) {
   auto p = unary(program::I64, program::F32, {1, 1},
                  [](program::Instruction &inst, uint32_t x, uint32_t y) {
                    program::Dequantize &op = *inst.mutable_dequantize();
@@ -1465,9 +1478,8 @@ TEST(ExecutorTest, DISABLED_DequantizeExtremeI64Codes) {
                    op.add_scales(1.0f);
                    op.add_zero_points(1);
                  });
-  EXPECT_EQ(toReals(run(p, {ints(program::I64, {1, 1},
-                                 {std::numeric_limits<int64_t>::min()})})[0]),
-            (std::vector<double>{-9223372036854775808.0}));
+  EXPECT_FALSE(ohmrt::validateProgram(p, error));
+  EXPECT_EQ(error, "instruction 0 (dequantize): invalid element types or dims");
 }
 
 } // namespace

@@ -395,7 +395,7 @@ TEST(ValidatorTest, Instructions) {
       {"instruction 0 (im2col): buffer 1 must be batched like its sources",
        [](Program &p) { buf(p, 1).set_batched(false); }},
       // mvm.
-      {"instruction 1 (mvm): needs 2-D unsigned rows and an i32 destination",
+      {"instruction 1 (mvm): needs 2-D unsigned rows of at most 32 bits and an i32 destination",
        [](Program &p) { mvm(p).set_dst(1); }},
       {"instruction 1 (mvm): the tile does not fit the target's arrays",
        [](Program &p) { mvm(p).set_tile_rows(0); }},
@@ -492,7 +492,7 @@ TEST(ValidatorTest, Instructions) {
          buf(p, 7).set_dims(2, 8);
        }},
       // requantize, dequantize, quantize.
-      {"instruction 7 (requantize): needs integer source and destination of the same dims",
+      {"instruction 7 (requantize): needs integer source (at most 32 bits) and destination of the same dims",
        [](Program &p) { inst(p, kRequantize).mutable_requantize()->set_dst(9); }},
       {"instruction 7 (requantize): axis 4 is out of range",
        [](Program &p) { inst(p, kRequantize).mutable_requantize()->set_axis(4); }},
