@@ -376,17 +376,6 @@ void setWindow(Message *m, const nn::Window &window) {
     m->add_dilations(v);
 }
 
-/// The layer an op belongs to: its location's name.
-static std::string layerName(Location loc) {
-  if (auto fused = loc.dyn_cast<FusedLoc>())
-    for (Location inner : fused.getLocations())
-      if (auto name = inner.dyn_cast<NameLoc>())
-        return name.getName().str();
-  if (auto name = loc.dyn_cast<NameLoc>())
-    return name.getName().str();
-  return "";
-}
-
 static double getNumber(Attribute attr, double dflt) {
   if (auto f = attr.dyn_cast_or_null<FloatAttr>())
     return f.getValue();
@@ -552,7 +541,7 @@ LogicalResult Emitter::emitOp(Operation &op) {
     m->set_dst(out());
     auto layout = op.getAttrOfType<StringAttr>("layout");
     m->set_nchw(layout && layout.getValue() == "nchw");
-    add()->mutable_sync()->set_layer(layerName(op.getLoc()));
+    add()->mutable_sync()->set_layer(xb::getLayerName(op.getLoc()));
     return success();
   }
 

@@ -230,7 +230,10 @@ AdcConfig MvmOp::getAdc() const {
 }
 
 std::string MvmOp::getLayerName() const {
-  Location loc = op->getLoc();
+  return xb::getLayerName(op->getLoc());
+}
+
+std::string xb::getLayerName(Location loc) {
   if (auto fused = loc.dyn_cast<FusedLoc>())
     for (Location inner : fused.getLocations())
       if (auto name = inner.dyn_cast<NameLoc>())

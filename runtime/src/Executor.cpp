@@ -239,6 +239,23 @@ int64_t channelOf(int64_t flat, const std::vector<int64_t> &dims, int64_t axis) 
   return (flat / inner) % dims[axis];
 }
 
+/// Row-major strides of `dims`, in elements.
+std::vector<int64_t> stridesOf(const std::vector<int64_t> &dims) {
+  std::vector<int64_t> strides(dims.size(), 1);
+  for (size_t d = dims.size(); d-- > 1;)
+    strides[d - 1] = strides[d] * dims[d];
+  return strides;
+}
+
+/// Steps a row-major multi-index through `dims`.
+void advance(std::vector<int64_t> &index, const std::vector<int64_t> &dims) {
+  for (size_t d = index.size(); d-- > 0;) {
+    if (++index[d] < dims[d])
+      return;
+    index[d] = 0;
+  }
+}
+
 int64_t clampToRange(double value, int64_t lo, int64_t hi, int64_t nanValue) {
   if (std::isnan(value))
     return nanValue;
@@ -1134,10 +1151,8 @@ void Executor::Impl::concat(const program::Concat &op) {
 void Executor::Impl::pad(const program::Pad &op) {
   Mem src = mem(op.src()), dst = mem(op.dst());
   size_t rank = src.dims.size();
-  std::vector<int64_t> strides(rank, 1), index(rank, 0);
-  for (size_t d = rank; d-- > 1;)
-    strides[d - 1] = strides[d] * src.dims[d];
-  for (int64_t o = 0; o < dst.count; ++o) {
+  std::vector<int64_t> strides = stridesOf(src.dims), index(rank, 0);
+  for (int64_t o = 0; o < dst.count; ++o, advance(index, dst.dims)) {
     int64_t in = 0;
     bool inside = true;
     for (size_t d = 0; d < rank; ++d) {
@@ -1160,30 +1175,18 @@ void Executor::Impl::pad(const program::Pad &op) {
       dst.storeFloat(o, op.value());
     else
       dst.storeInt(o, int64_t(op.value()));
-    for (size_t d = rank; d-- > 0;) {
-      if (++index[d] < dst.dims[d])
-        break;
-      index[d] = 0;
-    }
   }
 }
 
 void Executor::Impl::transpose(const program::Transpose &op) {
   Mem src = mem(op.src()), dst = mem(op.dst());
   size_t rank = src.dims.size();
-  std::vector<int64_t> strides(rank, 1), index(rank, 0);
-  for (size_t d = rank; d-- > 1;)
-    strides[d - 1] = strides[d] * src.dims[d];
-  for (int64_t o = 0; o < dst.count; ++o) {
+  std::vector<int64_t> strides = stridesOf(src.dims), index(rank, 0);
+  for (int64_t o = 0; o < dst.count; ++o, advance(index, dst.dims)) {
     int64_t in = 0;
     for (size_t d = 0; d < rank; ++d)
       in += index[d] * strides[op.perm(d)];
     std::memcpy(dst.data + o * dst.bytes, src.data + in * src.bytes, dst.bytes);
-    for (size_t d = rank; d-- > 0;) {
-      if (++index[d] < dst.dims[d])
-        break;
-      index[d] = 0;
-    }
   }
 }
 

@@ -161,6 +161,10 @@ public:
 /// Type rule of every xb op (the verifiers compare the declared type).
 Type inferResultType(Operation *op, std::string &error);
 
+/// The layer an op belongs to: the name in its location (an ONNX node
+/// name), else file:line, else "<unnamed>".
+std::string getLayerName(Location loc);
+
 /// Unsigned bits needed for values 0..maxValue (at least 1).
 int64_t bitsFor(uint64_t maxValue);
 
