@@ -664,15 +664,26 @@ bool Executor::Impl::im2col(const program::Im2Col &op) {
 
 bool Executor::Impl::rows(const program::Rows &op) {
   Mem src = mem(op.src()), dst = mem(op.dst());
-  int64_t lo, hi;
+  int64_t lo, hi, offset = op.offset();
   dst.range(lo, hi);
-  for (int64_t i = 0; i < src.count; ++i) {
-    int64_t value = src.loadInt(i) + op.offset();
-    if (value < lo || value > hi)
-      return fail("input code " + std::to_string(value) +
-                  " does not fit the row type");
-    dst.storeInt(i, value);
-  }
+  int64_t bad = 0;
+  bool ok = true;
+  src.withInts([&](auto *in) {
+    dst.withInts([&](auto *out) {
+      using D = std::remove_pointer_t<decltype(out)>;
+      for (int64_t i = 0; i < src.count; ++i) {
+        int64_t value = int64_t(in[i]) + offset;
+        if (value < lo || value > hi) {
+          ok = false;
+          bad = value;
+        }
+        out[i] = D(value);
+      }
+    });
+  });
+  if (!ok)
+    return fail("input code " + std::to_string(bad) +
+                " does not fit the row type");
   return true;
 }
 
@@ -689,6 +700,10 @@ bool Executor::Impl::runMvm(int index, const program::Mvm &op) {
   // block stay a few MB.
   int64_t perRow = plan.exact ? r + c : plan.cycles * (r + reads * c);
   int64_t block = std::max<int64_t>(16, (int64_t(1) << 20) / std::max<int64_t>(perRow, 1));
+  // Enough blocks to keep every thread busy to the end.
+  if (threads > 1)
+    block = std::max<int64_t>(
+        16, std::min<int64_t>(block, (total + 4 * threads - 1) / (4 * threads)));
   int64_t blocks = (total + block - 1) / block;
 
   std::atomic<int64_t> next{0};
@@ -1249,12 +1264,17 @@ bool Executor::Impl::execute(int index, const program::Instruction &inst) {
   case I::kBias: {
     Mem src = mem(inst.bias().src()), dst = mem(inst.bias().dst());
     const std::string &data = constants.at(inst.bias().constant())->data();
-    int64_t cols = src.dims[1];
-    for (int64_t i = 0; i < src.count; ++i) {
-      int32_t bias;
-      std::memcpy(&bias, data.data() + (i % cols) * 4, 4);
-      dst.storeInt(i, src.loadInt(i) + bias);
-    }
+    int64_t cols = src.dims[1], rowCount = src.dims[0];
+    std::vector<int32_t> bias(size_t(cols), 0);
+    std::memcpy(bias.data(), data.data(), size_t(cols) * 4);
+    const int32_t *in = reinterpret_cast<const int32_t *>(src.data);
+    int32_t *out = reinterpret_cast<int32_t *>(dst.data);
+    parallelFor(rowCount, 1024, [&](int64_t begin, int64_t end) {
+      for (int64_t r = begin; r < end; ++r)
+        for (int64_t n = 0; n < cols; ++n)
+          out[r * cols + n] = int32_t(uint32_t(in[r * cols + n]) +
+                                      uint32_t(bias[size_t(n)]));
+    });
     return true;
   }
   case I::kUnrows: {
