@@ -1,1408 +1,501 @@
 //===- Executor.cpp - Running programs ------------------------------------===//
 //
-// Executes a validated program for a batch of N inferences. Memory is one
-// byte arena per space (the global buffer, each core's scratchpad) of N
-// times the per-inference size; buffer b lives at offset(b) * N.
+// Executes a validated program for a batch of N inferences, in chunks of
+// at most C inferences sized to a memory budget, so memory does not grow
+// with the batch. For a chunk of n inferences, each memory space (the
+// global buffer, each used core's scratchpad) is one arena of n times that
+// space's per-inference high-water mark; buffer b lives at offset(b) * n.
+// Arenas are allocated once, never zero-filled (the validator proves every
+// buffer is written before it is read), and reused by every chunk.
 //
-// Crossbar reads (mvm) are the hot loop. Each one is planned once, from the
-// programmed levels: if no conversion can lose information (no ADC, sense
-// amplifiers, or every partial sum provably inside the ADC's exact range),
-// the read equals one integer product with the effective weights
-//   W[k, n] = sum_s 2^(c s) (m+_s[k, n] - m-_s[k, n])   (- weight_offset),
-// computed as a single GEMM. Otherwise the input codes are split into their
-// d-bit digits, stacked, and multiplied with every (slice, cell set) of a
-// word-line group at once; each partial sum is then converted and
-// shift-added exactly as the xb evaluator does. The products are float32
-// GEMMs (Eigen, SIMD) when every partial sum stays below 2^24 -- integers
-// are then exact in any summation order -- double below 2^53, and int64
-// beyond. Rows are processed in blocks, spread over the threads.
-//
-// The vector unit's instructions mirror the reference interpreter's kernels
-// operation for operation (f32 rounding, round half to even, clamping
-// order), so the simulator is bit-exact against it.
+// Planning happens once, in the constructor: crossbar read plans
+// (Mvm.cpp), and fused reads -- the exact reads of one layer that read the
+// same rows and whose results are only summed (accumulate) or placed side
+// by side (concat_cols) become one product into the final buffer, when
+// the memory those instructions touch allows it.
 //
 //===----------------------------------------------------------------------===//
 
-#include "ohmrt/Runtime.h"
+#include "Machine.h"
 
-#include <Eigen/Core>
-
-#include <atomic>
-#include <cmath>
-#include <cstring>
-#include <limits>
-#include <map>
-#include <mutex>
+#include <algorithm>
+#include <chrono>
 #include <set>
-#include <thread>
-#include <type_traits>
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 using namespace ohmrt;
+using namespace ohmrt::detail;
 
 namespace {
-
 using I = program::Instruction;
 
-template <typename T>
-using Matrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-
-//===----------------------------------------------------------------------===//
-// Typed access to buffer memory
-//===----------------------------------------------------------------------===//
-
-bool isFloatType(program::DType dtype) {
-  return dtype == program::F32 || dtype == program::F64;
+double secondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+      .count();
 }
 
-bool isSignedType(program::DType dtype) {
-  return dtype == program::I8 || dtype == program::I16 ||
-         dtype == program::I32 || dtype == program::I64;
-}
-
-/// Calls fn(T()) with T the storage type of an integer dtype.
-template <typename Fn> void withIntType(program::DType dtype, Fn &&fn) {
-  switch (dtype) {
-  case program::I8:
-    return fn(int8_t());
-  case program::U16:
-    return fn(uint16_t());
-  case program::I16:
-    return fn(int16_t());
-  case program::U32:
-    return fn(uint32_t());
-  case program::I32:
-    return fn(int32_t());
-  case program::U64:
-  case program::I64:
-    return fn(int64_t());
-  default:
-    return fn(uint8_t());
-  }
-}
-
-/// A buffer for one run: its bytes and its dimensions for the batch.
-struct Mem {
-  char *data = nullptr;
-  program::DType dtype = program::U8;
-  unsigned bits = 8; // logical width
-  unsigned bytes = 1;
-  std::vector<int64_t> dims;
-  int64_t count = 0;
-
-  bool isFloat() const { return isFloatType(dtype); }
-
-  int64_t loadInt(int64_t i) const {
-    const char *p = data + i * bytes;
-    switch (dtype) {
-    case program::U8:
-    case program::BOOL:
-      return *reinterpret_cast<const uint8_t *>(p);
-    case program::I8:
-      return *reinterpret_cast<const int8_t *>(p);
-    case program::U16: {
-      uint16_t v;
-      std::memcpy(&v, p, 2);
-      return v;
-    }
-    case program::I16: {
-      int16_t v;
-      std::memcpy(&v, p, 2);
-      return v;
-    }
-    case program::U32: {
-      uint32_t v;
-      std::memcpy(&v, p, 4);
-      return v;
-    }
-    case program::I32: {
-      int32_t v;
-      std::memcpy(&v, p, 4);
-      return v;
-    }
-    case program::U64:
-    case program::I64: {
-      int64_t v;
-      std::memcpy(&v, p, 8);
-      return v;
-    }
-    default:
-      return int64_t(loadFloat(i));
-    }
-  }
-
-  double loadFloat(int64_t i) const {
-    const char *p = data + i * bytes;
-    if (dtype == program::F32) {
-      float v;
-      std::memcpy(&v, p, 4);
-      return v;
-    }
-    if (dtype == program::F64) {
-      double v;
-      std::memcpy(&v, p, 8);
-      return v;
-    }
-    if (dtype == program::U64) {
-      uint64_t v;
-      std::memcpy(&v, p, 8);
-      return double(v);
-    }
-    return double(loadInt(i));
-  }
-
-  /// Wraps to the logical width and signedness, as IntegerType::wrap.
-  int64_t wrap(int64_t value) const {
-    if (bits >= 64)
-      return value;
-    uint64_t mask = (uint64_t(1) << bits) - 1;
-    uint64_t low = uint64_t(value) & mask;
-    if (isSignedType(dtype) && bits > 1 && (low >> (bits - 1)) & 1)
-      low |= ~mask;
-    return int64_t(low);
-  }
-
-  void storeInt(int64_t i, int64_t value) const {
-    if (isFloat())
-      return storeFloat(i, double(value));
-    value = wrap(value);
-    char *p = data + i * bytes;
-    switch (bytes) {
-    case 1: {
-      uint8_t v = uint8_t(value);
-      *reinterpret_cast<uint8_t *>(p) = v;
-      return;
-    }
-    case 2: {
-      uint16_t v = uint16_t(value);
-      std::memcpy(p, &v, 2);
-      return;
-    }
-    case 4: {
-      uint32_t v = uint32_t(value);
-      std::memcpy(p, &v, 4);
-      return;
-    }
-    default:
-      std::memcpy(p, &value, 8);
-    }
-  }
-
-  /// Calls fn(T *) with the data as the integer storage type.
-  template <typename Fn> void withInts(Fn &&fn) const {
-    withIntType(dtype, [&](auto tag) {
-      fn(reinterpret_cast<decltype(tag) *>(data));
-    });
-  }
-  /// True if storing v needs no wrapping (logical width == storage width).
-  bool isFullWidth() const { return bits == bytes * 8; }
-
-  /// Rounds to the element type (f32 or f64).
-  void storeFloat(int64_t i, double value) const {
-    char *p = data + i * bytes;
-    if (dtype == program::F32) {
-      float v = float(value);
-      std::memcpy(p, &v, 4);
-    } else {
-      std::memcpy(p, &value, 8);
-    }
-  }
-
-  /// The representable range of the logical integer type.
-  void range(int64_t &lo, int64_t &hi) const {
-    if (dtype == program::U64 && bits >= 64) {
-      lo = 0;
-      hi = INT64_MAX;
-    } else if (isSignedType(dtype)) {
-      lo = bits >= 64 ? INT64_MIN : -(int64_t(1) << (bits - 1));
-      hi = bits >= 64 ? INT64_MAX : (int64_t(1) << (bits - 1)) - 1;
-    } else {
-      lo = 0;
-      hi = bits >= 63 ? INT64_MAX : (int64_t(1) << bits) - 1;
-    }
-  }
-};
-
-int64_t numElements(const std::vector<int64_t> &dims) {
-  int64_t count = 1;
-  for (int64_t dim : dims)
-    count *= dim;
-  return count;
-}
-
-/// Index of the channel (along `axis`) of a flat index.
-int64_t channelOf(int64_t flat, const std::vector<int64_t> &dims, int64_t axis) {
-  int64_t inner = 1;
-  for (size_t d = axis + 1; d < dims.size(); ++d)
-    inner *= dims[d];
-  return (flat / inner) % dims[axis];
-}
-
-/// Row-major strides of `dims`, in elements.
-std::vector<int64_t> stridesOf(const std::vector<int64_t> &dims) {
-  std::vector<int64_t> strides(dims.size(), 1);
-  for (size_t d = dims.size(); d-- > 1;)
-    strides[d - 1] = strides[d] * dims[d];
-  return strides;
-}
-
-/// Steps a row-major multi-index through `dims`.
-void advance(std::vector<int64_t> &index, const std::vector<int64_t> &dims) {
-  for (size_t d = index.size(); d-- > 0;) {
-    if (++index[d] < dims[d])
-      return;
-    index[d] = 0;
-  }
-}
-
-int64_t clampToRange(double value, int64_t lo, int64_t hi, int64_t nanValue) {
-  if (std::isnan(value))
-    return nanValue;
-  if (value < double(lo))
-    return lo;
-  // double(INT64_MAX) is 2^63, which int64_t cannot hold: >= saturates it.
-  if (value >= double(hi))
-    return hi;
-  return int64_t(value);
-}
-
-int64_t floorDiv(int64_t a, int64_t b) {
-  int64_t q = a / b;
-  return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
-}
-
-/// The ADC of DESIGN.md section 5: lo + step * clamp(floor((p - lo) / step
-/// + 1/2), 0, 2^bits - 1).
-struct Adc {
-  int64_t bits = 0, step = 1, offset = 0, maxCode = 0;
-  int64_t convert(int64_t p) const {
-    if (bits == 0)
-      return p;
-    int64_t q = floorDiv(2 * (p - offset) + step, 2 * step);
-    q = q < 0 ? 0 : q > maxCode ? maxCode : q;
-    return offset + q * step;
-  }
-  /// True if every value in [lo, hi] converts to itself.
-  bool isExactOn(int64_t lo, int64_t hi) const {
-    return bits == 0 ||
-           (step == 1 && lo >= offset && hi <= offset + maxCode);
-  }
-};
-
-//===----------------------------------------------------------------------===//
-// Crossbar read plans
-//===----------------------------------------------------------------------===//
-
-enum class Numeric { F32, F64, I64 };
-
-Numeric numericFor(double bound) {
-  if (bound < double(1 << 24))
-    return Numeric::F32;
-  if (bound < 9007199254740992.0)
-    return Numeric::F64;
-  return Numeric::I64;
-}
-
-/// A weight matrix in the number format its products need.
-struct Weights {
-  Numeric numeric = Numeric::F32;
-  Matrix<float> f;
-  Matrix<double> d;
-  Matrix<int64_t> i;
-
-  void set(const Matrix<int64_t> &w, Numeric n) {
-    numeric = n;
-    if (n == Numeric::F32)
-      f = w.cast<float>();
-    else if (n == Numeric::F64)
-      d = w.cast<double>();
-    else
-      i = w;
-  }
-  int64_t cols() const {
-    return numeric == Numeric::F32 ? f.cols()
-           : numeric == Numeric::F64 ? d.cols()
-                                     : i.cols();
-  }
-};
-
-/// Computes x * w in the format of `w`, returning int64 results.
-/// `x` holds small non-negative integers.
-void multiply(const Matrix<int64_t> &x, const Weights &w, Matrix<int64_t> &out) {
-  switch (w.numeric) {
-  case Numeric::F32: {
-    Matrix<float> y = x.cast<float>() * w.f;
-    out = y.cast<int64_t>();
-    return;
-  }
-  case Numeric::F64: {
-    Matrix<double> y = x.cast<double>() * w.d;
-    out = y.cast<int64_t>();
-    return;
-  }
-  case Numeric::I64:
-    out = x * w.i;
-    return;
-  }
-}
-
-struct MvmPlan {
-  const program::Mvm *op = nullptr;
-  int64_t rows = 0, cols = 0, cycles = 1, groups = 1;
-  bool exact = false;
-  // Exact plan: one product with the effective weights.
-  Weights effective;
-  // Sliced plan: per word-line group, the (slice, set) matrices side by
-  // side; read q contributes sign[q] * convert(P) << shift[q].
-  std::vector<Weights> groupWeights;
-  std::vector<int64_t> readShift, readSign;
-  Adc adc;
-  // Sliced reads convert and accumulate in double when every value stays
-  // an exact integer there (below 2^53); otherwise in int64.
-  bool doubleAccumulate = false;
-};
-
-MvmPlan planMvm(const program::Mvm &op,
-                const std::map<uint32_t, const program::Array *> &arrays) {
-  MvmPlan plan;
-  plan.op = &op;
-  int64_t r = op.tile_rows(), c = op.tile_cols();
-  plan.rows = r;
-  plan.cols = c;
-  plan.cycles = (op.input_bits() + op.dac_bits() - 1) / op.dac_bits();
-  plan.groups = (r + op.active_rows() - 1) / op.active_rows();
-  plan.adc.bits = op.adc_bits();
-  plan.adc.step = op.adc_step();
-  plan.adc.offset = op.adc_offset();
-  plan.adc.maxCode = op.adc_bits() ? (int64_t(1) << op.adc_bits()) - 1 : 0;
-
-  // levels[set][slice] as R x C integers.
-  int64_t sets = op.sets(), slices = op.slices();
-  std::vector<std::vector<Matrix<int64_t>>> levels(sets);
-  for (int64_t set = 0; set < sets; ++set)
-    for (int64_t s = 0; s < slices; ++s) {
-      const program::Array *a = arrays.at(op.arrays(set * slices + s));
-      Matrix<int64_t> m(r, c);
-      for (int64_t k = 0; k < r; ++k)
-        for (int64_t n = 0; n < c; ++n)
-          m(k, n) = uint8_t(a->levels()[k * a->cols() + n]);
-      levels[set].push_back(std::move(m));
-    }
-
-  bool pair = sets == 2;
-  bool senseAmp = op.encoding() == program::BINARY ||
-                  op.encoding() == program::TERNARY;
-  bool analog = pair && op.analog_sensing();
-  int64_t cb = op.cell_bits(), d = op.dac_bits();
-  int64_t maxInput = (int64_t(1) << op.input_bits()) - 1;
-
-  // The reads the ADCs convert, per slice: one matrix (offset encoding,
-  // analog differences) or two (digital sensing of a pair).
-  std::vector<Matrix<int64_t>> reads;
-  for (int64_t s = 0; s < slices; ++s) {
-    if (!pair) {
-      reads.push_back(levels[0][s]);
-      plan.readShift.push_back(cb * s);
-      plan.readSign.push_back(1);
-    } else if (analog || senseAmp) {
-      reads.push_back(levels[0][s] - levels[1][s]);
-      plan.readShift.push_back(cb * s);
-      plan.readSign.push_back(1);
-    } else {
-      for (int64_t set = 0; set < 2; ++set) {
-        reads.push_back(levels[set][s]);
-        plan.readShift.push_back(cb * s);
-        plan.readSign.push_back(set ? -1 : 1);
-      }
-    }
-  }
-
-  // Can a conversion lose information? Every partial sum of a group lies
-  // in [digitMax * sum(min(m, 0)), digitMax * sum(max(m, 0))].
-  bool exact = senseAmp || plan.adc.bits == 0;
-  if (!exact) {
-    exact = true;
-    for (int64_t t = 0; t < plan.cycles && exact; ++t) {
-      int64_t digitMax = std::min<int64_t>((int64_t(1) << d) - 1,
-                                           maxInput >> (d * t));
-      for (const Matrix<int64_t> &m : reads)
-        for (int64_t g = 0; g < plan.groups && exact; ++g) {
-          int64_t k0 = g * op.active_rows();
-          int64_t kn = std::min(r, k0 + op.active_rows()) - k0;
-          for (int64_t n = 0; n < c && exact; ++n) {
-            int64_t lo = 0, hi = 0;
-            for (int64_t k = k0; k < k0 + kn; ++k) {
-              lo += std::min<int64_t>(m(k, n), 0);
-              hi += std::max<int64_t>(m(k, n), 0);
-            }
-            exact = plan.adc.isExactOn(lo * digitMax, hi * digitMax);
-          }
-        }
-    }
-  }
-  plan.exact = exact;
-
-  if (exact) {
-    Matrix<int64_t> w = Matrix<int64_t>::Zero(r, c);
-    for (size_t q = 0; q < reads.size(); ++q)
-      w += plan.readSign[q] * (reads[q] * (int64_t(1) << plan.readShift[q]));
-    if (op.encoding() == program::OFFSET)
-      w.array() -= op.weight_offset();
-    double bound = 0;
-    for (int64_t n = 0; n < c; ++n)
-      bound = std::max(bound, double(maxInput) *
-                                  double(w.col(n).cwiseAbs().sum()));
-    plan.effective.set(w, numericFor(bound));
-    return plan;
-  }
-
-  int64_t digitMax = (int64_t(1) << d) - 1;
-  for (int64_t g = 0; g < plan.groups; ++g) {
-    int64_t k0 = g * op.active_rows();
-    int64_t kn = std::min(r, k0 + op.active_rows()) - k0;
-    Matrix<int64_t> w(kn, c * int64_t(reads.size()));
-    double bound = 0;
-    for (size_t q = 0; q < reads.size(); ++q) {
-      w.middleCols(q * c, c) = reads[q].middleRows(k0, kn);
-      for (int64_t n = 0; n < c; ++n)
-        bound = std::max(bound, double(digitMax) * double(reads[q]
-                                                              .middleRows(k0, kn)
-                                                              .col(n)
-                                                              .cwiseAbs()
-                                                              .sum()));
-    }
-    Weights weights;
-    weights.set(w, numericFor(bound));
-    plan.groupWeights.push_back(std::move(weights));
-  }
-
-  // The largest converted value, times every shift, over every group.
-  double maxConverted = std::max(
-      std::abs(double(plan.adc.offset)),
-      std::abs(double(plan.adc.offset) +
-               double(plan.adc.maxCode) * double(plan.adc.step)));
-  double accBound = 0;
-  for (int64_t t = 0; t < plan.cycles; ++t)
-    for (int64_t shift : plan.readShift)
-      accBound += std::ldexp(maxConverted, int(d * t + shift));
-  accBound *= double(plan.groups);
-  plan.doubleAccumulate = accBound < 4503599627370496.0; // 2^52
-  for (const Weights &weights : plan.groupWeights)
-    plan.doubleAccumulate &= weights.numeric != Numeric::I64;
-  return plan;
-}
-
-/// The partial sums of one word-line group as doubles.
-template <typename T>
-void groupProduct(const Matrix<T> &digits, int64_t k0, int64_t kn,
-                  const Weights &w, Matrix<double> &out) {
-  if constexpr (std::is_same<T, float>::value)
-    out = (digits.middleCols(k0, kn) * w.f).template cast<double>();
-  else
-    out = digits.middleCols(k0, kn) * w.d;
-}
-
-} // namespace
-
-//===----------------------------------------------------------------------===//
-// The executor
-//===----------------------------------------------------------------------===//
-
-struct Executor::Impl {
-  const program::Program &p;
-  std::map<uint32_t, const program::Buffer *> buffers;
-  std::map<uint32_t, const program::Array *> arrays;
-  std::map<uint32_t, const program::Constant *> constants;
-  std::map<int, MvmPlan> plans; // by instruction index
-
-  // Per run.
-  int64_t batch = 1;
-  std::vector<char> global;
-  std::map<uint32_t, std::vector<char>> scratchpads;
-  unsigned threads = 1;
-  RunStats *stats = nullptr;
-  std::string error;
-
-  explicit Impl(const program::Program &p) : p(p) {
-    for (const auto &b : p.buffers())
-      buffers[b.id()] = &b;
-    for (const auto &a : p.arrays())
-      arrays[a.id()] = &a;
-    for (const auto &c : p.constants())
-      constants[c.id()] = &c;
-    for (int i = 0; i < p.instructions_size(); ++i)
-      if (p.instructions(i).op_case() == I::kMvm)
-        plans.emplace(i, planMvm(p.instructions(i).mvm(), arrays));
-  }
-
-  Mem mem(uint32_t id) {
-    const program::Buffer *b = buffers.at(id);
-    Mem m;
-    bool isGlobal = b->space() == program::GLOBAL;
-    std::vector<char> &arena = isGlobal ? global : scratchpads[b->core()];
-    if (!isGlobal && arena.size() != size_t(p.scratchpad_bytes() * batch))
-      arena.assign(size_t(p.scratchpad_bytes() * batch), 0);
-    m.data = arena.data() + b->offset() * batch;
-    m.dtype = b->type().dtype();
-    m.bytes = getStorageBytes(m.dtype);
-    m.bits = b->type().bits() ? b->type().bits() : m.bytes * 8;
-    if (m.dtype == program::BOOL)
-      m.bits = 1;
-    m.dims.assign(b->dims().begin(), b->dims().end());
-    if (b->batched())
-      m.dims[0] *= batch;
-    m.count = numElements(m.dims);
-    return m;
-  }
-
-  bool fail(const std::string &message) {
-    error = message;
-    return false;
-  }
-
-  /// Calls fn(begin, end) on contiguous parts of [0, count), one per
-  /// thread, when each part has at least `grain` iterations.
-  template <typename Fn> void parallelFor(int64_t count, int64_t grain, Fn fn) {
-    int64_t parts = std::min<int64_t>(threads, count / std::max<int64_t>(grain, 1));
-    if (parts <= 1) {
-      fn(int64_t(0), count);
-      return;
-    }
-    std::vector<std::thread> pool;
-    for (int64_t i = 1; i < parts; ++i)
-      pool.emplace_back(fn, count * i / parts, count * (i + 1) / parts);
-    fn(int64_t(0), count / parts);
-    for (std::thread &thread : pool)
-      thread.join();
-  }
-
-  bool execute(int index, const program::Instruction &inst);
-  bool runMvm(int index, const program::Mvm &op);
-  bool im2col(const program::Im2Col &op);
-  bool rows(const program::Rows &op);
-  void requantize(const program::Requantize &op);
-  void pool(const program::Pool &op);
-  void binary(const program::Binary &op);
-  void qadd(const program::QAdd &op);
-  void concat(const program::Concat &op);
-  void pad(const program::Pad &op);
-  void transpose(const program::Transpose &op);
-  void softmax(const program::Softmax &op);
-  void cast(const program::Cast &op);
-  void clip(const program::Clip &op);
-};
-
-Executor::Executor(const program::Program &program)
-    : impl(std::make_unique<Impl>(program)) {}
-Executor::~Executor() = default;
-
-//===----------------------------------------------------------------------===//
-// Crossbar instructions
-//===----------------------------------------------------------------------===//
-
-bool Executor::Impl::im2col(const program::Im2Col &op) {
-  Mem src = mem(op.src()), dst = mem(op.dst());
-  int64_t n = src.dims[0], c = src.dims[1], h = src.dims[2], w = src.dims[3];
-  int64_t cg = c / op.group(), kh = op.kernel(0), kw = op.kernel(1);
-  int64_t sh = op.strides(0), sw = op.strides(1);
-  int64_t dh = op.dilations(0), dw = op.dilations(1);
-  int64_t pt = op.pads(0), pl = op.pads(1);
-  int64_t oh = (h + pt + op.pads(2) - dh * (kh - 1) - 1) / sh + 1;
-  int64_t ow = (w + pl + op.pads(3) - dw * (kw - 1) - 1) / sw + 1;
-  int64_t k = cg * kh * kw, lo, hi;
-  dst.range(lo, hi);
-  int64_t offset = op.offset(), padCode = op.pad_value() + offset;
-  bool padFits = padCode >= lo && padCode <= hi;
-  std::atomic<bool> ok{true};
-  std::atomic<int64_t> bad{0};
-  withIntType(src.dtype, [&](auto srcTag) {
-    using S = decltype(srcTag);
-    withIntType(dst.dtype, [&](auto dstTag) {
-      using D = decltype(dstTag);
-      const S *x = reinterpret_cast<const S *>(src.data);
-      D *out = reinterpret_cast<D *>(dst.data);
-      parallelFor(n * oh, 64, [&](int64_t begin, int64_t end) {
-        for (int64_t line = begin; line < end; ++line) {
-          int64_t b = line / oh, y = line % oh;
-          for (int64_t xo = 0; xo < ow; ++xo) {
-            D *row = out + ((b * oh + y) * ow + xo) * k;
-            for (int64_t ic = 0; ic < cg; ++ic) {
-              const S *plane = x + (b * c + op.group_index() * cg + ic) * h * w;
-              for (int64_t ky = 0; ky < kh; ++ky) {
-                int64_t iy = y * sh - pt + ky * dh;
-                for (int64_t kx = 0; kx < kw; ++kx) {
-                  int64_t ix = xo * sw - pl + kx * dw;
-                  int64_t value = padCode;
-                  if (iy < 0 || iy >= h || ix < 0 || ix >= w) {
-                    if (!padFits) {
-                      ok = false;
-                      bad = value;
-                    }
-                  } else {
-                    value = int64_t(plane[iy * w + ix]) + offset;
-                    if (value < lo || value > hi) {
-                      ok = false;
-                      bad = value;
-                    }
-                  }
-                  *row++ = D(value);
-                }
-              }
-            }
-          }
-        }
-      });
-    });
-  });
-  if (!ok)
-    return fail("input code " + std::to_string(bad) +
-                " does not fit the row type (the activation range is wider "
-                "than the compiler assumed)");
-  return true;
-}
-
-bool Executor::Impl::rows(const program::Rows &op) {
-  Mem src = mem(op.src()), dst = mem(op.dst());
-  int64_t lo, hi, offset = op.offset();
-  dst.range(lo, hi);
-  int64_t bad = 0;
-  bool ok = true;
-  src.withInts([&](auto *in) {
-    dst.withInts([&](auto *out) {
-      using D = std::remove_pointer_t<decltype(out)>;
-      for (int64_t i = 0; i < src.count; ++i) {
-        int64_t value = int64_t(in[i]) + offset;
-        if (value < lo || value > hi) {
-          ok = false;
-          bad = value;
-        }
-        out[i] = D(value);
-      }
-    });
-  });
-  if (!ok)
-    return fail("input code " + std::to_string(bad) +
-                " does not fit the row type");
-  return true;
-}
-
-bool Executor::Impl::runMvm(int index, const program::Mvm &op) {
-  const MvmPlan &plan = plans.at(index);
-  Mem src = mem(op.rows()), dst = mem(op.dst());
-  int64_t total = src.dims[0], width = src.dims[1];
-  int64_t r = plan.rows, c = plan.cols;
-  int64_t inputBits = op.input_bits(), d = op.dac_bits();
-  int64_t dacMask = (int64_t(1) << d) - 1;
-  int64_t reads = int64_t(plan.readShift.size());
-
-  // Rows per block: bounded so the stacked digits and partial sums of a
-  // block stay a few MB.
-  int64_t perRow = plan.exact ? r + c : plan.cycles * (r + reads * c);
-  int64_t block = std::max<int64_t>(16, (int64_t(1) << 20) / std::max<int64_t>(perRow, 1));
-  // Enough blocks to keep every thread busy to the end.
-  if (threads > 1)
-    block = std::max<int64_t>(
-        16, std::min<int64_t>(block, (total + 4 * threads - 1) / (4 * threads)));
-  int64_t blocks = (total + block - 1) / block;
-
-  std::atomic<int64_t> next{0};
-  std::atomic<bool> failed{false};
-  std::string failure;
-  std::mutex failureMutex;
-
-  auto work = [&]() {
-    Matrix<int64_t> x, digits, result;
-    while (!failed) {
-      int64_t b = next++;
-      if (b >= blocks)
-        return;
-      int64_t first = b * block, count = std::min(block, total - first);
-      x.resize(count, r);
-      int64_t tooWide = -1;
-      withIntType(src.dtype, [&](auto tag) {
-        using S = decltype(tag);
-        const S *rowsData = reinterpret_cast<const S *>(src.data);
-        for (int64_t i = 0; i < count; ++i) {
-          const S *in = rowsData + (first + i) * width + op.row_offset();
-          for (int64_t k = 0; k < r; ++k) {
-            int64_t code = int64_t(in[k]);
-            if (inputBits < 63 && (code >> inputBits))
-              tooWide = code;
-            x(i, k) = code;
-          }
-        }
-      });
-      if (tooWide >= 0) {
-        std::lock_guard<std::mutex> lock(failureMutex);
-        failure = "input code " + std::to_string(tooWide) +
-                  " needs more than input_bits = " + std::to_string(inputBits);
-        failed = true;
-        return;
-      }
-
-      Matrix<int64_t> acc;
-      if (plan.exact) {
-        multiply(x, plan.effective, acc);
-      } else if (plan.doubleAccumulate) {
-        bool allFloat = true;
-        for (const Weights &w : plan.groupWeights)
-          allFloat &= w.numeric == Numeric::F32;
-        Matrix<double> accD = Matrix<double>::Zero(count, c), sums;
-        auto slicedReads = [&](auto &digitMatrix) {
-          using T = typename std::decay_t<decltype(digitMatrix)>::Scalar;
-          digitMatrix.resize(plan.cycles * count, r);
-          for (int64_t t = 0; t < plan.cycles; ++t)
-            digitMatrix.middleRows(t * count, count) =
-                x.unaryExpr([&](int64_t v) { return T((v >> (d * t)) & dacMask); });
-          std::vector<double> scales;
-          for (int64_t t = 0; t < plan.cycles; ++t)
-            for (int64_t q = 0; q < reads; ++q)
-              scales.push_back(plan.readSign[q] *
-                               std::ldexp(1.0, int(d * t + plan.readShift[q])));
-          double lo = double(plan.adc.offset);
-          double step = double(plan.adc.step);
-          double maxCode = double(plan.adc.maxCode);
-          for (int64_t g = 0; g < plan.groups; ++g) {
-            int64_t k0 = g * op.active_rows();
-            int64_t kn = std::min(r, k0 + op.active_rows()) - k0;
-            groupProduct(digitMatrix, k0, kn, plan.groupWeights[g], sums);
-            // The ADC, elementwise (exact: every value is an integer < 2^53).
-            if (plan.adc.bits != 0) {
-              if (plan.adc.step == 1)
-                sums = sums.cwiseMax(lo).cwiseMin(lo + maxCode);
-              else
-                sums = (((sums.array() - lo) / step + 0.5).floor()
-                            .cwiseMax(0.0)
-                            .cwiseMin(maxCode) *
-                            step +
-                        lo)
-                           .matrix();
-            }
-            // Shift-add, row by row so the accumulators stay in cache.
-            for (int64_t i = 0; i < count; ++i) {
-              double *out = &accD(i, 0);
-              for (int64_t t = 0; t < plan.cycles; ++t) {
-                const double *row = &sums(t * count + i, 0);
-                for (int64_t q = 0; q < reads; ++q) {
-                  double scale = scales[t * reads + q];
-                  const double *part = row + q * c;
-                  for (int64_t n = 0; n < c; ++n)
-                    out[n] += scale * part[n];
-                }
-              }
-            }
-          }
-        };
-        if (allFloat) {
-          Matrix<float> digitsF;
-          slicedReads(digitsF);
-        } else {
-          Matrix<double> digitsD;
-          slicedReads(digitsD);
-        }
-        acc = accD.cast<int64_t>();
-        if (op.encoding() == program::OFFSET)
-          for (int64_t i = 0; i < count; ++i)
-            acc.row(i).array() -= op.weight_offset() * x.row(i).sum();
-      } else {
-        acc = Matrix<int64_t>::Zero(count, c);
-        digits.resize(plan.cycles * count, r);
-        for (int64_t t = 0; t < plan.cycles; ++t)
-          digits.middleRows(t * count, count) =
-              x.unaryExpr([&](int64_t v) { return (v >> (d * t)) & dacMask; });
-        for (int64_t g = 0; g < plan.groups; ++g) {
-          int64_t k0 = g * op.active_rows();
-          int64_t kn = std::min(r, k0 + op.active_rows()) - k0;
-          multiply(digits.middleCols(k0, kn), plan.groupWeights[g], result);
-          for (int64_t t = 0; t < plan.cycles; ++t)
-            for (int64_t i = 0; i < count; ++i) {
-              const int64_t *row = &result(t * count + i, 0);
-              int64_t *out = &acc(i, 0);
-              for (int64_t q = 0; q < reads; ++q) {
-                int64_t scale = plan.readSign[q] *
-                                (int64_t(1) << (d * t + plan.readShift[q]));
-                const int64_t *sums = row + q * c;
-                if (plan.adc.step == 1) {
-                  // Unit steps: the conversion is a clamp (vectorizes).
-                  int64_t lo = plan.adc.offset, hi = lo + plan.adc.maxCode;
-                  for (int64_t n = 0; n < c; ++n)
-                    out[n] += scale * std::min(std::max(sums[n], lo), hi);
-                } else {
-                  for (int64_t n = 0; n < c; ++n)
-                    out[n] += scale * plan.adc.convert(sums[n]);
-                }
-              }
-            }
-        }
-        if (op.encoding() == program::OFFSET)
-          for (int64_t i = 0; i < count; ++i)
-            acc.row(i).array() -= op.weight_offset() * x.row(i).sum();
-      }
-      int32_t *out = reinterpret_cast<int32_t *>(dst.data) + first * c;
-      for (int64_t i = 0; i < count; ++i)
-        for (int64_t n = 0; n < c; ++n)
-          out[i * c + n] = int32_t(uint32_t(acc(i, n)));
-    }
-  };
-
-  unsigned workers = unsigned(std::min<int64_t>(threads, blocks));
-  if (workers <= 1) {
-    work();
-  } else {
-    std::vector<std::thread> pool;
-    for (unsigned i = 0; i < workers; ++i)
-      pool.emplace_back(work);
-    for (std::thread &thread : pool)
-      thread.join();
-  }
-  if (failed)
-    return fail(failure);
-
-  if (stats) {
-    ++stats->mvmInstructions;
-    int64_t perCycle = total * plan.cycles * op.slices() * plan.groups;
-    stats->readCycles += perCycle;
-    bool senseAmp = op.encoding() == program::BINARY ||
-                    op.encoding() == program::TERNARY;
-    int64_t conversionsPerRead =
-        senseAmp ? r : (op.sets() == 2 && !op.analog_sensing()) ? 2 : 1;
-    stats->conversions += perCycle * c * conversionsPerRead;
-    (plan.exact ? stats->exactProducts : stats->slicedProducts) += 1;
-  }
-  return true;
-}
-
-//===----------------------------------------------------------------------===//
-// Vector unit
-//===----------------------------------------------------------------------===//
-
-void Executor::Impl::requantize(const program::Requantize &op) {
-  Mem src = mem(op.src()), dst = mem(op.dst());
-  // Elements as [outer, channels, inner] along the axis.
-  bool perChannel = op.scales_size() > 1;
-  int64_t channels = perChannel ? src.dims[op.axis()] : 1;
-  int64_t inner = 1;
-  if (perChannel)
-    for (size_t d = op.axis() + 1; d < src.dims.size(); ++d)
-      inner *= src.dims[d];
-  else
-    inner = src.count;
-  int64_t outer = src.count / std::max<int64_t>(channels * inner, 1);
-  int64_t inputZp = op.input_zero_point(), zp = op.zero_point();
-  int64_t lo = op.min(), hi = op.max();
-  withIntType(src.dtype, [&](auto srcTag) {
-    using S = decltype(srcTag);
-    const S *x = reinterpret_cast<const S *>(src.data);
-    // Clamped values fit the destination unless min/max exceed its type.
-    int64_t tlo, thi;
-    dst.range(tlo, thi);
-    bool direct = dst.isFullWidth() && !dst.isFloat() && lo >= tlo && hi <= thi;
-    auto store = [&](int64_t i, int64_t value) {
-      if (direct && dst.bytes == 1)
-        reinterpret_cast<uint8_t *>(dst.data)[i] = uint8_t(value);
-      else
-        dst.storeInt(i, value);
-    };
-    // Lines of `inner` elements share a channel; a per-tensor requantize
-    // is one line, split into parts of its own.
-    int64_t lines = outer * channels;
-    int64_t split = lines == 1 ? std::max<int64_t>(inner, 1) : 1;
-    parallelFor(lines * split, lines == 1 ? 65536 : 64,
-                [&](int64_t begin, int64_t end) {
-      for (int64_t part = begin; part < end; ++part) {
-        int64_t line = part / split, ch = line % channels;
-        int64_t i = line * inner, lineEnd = i + inner;
-        if (split > 1) {
-          // One part: a range of elements of the single line.
-          i = begin;
-          lineEnd = end;
-          part = end;
-        }
-        if (op.fixed_point()) {
-          int64_t multiplier = op.multipliers(ch);
-          int64_t shift = 31 + op.shifts(ch);
-          for (; i < lineEnd; ++i) {
-            __int128 product = __int128(int64_t(x[i]) - inputZp) * multiplier;
-            if (shift > 0)
-              product = (product + (__int128(1) << (shift - 1))) >> shift;
-            else
-              product <<= -shift;
-            __int128 shifted = product + zp;
-            store(i, shifted < lo   ? lo
-                     : shifted > hi ? hi
-                                    : int64_t(shifted));
-          }
-        } else {
-          float scale = op.scales(ch);
-          for (; i < lineEnd; ++i) {
-            float scaled = float(int64_t(x[i]) - inputZp) * scale;
-            store(i, clampToRange(double(std::nearbyintf(scaled)) +
-                                      double(zp),
-                                  lo, hi, zp));
-          }
-        }
-      }
-    });
-  });
-}
-
-void Executor::Impl::clip(const program::Clip &op) {
-  Mem src = mem(op.src()), dst = mem(op.dst());
-  double lo = op.has_min() ? op.min() : -std::numeric_limits<double>::infinity();
-  double hi = op.has_max() ? op.max() : std::numeric_limits<double>::infinity();
-  for (int64_t i = 0; i < src.count; ++i) {
-    if (src.isFloat()) {
-      double value = src.loadFloat(i);
-      if (!std::isnan(value))
-        value = std::min(std::max(value, lo), hi);
-      dst.storeFloat(i, value);
-    } else {
-      int64_t value = src.loadInt(i);
-      if (double(value) < lo)
-        value = int64_t(lo);
-      if (double(value) > hi)
-        value = int64_t(hi);
-      dst.storeInt(i, value);
-    }
-  }
-}
-
-void Executor::Impl::cast(const program::Cast &op) {
-  Mem src = mem(op.src()), dst = mem(op.dst());
-  for (int64_t i = 0; i < src.count; ++i) {
-    if (dst.isFloat()) {
-      dst.storeFloat(i, src.loadFloat(i));
-    } else if (dst.bits == 1) {
-      dst.storeInt(i, src.loadFloat(i) != 0);
-    } else if (src.isFloat()) {
-      double value = std::trunc(src.loadFloat(i));
-      if (std::isnan(value))
-        value = 0;
-      value = std::min(std::max(value, -9.2e18), 9.2e18);
-      dst.storeInt(i, int64_t(value));
-    } else {
-      dst.storeInt(i, src.loadInt(i));
-    }
-  }
-}
-
-/// Integer max pooling without padding or dilation (the common case).
-template <typename T>
-static void maxPoolInts(const T *x, T *y, int64_t planes, int64_t h, int64_t w,
-                        int64_t oh, int64_t ow, int64_t kh, int64_t kw,
-                        int64_t sh, int64_t sw) {
-  for (int64_t plane = 0; plane < planes; ++plane, x += h * w)
-    for (int64_t oy = 0; oy < oh; ++oy)
-      for (int64_t ox = 0; ox < ow; ++ox) {
-        T best = x[oy * sh * w + ox * sw];
-        for (int64_t ky = 0; ky < kh; ++ky)
-          for (int64_t kx = 0; kx < kw; ++kx)
-            best = std::max(best, x[(oy * sh + ky) * w + ox * sw + kx]);
-        *y++ = best;
-      }
-}
-
-void Executor::Impl::pool(const program::Pool &op) {
-  Mem src = mem(op.src()), dst = mem(op.dst());
-  int64_t planes = src.dims[0] * src.dims[1], h = src.dims[2], w = src.dims[3];
-  int64_t oh = dst.dims[2], ow = dst.dims[3];
-  bool simpleWindow = op.pads(0) == 0 && op.pads(1) == 0 && op.pads(2) == 0 &&
-                      op.pads(3) == 0 && op.dilations(0) == 1 &&
-                      op.dilations(1) == 1 && !op.ceil_mode();
-  if (op.kind() == program::MAX && !src.isFloat() && simpleWindow) {
-    src.withInts([&](auto *in) {
-      auto *out = reinterpret_cast<decltype(in)>(dst.data);
-      parallelFor(planes, 16, [&](int64_t begin, int64_t end) {
-        maxPoolInts(in + begin * h * w, out + begin * oh * ow, end - begin, h,
-                    w, oh, ow, op.kernel(0), op.kernel(1), op.strides(0),
-                    op.strides(1));
-      });
-    });
-    return;
-  }
-  for (int64_t plane = 0; plane < planes; ++plane)
-    for (int64_t y = 0; y < oh; ++y)
-      for (int64_t xo = 0; xo < ow; ++xo) {
-        int64_t hStart = y * op.strides(0) - op.pads(0);
-        int64_t wStart = xo * op.strides(1) - op.pads(1);
-        int64_t hEnd = std::min(hStart + (op.kernel(0) - 1) * op.dilations(0) + 1,
-                                h + op.pads(2));
-        int64_t wEnd = std::min(wStart + (op.kernel(1) - 1) * op.dilations(1) + 1,
-                                w + op.pads(3));
-        int64_t paddedCount =
-            ((hEnd - hStart + op.dilations(0) - 1) / op.dilations(0)) *
-            ((wEnd - wStart + op.dilations(1) - 1) / op.dilations(1));
-        double maxValue = -std::numeric_limits<double>::infinity();
-        int64_t maxInt = std::numeric_limits<int64_t>::min();
-        double sum = 0;
-        int64_t intSum = 0, count = 0;
-        for (int64_t ky = 0; ky < op.kernel(0); ++ky) {
-          int64_t iy = hStart + ky * op.dilations(0);
-          if (iy < 0 || iy >= h)
-            continue;
-          for (int64_t kx = 0; kx < op.kernel(1); ++kx) {
-            int64_t ix = wStart + kx * op.dilations(1);
-            if (ix < 0 || ix >= w)
-              continue;
-            int64_t i = (plane * h + iy) * w + ix;
-            ++count;
-            if (src.isFloat()) {
-              double value = src.loadFloat(i);
-              if (value > maxValue)
-                maxValue = value;
-              sum += value;
-            } else {
-              int64_t value = src.loadInt(i);
-              maxInt = std::max(maxInt, value);
-              intSum += value - op.zero_point();
-            }
-          }
-        }
-        int64_t o = (plane * oh + y) * ow + xo;
-        switch (op.kind()) {
-        case program::MAX:
-          if (src.isFloat())
-            dst.storeFloat(o, maxValue);
-          else
-            dst.storeInt(o, maxInt);
-          break;
-        case program::AVERAGE:
-          dst.storeFloat(o, count == 0 ? 0.0
-                                       : sum / double(op.count_include_pad()
-                                                          ? paddedCount
-                                                          : count));
-          break;
-        default:
-          dst.storeInt(o, intSum);
-          break;
-        }
-      }
-}
-
-/// Calls fn(lhsIndex, rhsIndex, outIndex) over the numpy broadcast of two
-/// shapes (the output's shape is `out`).
-template <typename Fn>
-static void forEachBroadcast(const std::vector<int64_t> &lhs,
-                             const std::vector<int64_t> &rhs,
-                             const std::vector<int64_t> &out, Fn fn) {
-  size_t rank = out.size();
-  auto stridesFor = [&](const std::vector<int64_t> &shape) {
-    std::vector<int64_t> strides(rank, 0);
-    int64_t stride = 1;
-    for (size_t i = 0; i < shape.size(); ++i) {
-      size_t dim = shape.size() - 1 - i;
-      strides[rank - 1 - i] = shape[dim] == 1 ? 0 : stride;
-      stride *= shape[dim];
-    }
-    return strides;
-  };
-  std::vector<int64_t> ls = stridesFor(lhs), rs = stridesFor(rhs);
-  std::vector<int64_t> index(rank, 0);
-  int64_t total = numElements(out), li = 0, ri = 0;
-  for (int64_t n = 0; n < total; ++n) {
-    fn(li, ri, n);
-    for (size_t d = rank; d-- > 0;) {
-      li += ls[d];
-      ri += rs[d];
-      if (++index[d] < out[d])
-        break;
-      li -= ls[d] * out[d];
-      ri -= rs[d] * out[d];
-      index[d] = 0;
-    }
-  }
-}
-
-void Executor::Impl::binary(const program::Binary &op) {
-  Mem lhs = mem(op.lhs()), rhs = mem(op.rhs()), dst = mem(op.dst());
-  bool add = op.kind() == program::ADD;
-  if (dst.isFloat())
-    forEachBroadcast(lhs.dims, rhs.dims, dst.dims,
-                     [&](int64_t i, int64_t j, int64_t n) {
-                       double x = lhs.loadFloat(i), y = rhs.loadFloat(j);
-                       dst.storeFloat(n, add ? x + y : x * y);
-                     });
-  else
-    forEachBroadcast(lhs.dims, rhs.dims, dst.dims,
-                     [&](int64_t i, int64_t j, int64_t n) {
-                       uint64_t x = lhs.loadInt(i), y = rhs.loadInt(j);
-                       dst.storeInt(n, int64_t(add ? x + y : x * y));
-                     });
-}
-
-void Executor::Impl::qadd(const program::QAdd &op) {
-  Mem lhs = mem(op.lhs()), rhs = mem(op.rhs()), dst = mem(op.dst());
-  int64_t lo, hi;
-  dst.range(lo, hi);
-  forEachBroadcast(lhs.dims, rhs.dims, dst.dims,
-                   [&](int64_t i, int64_t j, int64_t n) {
-                     float value =
-                         op.lhs_scale() * float(lhs.loadInt(i) - op.lhs_zero_point()) +
-                         op.rhs_scale() * float(rhs.loadInt(j) - op.rhs_zero_point());
-                     dst.storeInt(n, clampToRange(double(std::nearbyintf(value)) +
-                                                      double(op.zero_point()),
-                                                  lo, hi, op.zero_point()));
-                   });
-}
-
-void Executor::Impl::concat(const program::Concat &op) {
-  Mem dst = mem(op.dst());
-  int64_t axis = op.axis(), outer = 1, inner = dst.bytes;
-  for (int64_t d = 0; d < axis; ++d)
-    outer *= dst.dims[d];
-  for (size_t d = axis + 1; d < dst.dims.size(); ++d)
-    inner *= dst.dims[d];
-  int64_t offset = 0, row = dst.dims[axis] * inner;
-  for (uint32_t id : op.srcs()) {
-    Mem src = mem(id);
-    int64_t chunk = src.dims[axis] * inner;
-    for (int64_t o = 0; o < outer; ++o)
-      std::memmove(dst.data + o * row + offset, src.data + o * chunk, chunk);
-    offset += chunk;
-  }
-}
-
-void Executor::Impl::pad(const program::Pad &op) {
-  Mem src = mem(op.src()), dst = mem(op.dst());
-  size_t rank = src.dims.size();
-  std::vector<int64_t> strides = stridesOf(src.dims), index(rank, 0);
-  for (int64_t o = 0; o < dst.count; ++o, advance(index, dst.dims)) {
-    int64_t in = 0;
-    bool inside = true;
-    for (size_t d = 0; d < rank; ++d) {
-      int64_t i = index[d] - op.pads(d), size = src.dims[d];
-      if (i < 0 || i >= size) {
-        if (op.mode() == program::CONSTANT) {
-          inside = false;
-          break;
-        }
-        if (op.mode() == program::EDGE)
-          i = i < 0 ? 0 : size - 1;
-        else
-          i = i < 0 ? -i : 2 * (size - 1) - i;
-      }
-      in += i * strides[d];
-    }
-    if (inside)
-      std::memcpy(dst.data + o * dst.bytes, src.data + in * src.bytes, dst.bytes);
-    else if (dst.isFloat())
-      dst.storeFloat(o, op.value());
-    else
-      dst.storeInt(o, int64_t(op.value()));
-  }
-}
-
-void Executor::Impl::transpose(const program::Transpose &op) {
-  Mem src = mem(op.src()), dst = mem(op.dst());
-  size_t rank = src.dims.size();
-  std::vector<int64_t> strides = stridesOf(src.dims), index(rank, 0);
-  for (int64_t o = 0; o < dst.count; ++o, advance(index, dst.dims)) {
-    int64_t in = 0;
-    for (size_t d = 0; d < rank; ++d)
-      in += index[d] * strides[op.perm(d)];
-    std::memcpy(dst.data + o * dst.bytes, src.data + in * src.bytes, dst.bytes);
-  }
-}
-
-void Executor::Impl::softmax(const program::Softmax &op) {
-  Mem src = mem(op.src()), dst = mem(op.dst());
-  int64_t axis = op.axis(), dim = src.dims[axis], inner = 1;
-  for (size_t d = axis + 1; d < src.dims.size(); ++d)
-    inner *= src.dims[d];
-  int64_t outer = src.count / std::max<int64_t>(dim * inner, 1);
-  for (int64_t o = 0; o < outer; ++o)
-    for (int64_t in = 0; in < inner; ++in) {
-      auto at = [&](int64_t k) { return (o * dim + k) * inner + in; };
-      double maxValue = -std::numeric_limits<double>::infinity();
-      for (int64_t k = 0; k < dim; ++k)
-        maxValue = std::max(maxValue, src.loadFloat(at(k)));
-      double sum = 0;
-      for (int64_t k = 0; k < dim; ++k)
-        sum += std::exp(src.loadFloat(at(k)) - maxValue);
-      // Read all inputs before writing: src and dst may not alias, but
-      // keep the interpreter's order of operations.
-      for (int64_t k = 0; k < dim; ++k)
-        dst.storeFloat(at(k), std::exp(src.loadFloat(at(k)) - maxValue) / sum);
-    }
-}
-
-bool Executor::Impl::execute(int index, const program::Instruction &inst) {
-  switch (inst.op_case()) {
-  case I::kIm2Col:
-    return im2col(inst.im2col());
-  case I::kRows:
-    return rows(inst.rows());
-  case I::kMvm:
-    return runMvm(index, inst.mvm());
-  case I::kAccumulate: {
-    Mem dst = mem(inst.accumulate().dst());
-    std::vector<Mem> srcs;
-    for (uint32_t id : inst.accumulate().srcs())
-      srcs.push_back(mem(id));
-    for (int64_t i = 0; i < dst.count; ++i) {
-      int64_t sum = 0;
-      for (const Mem &src : srcs)
-        sum += src.loadInt(i);
-      dst.storeInt(i, sum);
-    }
-    return true;
-  }
-  case I::kConcatCols: {
-    Mem dst = mem(inst.concat_cols().dst());
-    int64_t total = dst.dims[1], base = 0;
-    for (uint32_t id : inst.concat_cols().srcs()) {
-      Mem src = mem(id);
-      int64_t cols = src.dims[1];
-      for (int64_t i = 0; i < dst.dims[0]; ++i)
-        std::memmove(dst.data + (i * total + base) * 4, src.data + i * cols * 4,
-                     cols * 4);
-      base += cols;
-    }
-    return true;
-  }
-  case I::kBias: {
-    Mem src = mem(inst.bias().src()), dst = mem(inst.bias().dst());
-    const std::string &data = constants.at(inst.bias().constant())->data();
-    int64_t cols = src.dims[1], rowCount = src.dims[0];
-    std::vector<int32_t> bias(size_t(cols), 0);
-    std::memcpy(bias.data(), data.data(), size_t(cols) * 4);
-    const int32_t *in = reinterpret_cast<const int32_t *>(src.data);
-    int32_t *out = reinterpret_cast<int32_t *>(dst.data);
-    parallelFor(rowCount, 1024, [&](int64_t begin, int64_t end) {
-      for (int64_t r = begin; r < end; ++r)
-        for (int64_t n = 0; n < cols; ++n)
-          out[r * cols + n] = int32_t(uint32_t(in[r * cols + n]) +
-                                      uint32_t(bias[size_t(n)]));
-    });
-    return true;
-  }
-  case I::kUnrows: {
-    Mem src = mem(inst.unrows().src()), dst = mem(inst.unrows().dst());
-    if (!inst.unrows().nchw()) {
-      std::memmove(dst.data, src.data, src.count * src.bytes);
-      return true;
-    }
-    int64_t n = dst.dims[0], m = dst.dims[1], hw = dst.dims[2] * dst.dims[3];
-    src.withInts([&](auto *in) {
-      auto *out = reinterpret_cast<decltype(in)>(dst.data);
-      parallelFor(n, 4, [&](int64_t begin, int64_t end) {
-        for (int64_t b = begin; b < end; ++b)
-          for (int64_t pixel = 0; pixel < hw; ++pixel)
-            for (int64_t ch = 0; ch < m; ++ch)
-              out[(b * m + ch) * hw + pixel] = in[(b * hw + pixel) * m + ch];
-      });
-    });
-    return true;
-  }
-  case I::kLoadConst: {
-    Mem dst = mem(inst.load_const().dst());
-    const std::string &data = constants.at(inst.load_const().constant())->data();
-    std::memcpy(dst.data, data.data(), data.size());
-    return true;
-  }
-  case I::kRequantize:
-    requantize(inst.requantize());
-    return true;
-  case I::kQuantize: {
-    const auto &op = inst.quantize();
-    Mem src = mem(op.src()), dst = mem(op.dst());
-    int64_t lo, hi;
-    dst.range(lo, hi);
-    bool perChannel = op.scales_size() > 1;
-    for (int64_t i = 0; i < src.count; ++i) {
-      int64_t channel = perChannel ? channelOf(i, src.dims, op.axis()) : 0;
-      int64_t zp = op.zero_points_size() == 0 ? 0
-                   : op.zero_points_size() == 1 ? op.zero_points(0)
-                                                : op.zero_points(channel);
-      float value = std::nearbyintf(float(src.loadFloat(i)) / op.scales(channel)) +
-                    float(zp);
-      dst.storeInt(i, clampToRange(value, lo, hi, zp));
-    }
-    return true;
-  }
-  case I::kDequantize: {
-    const auto &op = inst.dequantize();
-    Mem src = mem(op.src()), dst = mem(op.dst());
-    bool perChannel = op.scales_size() > 1;
-    for (int64_t i = 0; i < src.count; ++i) {
-      int64_t channel = perChannel ? channelOf(i, src.dims, op.axis()) : 0;
-      int64_t zp = op.zero_points_size() == 0 ? 0
-                   : op.zero_points_size() == 1 ? op.zero_points(0)
-                                                : op.zero_points(channel);
-      float value = float(src.loadInt(i) - zp) * op.scales(channel);
-      dst.storeFloat(i, value);
-    }
-    return true;
-  }
-  case I::kClip:
-    clip(inst.clip());
-    return true;
-  case I::kCast:
-    cast(inst.cast());
-    return true;
-  case I::kPool:
-    pool(inst.pool());
-    return true;
-  case I::kGlobalAvgPool: {
-    Mem src = mem(inst.global_avg_pool().src());
-    Mem dst = mem(inst.global_avg_pool().dst());
-    int64_t spatial = src.count / std::max<int64_t>(dst.count, 1);
-    for (int64_t plane = 0; plane < dst.count; ++plane) {
-      double sum = 0;
-      for (int64_t i = 0; i < spatial; ++i)
-        sum += src.loadFloat(plane * spatial + i);
-      dst.storeFloat(plane, sum / double(spatial));
-    }
-    return true;
-  }
-  case I::kBinary:
-    binary(inst.binary());
-    return true;
-  case I::kQadd:
-    qadd(inst.qadd());
-    return true;
-  case I::kConcat:
-    concat(inst.concat());
-    return true;
-  case I::kPad:
-    pad(inst.pad());
-    return true;
-  case I::kCopy: {
-    Mem src = mem(inst.copy().src()), dst = mem(inst.copy().dst());
-    std::memmove(dst.data, src.data, src.count * src.bytes);
-    return true;
-  }
-  case I::kTranspose:
-    transpose(inst.transpose());
-    return true;
-  case I::kSoftmax:
-    softmax(inst.softmax());
-    return true;
-  case I::kSync:
-    return true;
-  case I::OP_NOT_SET:
-    break;
-  }
-  return fail("unknown opcode");
-}
-
-//===----------------------------------------------------------------------===//
-// Running a batch
-//===----------------------------------------------------------------------===//
-
-static std::string dimsText(const std::vector<int64_t> &dims) {
+std::string dimsText(const std::vector<int64_t> &dims) {
   std::string text = "[";
   for (size_t i = 0; i < dims.size(); ++i)
     text += (i ? ", " : "") + std::to_string(dims[i]);
   return text + "]";
 }
 
+/// Scratch bytes per worker for one block of a crossbar read.
+constexpr int64_t kBlockBytes = 2 << 20;
+
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// Planning
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// Finds the fused reads of a program (see the file comment).
+class FusionPlanner {
+public:
+  explicit FusionPlanner(Machine &m) : m(m) {
+    int count = m.p.instructions_size();
+    std::vector<uint32_t> reads, writes;
+    for (int i = 0; i < count; ++i) {
+      getOperands(m.p.instructions(i), reads, writes);
+      for (uint32_t id : reads)
+        readers[id].push_back(i);
+      for (uint32_t id : writes)
+        writers[id].push_back(i);
+    }
+  }
+
+  void run() {
+    m.skipped.assign(size_t(m.p.instructions_size()), false);
+    std::set<int> absorbed; // accumulates taken into a concat_cols
+    for (int i = 0; i < m.p.instructions_size(); ++i) {
+      const I &inst = m.p.instructions(i);
+      if (inst.op_case() != I::kConcatCols)
+        continue;
+      Unit unit;
+      if (columnsOf(inst.concat_cols(), i, unit) && commit(unit, i))
+        for (int a : unit.consumers)
+          absorbed.insert(a);
+    }
+    for (int i = 0; i < m.p.instructions_size(); ++i) {
+      const I &inst = m.p.instructions(i);
+      if (inst.op_case() != I::kAccumulate || absorbed.count(i))
+        continue;
+      Unit unit;
+      if (rowsOf(inst.accumulate(), i, unit))
+        commit(unit, i);
+    }
+  }
+
+private:
+  /// Reads fused into one product: member mvms by their row and column
+  /// position, and the instructions whose work the product does.
+  struct Unit {
+    struct Part {
+      int mvm;
+      int64_t row, col; // position in the fused weights
+    };
+    std::vector<Part> parts;
+    std::vector<int> consumers; // accumulates and concat_cols replaced
+    uint32_t rows = 0, dst = 0;
+    int64_t rowOffset = 0, k = 0, n = 0, inputBits = 0;
+  };
+
+  /// The exact mvm that alone writes `id`, which only `consumer` reads.
+  const MvmPlan *soleExactWriter(uint32_t id, int consumer, int &index) {
+    auto w = writers.find(id);
+    auto r = readers.find(id);
+    if (w == writers.end() || w->second.size() != 1 || r == readers.end() ||
+        r->second.size() != 1 || r->second[0] != consumer)
+      return nullptr;
+    auto plan = m.plans.find(w->second[0]);
+    if (plan == m.plans.end() || !plan->second->isExact())
+      return nullptr;
+    index = w->second[0];
+    return plan->second.get();
+  }
+
+  /// Row tiles of one column block: accumulate(mvm, mvm, ...).
+  bool rowsOf(const program::Accumulate &acc, int consumer, Unit &unit) {
+    std::vector<std::pair<int64_t, int>> tiles; // row offset, mvm
+    for (uint32_t id : acc.srcs()) {
+      int index;
+      const MvmPlan *plan = soleExactWriter(id, consumer, index);
+      if (!plan)
+        return false;
+      const program::Mvm &op = plan->getOp();
+      if (tiles.empty()) {
+        unit.rows = op.rows();
+        unit.n = op.tile_cols();
+        unit.inputBits = op.input_bits();
+      } else if (op.rows() != unit.rows || op.tile_cols() != unit.n ||
+                 op.input_bits() != unit.inputBits) {
+        return false;
+      }
+      tiles.emplace_back(op.row_offset(), index);
+    }
+    std::sort(tiles.begin(), tiles.end());
+    unit.rowOffset = tiles.front().first;
+    int64_t next = unit.rowOffset;
+    for (auto &[offset, index] : tiles) {
+      if (offset != next)
+        return false; // gaps or overlaps
+      unit.parts.push_back({index, offset - unit.rowOffset, 0});
+      next += m.plans.at(index)->getOp().tile_rows();
+    }
+    unit.k = next - unit.rowOffset;
+    unit.dst = acc.dst();
+    unit.consumers.push_back(consumer);
+    return true;
+  }
+
+  /// Column blocks: concat_cols(mvm or accumulate(...), ...).
+  bool columnsOf(const program::ConcatCols &cc, int consumer, Unit &unit) {
+    int64_t col = 0;
+    bool first = true;
+    for (uint32_t id : cc.srcs()) {
+      Unit block;
+      int index;
+      if (const MvmPlan *plan = soleExactWriter(id, consumer, index)) {
+        const program::Mvm &op = plan->getOp();
+        block.rows = op.rows();
+        block.rowOffset = op.row_offset();
+        block.k = op.tile_rows();
+        block.n = op.tile_cols();
+        block.inputBits = op.input_bits();
+        block.parts.push_back({index, 0, 0});
+      } else {
+        auto w = writers.find(id);
+        auto r = readers.find(id);
+        if (w == writers.end() || w->second.size() != 1 ||
+            r == readers.end() || r->second.size() != 1 ||
+            r->second[0] != consumer)
+          return false;
+        const I &producer = m.p.instructions(w->second[0]);
+        if (producer.op_case() != I::kAccumulate ||
+            !rowsOf(producer.accumulate(), w->second[0], block))
+          return false;
+      }
+      if (first) {
+        unit.rows = block.rows;
+        unit.rowOffset = block.rowOffset;
+        unit.k = block.k;
+        unit.inputBits = block.inputBits;
+        first = false;
+      } else if (block.rows != unit.rows || block.rowOffset != unit.rowOffset ||
+                 block.k != unit.k || block.inputBits != unit.inputBits) {
+        return false;
+      }
+      for (Unit::Part part : block.parts) {
+        part.col = col;
+        unit.parts.push_back(part);
+      }
+      unit.consumers.insert(unit.consumers.end(), block.consumers.begin(),
+                            block.consumers.end());
+      col += block.n;
+    }
+    unit.n = col;
+    unit.dst = cc.dst();
+    unit.consumers.push_back(consumer);
+    return !first;
+  }
+
+  Region regionOf(uint32_t id) {
+    const program::Buffer *b = m.buffers.at(id);
+    Region region;
+    region.space = b->space();
+    region.core = b->space() == program::GLOBAL ? 0 : b->core();
+    region.begin = b->offset();
+    region.end = b->offset() + b->size();
+    return region;
+  }
+
+  bool touches(int index, const Region &region, bool writesOnly) {
+    std::vector<uint32_t> reads, writes;
+    getOperands(m.p.instructions(index), reads, writes);
+    for (uint32_t id : writes)
+      if (regionOf(id).overlaps(region))
+        return true;
+    if (!writesOnly)
+      for (uint32_t id : reads)
+        if (regionOf(id).overlaps(region))
+          return true;
+    return false;
+  }
+
+  /// Checks that running the unit at its last mvm, writing its final
+  /// buffer there, changes nothing any other instruction sees; then
+  /// records it.
+  bool commit(Unit &unit, int last) {
+    std::set<int> members;
+    for (const Unit::Part &part : unit.parts)
+      members.insert(part.mvm);
+    members.insert(unit.consumers.begin(), unit.consumers.end());
+    int first = unit.parts.front().mvm, at = first;
+    for (const Unit::Part &part : unit.parts) {
+      first = std::min(first, part.mvm);
+      at = std::max(at, part.mvm);
+    }
+    Region rows = regionOf(unit.rows), dst = regionOf(unit.dst);
+    if (rows.overlaps(dst))
+      return false;
+    for (int i = first + 1; i <= last; ++i) {
+      if (members.count(i))
+        continue;
+      // The rows stay as the first member read them until `at`; the final
+      // buffer, written at `at`, is not touched by anything else until the
+      // consumer would have written it.
+      if (i < at && touches(i, rows, /*writesOnly=*/true))
+        return false;
+      if (i > at && touches(i, dst, /*writesOnly=*/false))
+        return false;
+    }
+
+    std::vector<int64_t> weights(size_t(unit.k * unit.n), 0);
+    for (const Unit::Part &part : unit.parts) {
+      const MvmPlan &plan = *m.plans.at(part.mvm);
+      const program::Mvm &op = plan.getOp();
+      const std::vector<int64_t> &w = plan.getEffectiveWeights();
+      for (int64_t r = 0; r < op.tile_rows(); ++r)
+        for (int64_t c = 0; c < op.tile_cols(); ++c)
+          weights[size_t((part.row + r) * unit.n + part.col + c)] =
+              w[size_t(r * op.tile_cols() + c)];
+    }
+    FusedRead fused;
+    fused.at = at;
+    fused.rows = unit.rows;
+    fused.dst = unit.dst;
+    fused.rowOffset = unit.rowOffset;
+    fused.k = unit.k;
+    fused.n = unit.n;
+    fused.inputBits = unit.inputBits;
+    int64_t maxInput = unit.inputBits >= 63 ? INT64_MAX
+                                            : (int64_t(1) << unit.inputBits) - 1;
+    fused.product =
+        std::make_unique<ExactProduct>(weights, unit.k, unit.n, maxInput);
+    for (int i : members)
+      m.skipped[size_t(i)] = true;
+    for (const Unit::Part &part : unit.parts)
+      fused.members.push_back(part.mvm);
+    m.fused.emplace(at, std::move(fused));
+    return true;
+  }
+
+  Machine &m;
+  std::map<uint32_t, std::vector<int>> readers, writers;
+};
+
+} // namespace
+
+Machine::Machine(const program::Program &p) : p(p) {
+  for (const auto &b : p.buffers()) {
+    buffers[b.id()] = &b;
+    uint64_t end = b.offset() + b.size();
+    if (b.space() == program::GLOBAL)
+      globalBytes = std::max(globalBytes, end);
+    else
+      scratchpadBytes[b.core()] = std::max(scratchpadBytes[b.core()], end);
+  }
+  for (const auto &a : p.arrays())
+    arrays[a.id()] = &a;
+  for (const auto &c : p.constants())
+    constants[c.id()] = &c;
+  for (int i = 0; i < p.instructions_size(); ++i)
+    if (p.instructions(i).op_case() == I::kMvm)
+      plans.emplace(i, std::make_unique<MvmPlan>(p.instructions(i).mvm(), arrays));
+  FusionPlanner(*this).run();
+  for (auto &[index, plan] : plans) {
+    plan->dropEffectiveWeights();
+    planBytes += plan->getBytes();
+  }
+  for (auto &[index, read] : fused)
+    planBytes += read.product->getBytes();
+}
+
+Mem Machine::mem(uint32_t id) const {
+  const program::Buffer *b = buffers.at(id);
+  Mem m;
+  char *arena = b->space() == program::GLOBAL ? global : scratchpads.at(b->core());
+  m.data = arena + b->offset() * uint64_t(batch);
+  m.dtype = b->type().dtype();
+  m.bytes = getStorageBytes(m.dtype);
+  m.bits = b->type().bits() ? b->type().bits() : m.bytes * 8;
+  if (m.dtype == program::BOOL)
+    m.bits = 1;
+  m.dims.assign(b->dims().begin(), b->dims().end());
+  if (b->batched())
+    m.dims[0] *= batch;
+  m.count = numElements(m.dims);
+  return m;
+}
+
+//===----------------------------------------------------------------------===//
+// The executor
+//===----------------------------------------------------------------------===//
+
+struct Executor::Impl {
+  Machine machine;
+  double planSeconds = 0;
+  // Kept between runs.
+  std::unique_ptr<ThreadPool> pool;
+  std::vector<MvmWorkspace> workspaces;
+  std::unique_ptr<char[]> globalArena;
+  std::map<uint32_t, std::unique_ptr<char[]>> scratchArenas;
+  int64_t arenaBatch = 0;
+
+  explicit Impl(const program::Program &p) : machine(p) {}
+
+  bool runMvm(int index, RunStats *stats);
+  bool runFused(const FusedRead &read);
+  bool allocate(int64_t chunk, std::string &error);
+};
+
+Executor::Executor(const program::Program &program) {
+  auto start = std::chrono::steady_clock::now();
+  impl = std::make_unique<Impl>(program);
+  impl->planSeconds = secondsSince(start);
+}
+Executor::~Executor() = default;
+
+double Executor::getPlanSeconds() const { return impl->planSeconds; }
+size_t Executor::getPlanBytes() const { return impl->machine.planBytes; }
+
+uint64_t Executor::getBytesPerInference() const {
+  uint64_t bytes = impl->machine.globalBytes;
+  for (auto &[core, size] : impl->machine.scratchpadBytes)
+    bytes += size;
+  return bytes;
+}
+
+bool Executor::Impl::runMvm(int index, RunStats *stats) {
+  const MvmPlan &plan = *machine.plans.at(index);
+  const program::Mvm &op = plan.getOp();
+  Mem src = machine.mem(op.rows()), dst = machine.mem(op.dst());
+  int64_t total = src.dims[0], cols = op.tile_cols();
+  int64_t block = plan.getBlockRows(kBlockBytes);
+  unsigned threads = machine.pool->size();
+  if (threads > 1) // enough blocks to keep every thread busy to the end
+    block = std::max<int64_t>(
+        16, std::min<int64_t>(block, (total + 4 * threads - 1) / (4 * threads)));
+  int64_t blocks = (total + block - 1) / block;
+  std::vector<MvmCounters> counters(threads);
+  std::vector<std::string> errors(static_cast<size_t>(blocks));
+  machine.pool->run(blocks, [&](int64_t b, unsigned worker) {
+    int64_t first = b * block, count = std::min(block, total - first);
+    if (!plan.run(src, first, count, dst.as<int32_t>() + first * cols, cols,
+                  (*machine.workspaces)[worker], counters[worker],
+                  errors[size_t(b)]))
+      return;
+  });
+  for (const std::string &e : errors)
+    if (!e.empty())
+      return machine.fail(e);
+  if (stats)
+    for (const MvmCounters &c : counters) {
+      stats->exactRows += c.exactRows;
+      stats->knownEntries += c.knownEntries;
+      stats->exactEntries += c.exactEntries;
+      stats->slowEntries += c.slowEntries;
+    }
+  return true;
+}
+
+bool Executor::Impl::runFused(const FusedRead &read) {
+  Mem src = machine.mem(read.rows), dst = machine.mem(read.dst);
+  int64_t total = src.dims[0], width = src.dims[1];
+  unsigned threads = machine.pool->size();
+  // Large blocks suit oneDNN; a fixed size keeps its primitives few.
+  int64_t block = std::max<int64_t>(
+      64, std::min<int64_t>(kBlockBytes / std::max<int64_t>(read.k + 4 * read.n, 1),
+                            (total + threads - 1) / threads));
+  int64_t blocks = (total + block - 1) / block;
+  std::vector<int64_t> wide(size_t(blocks), -1);
+  machine.pool->run(blocks, [&](int64_t b, unsigned worker) {
+    int64_t first = b * block, count = std::min(block, total - first);
+    int32_t *out = dst.as<int32_t>() + first * read.n;
+    src.withInts([&](auto *rows) {
+      using S = std::remove_pointer_t<decltype(rows)>;
+      if constexpr (std::is_unsigned<S>::value && sizeof(S) <= 4) {
+        const S *x = rows + first * width + read.rowOffset;
+        if (read.inputBits < int64_t(8 * sizeof(S)))
+          for (int64_t i = 0; i < count && wide[size_t(b)] < 0; ++i)
+            for (int64_t k = 0; k < read.k; ++k)
+              if (x[i * width + k] >> read.inputBits) {
+                wide[size_t(b)] = int64_t(x[i * width + k]);
+                break;
+              }
+        if (wide[size_t(b)] < 0)
+          read.product->multiply(x, width, count, out, read.n,
+                                 (*machine.workspaces)[worker].gemm);
+      }
+    });
+  });
+  for (int64_t code : wide)
+    if (code >= 0)
+      return machine.fail("input code " + std::to_string(code) +
+                          " needs more than input_bits = " +
+                          std::to_string(read.inputBits));
+  return true;
+}
+
+bool Executor::Impl::allocate(int64_t chunk, std::string &error) {
+  if (chunk == arenaBatch)
+    return true;
+  auto arena = [&](uint64_t perInference) -> std::unique_ptr<char[]> {
+    // Not zero-filled: every buffer is written before it is read.
+    size_t bytes = size_t(std::max<uint64_t>(perInference, 8) * uint64_t(chunk));
+    return std::unique_ptr<char[]>(new (std::nothrow) char[bytes]);
+  };
+  globalArena = arena(machine.globalBytes);
+  bool ok = bool(globalArena);
+  scratchArenas.clear();
+  for (auto &[core, bytes] : machine.scratchpadBytes) {
+    scratchArenas[core] = arena(bytes);
+    ok &= bool(scratchArenas[core]);
+  }
+  if (!ok) {
+    globalArena.reset();
+    scratchArenas.clear();
+    arenaBatch = 0;
+    error = "cannot allocate the memory for a chunk of " +
+            std::to_string(chunk) + " inferences";
+    return false;
+  }
+  arenaBatch = chunk;
+  return true;
+}
+
+uint64_t ohmrt::getMemoryLimit() {
+  uint64_t limit = UINT64_MAX;
+  long pages = sysconf(_SC_PHYS_PAGES), pageSize = sysconf(_SC_PAGE_SIZE);
+  if (pages > 0 && pageSize > 0)
+    limit = uint64_t(pages) * uint64_t(pageSize);
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+    limit = std::min<uint64_t>(limit, rl.rlim_cur);
+  if (getrlimit(RLIMIT_DATA, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+    limit = std::min<uint64_t>(limit, rl.rlim_cur);
+  // A cgroup v2 memory limit (containers).
+  if (FILE *f = std::fopen("/sys/fs/cgroup/memory.max", "r")) {
+    unsigned long long value;
+    if (std::fscanf(f, "%llu", &value) == 1)
+      limit = std::min<uint64_t>(limit, value);
+    std::fclose(f);
+  }
+  return limit;
+}
+
 bool Executor::run(const std::vector<HostTensor> &inputs,
                    std::vector<HostTensor> &outputs, std::string &error,
                    const RunOptions &options, RunStats *stats) {
+  auto start = std::chrono::steady_clock::now();
   Impl &s = *impl;
-  const program::Program &p = s.p;
+  Machine &machine = s.machine;
+  const program::Program &p = machine.p;
   if (int(inputs.size()) != p.inputs_size()) {
     error = "the program takes " + std::to_string(p.inputs_size()) +
             " input(s), got " + std::to_string(inputs.size());
@@ -1413,8 +506,8 @@ bool Executor::run(const std::vector<HostTensor> &inputs,
   int64_t batch = -1;
   for (int i = 0; i < p.inputs_size(); ++i) {
     const program::Port &port = p.inputs(i);
-    const program::Buffer &b = *s.buffers.at(port.buffer());
-    const HostTensor &in = inputs[i];
+    const program::Buffer &b = *machine.buffers.at(port.buffer());
+    const HostTensor &in = inputs[size_t(i)];
     std::vector<int64_t> want(b.dims().begin(), b.dims().end());
     std::string expected = std::string(getDTypeName(b.type().dtype())) + " " +
                            dimsText(want) +
@@ -1442,78 +535,135 @@ bool Executor::run(const std::vector<HostTensor> &inputs,
       error = "input '" + port.name() + "' has the wrong number of bytes";
       return false;
     }
-  }
-
-  // Memory for the batch: it must be addressable and fit this machine (the
-  // arenas are zero-filled, so an overcommitted allocation would not fail
-  // cleanly later).
-  uint64_t perInference = p.global_bytes();
-  std::set<uint32_t> cores;
-  for (const auto &b : p.buffers())
-    if (b.space() == program::SCRATCHPAD)
-      cores.insert(b.core());
-  perInference += p.scratchpad_bytes() * cores.size();
-  long pages = sysconf(_SC_PHYS_PAGES), pageSize = sysconf(_SC_PAGE_SIZE);
-  uint64_t physical = pages > 0 && pageSize > 0
-                          ? uint64_t(pages) * uint64_t(pageSize)
-                          : UINT64_MAX;
-  if (perInference > 0 &&
-      (uint64_t(batch) > physical / perInference ||
-       uint64_t(batch) * perInference > physical)) {
-    error = "a batch of " + std::to_string(batch) + " needs " +
-            std::to_string(perInference) + " bytes of memory per inference, "
-            "more than this machine's " + std::to_string(physical) + " bytes";
-    return false;
-  }
-
-  s.batch = batch;
-  s.threads = std::max(1u, options.threads);
-  s.stats = stats;
-  // Arenas are kept between runs of the same size (every buffer is
-  // written before it is read, so stale bytes are never observed).
-  if (s.global.size() != size_t(p.global_bytes() * batch))
-    s.global.assign(size_t(p.global_bytes() * batch), 0);
-  if (stats) {
-    *stats = RunStats();
-    stats->batch = batch;
-  }
-
-  for (int i = 0; i < p.inputs_size(); ++i) {
-    Mem m = s.mem(p.inputs(i).buffer());
     // Integer inputs narrower than their storage (u4 in a byte) must fit.
-    if (!m.isFloat() && m.bits < m.bytes * 8) {
-      Mem view = m;
-      view.data = const_cast<char *>(inputs[i].data.data());
-      for (int64_t j = 0; j < view.count; ++j)
+    Mem view;
+    view.data = const_cast<char *>(in.data.data());
+    view.dtype = b.type().dtype();
+    view.bytes = getStorageBytes(view.dtype);
+    view.bits = b.type().bits() ? b.type().bits() : view.bytes * 8;
+    if (view.dtype == program::BOOL)
+      view.bits = 1;
+    if (!view.isFloat() && view.bits < view.bytes * 8)
+      for (int64_t j = 0; j < in.getNumElements(); ++j)
         if (view.wrap(view.loadInt(j)) != view.loadInt(j)) {
-          error = "input '" + p.inputs(i).name() + "' holds " +
+          error = "input '" + port.name() + "' holds " +
                   std::to_string(view.loadInt(j)) +
-                  ", which does not fit its " + std::to_string(m.bits) +
+                  ", which does not fit its " + std::to_string(view.bits) +
                   "-bit element type";
           return false;
         }
-    }
-    std::memcpy(m.data, inputs[i].data.data(), inputs[i].data.size());
   }
 
-  for (int i = 0; i < p.instructions_size(); ++i) {
-    if (!s.execute(i, p.instructions(i))) {
-      std::string layer;
-      if (p.instructions(i).op_case() == I::kMvm)
-        layer = " in layer '" + p.instructions(i).mvm().layer() + "'";
-      error = "instruction " + std::to_string(i) + layer + ": " + s.error;
-      return false;
-    }
+  // Chunks: as many inferences as the memory budget holds.
+  unsigned threads = std::max(1u, options.threads);
+  uint64_t perInference = getBytesPerInference();
+  uint64_t fixed = machine.planBytes + uint64_t(threads) * 2 * kBlockBytes;
+  uint64_t budget = std::min(options.maxMemory, getMemoryLimit());
+  int64_t chunk = batch;
+  if (perInference > 0) {
+    uint64_t room = budget > fixed ? budget - fixed : 0;
+    chunk = int64_t(std::min<uint64_t>(uint64_t(batch), room / perInference));
+  }
+  if (options.chunk > 0)
+    chunk = std::min<int64_t>(chunk, options.chunk);
+  if (chunk < 1) {
+    error = "the memory budget of " + std::to_string(budget) +
+            " bytes cannot hold one inference: it needs " +
+            std::to_string(perInference) + " bytes per inference plus " +
+            std::to_string(fixed) +
+            " bytes for the crossbar plans and scratch (raise --max-memory)";
+    return false;
   }
 
-  outputs.clear();
-  for (const program::Port &port : p.outputs()) {
-    Mem m = s.mem(port.buffer());
-    HostTensor out;
-    out.dtype = m.dtype;
-    out.shape = m.dims;
-    out.data.assign(m.data, m.data + m.count * m.bytes);
-    outputs.push_back(std::move(out));
+  if (!s.pool || s.pool->size() != threads) {
+    s.pool = std::make_unique<ThreadPool>(threads);
+    s.workspaces = std::vector<MvmWorkspace>(threads);
+    // Each worker runs oneDNN on its own rows, single-threaded.
+    s.pool->run(threads, [](int64_t, unsigned) { useOneDnnThreadLocally(); });
+  }
+  if (!s.allocate(chunk, error))
+    return false;
+  machine.pool = s.pool.get();
+  machine.workspaces = &s.workspaces;
+  machine.global = s.globalArena.get();
+  machine.scratchpads.clear();
+  for (auto &[core, arena] : s.scratchArenas)
+    machine.scratchpads[core] = arena.get();
+  if (stats) {
+    *stats = RunStats();
+    stats->batch = batch;
+    stats->chunk = chunk;
+  }
+
+  // Outputs for the whole batch, filled chunk by chunk.
+  outputs.assign(size_t(p.outputs_size()), HostTensor());
+  for (int o = 0; o < p.outputs_size(); ++o) {
+    const program::Buffer &b = *machine.buffers.at(p.outputs(o).buffer());
+    HostTensor &out = outputs[size_t(o)];
+    out.dtype = b.type().dtype();
+    out.shape.assign(b.dims().begin(), b.dims().end());
+    if (b.batched())
+      out.shape[0] *= batch;
+    out.data.resize(size_t(out.getNumElements() * getStorageBytes(out.dtype)));
+  }
+
+  for (int64_t done = 0; done < batch; done += chunk) {
+    int64_t n = std::min(chunk, batch - done);
+    machine.batch = n;
+    for (int i = 0; i < p.inputs_size(); ++i) {
+      Mem m = machine.mem(p.inputs(i).buffer());
+      size_t bytes = size_t(m.count) * m.bytes;
+      std::memcpy(m.data, inputs[size_t(i)].data.data() + size_t(done) * (bytes / size_t(n)),
+                  bytes);
+    }
+    for (int i = 0; i < p.instructions_size(); ++i) {
+      const program::Instruction &inst = p.instructions(i);
+      bool ok = true;
+      auto fused = machine.fused.find(i);
+      if (fused != machine.fused.end())
+        ok = s.runFused(fused->second);
+      else if (!machine.skipped[size_t(i)])
+        ok = inst.op_case() == I::kMvm ? s.runMvm(i, stats)
+                                       : machine.executeVector(inst);
+      if (!ok) {
+        std::string layer;
+        if (inst.op_case() == I::kMvm)
+          layer = " in layer '" + inst.mvm().layer() + "'";
+        error = "instruction " + std::to_string(i) + layer + ": " + machine.error;
+        return false;
+      }
+    }
+    for (int o = 0; o < p.outputs_size(); ++o) {
+      const program::Buffer &b = *machine.buffers.at(p.outputs(o).buffer());
+      Mem m = machine.mem(p.outputs(o).buffer());
+      size_t bytes = size_t(m.count) * m.bytes;
+      if (b.batched())
+        std::memcpy(outputs[size_t(o)].data.data() + size_t(done) * (bytes / size_t(n)),
+                    m.data, bytes);
+      else if (done == 0)
+        std::memcpy(outputs[size_t(o)].data.data(), m.data, bytes);
+    }
+    if (options.progress)
+      options.progress(done + n, batch);
+  }
+
+  if (stats) {
+    for (int i = 0; i < p.instructions_size(); ++i) {
+      const program::Instruction &inst = p.instructions(i);
+      if (inst.op_case() != I::kMvm)
+        continue;
+      const program::Mvm &op = inst.mvm();
+      MvmCounts counts = countMvm(op);
+      int64_t rowsRun = op.repeat() * batch;
+      ++stats->mvmInstructions;
+      stats->readCycles += counts.readCycles * rowsRun;
+      stats->conversions += counts.conversions * rowsRun;
+      bool exact = machine.plans.at(i)->isExact();
+      (exact ? stats->exactProducts : stats->slicedProducts) += 1;
+      if (machine.skipped[size_t(i)] || machine.fused.count(i))
+        ++stats->fusedProducts;
+    }
+    stats->runSeconds = secondsSince(start);
   }
   return true;
 }

@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "ohmrt/Runtime.h"
+#include "Operands.h"
 
 #include <cerrno>
 #include <cmath>
@@ -166,6 +167,8 @@ public:
         return fail(error);
       }
     }
+    if (!checkDataflow())
+      return fail(error);
     return true;
   }
 
@@ -440,6 +443,30 @@ private:
   }
 
   bool checkInstruction(const program::Instruction &inst);
+
+  /// Every buffer an instruction reads was written before (by an earlier
+  /// instruction, or as an input): the executor's memory is not
+  /// initialized, and a program must not depend on what happens to be
+  /// there.
+  bool checkDataflow() {
+    std::set<uint32_t> written;
+    for (const program::Port &port : p.inputs())
+      written.insert(port.buffer());
+    std::vector<uint32_t> reads, writes;
+    for (int i = 0; i < p.instructions_size(); ++i) {
+      detail::getOperands(p.instructions(i), reads, writes);
+      for (uint32_t id : reads)
+        if (!written.count(id))
+          return bad("instruction " + std::to_string(i) + " reads buffer %" +
+                     std::to_string(id) + " before anything writes it");
+      written.insert(writes.begin(), writes.end());
+    }
+    for (const program::Port &port : p.outputs())
+      if (!written.count(port.buffer()))
+        return bad("output '" + port.name() + "' (buffer %" +
+                   std::to_string(port.buffer()) + ") is never written");
+    return true;
+  }
 
   const program::Program &p;
   std::map<uint32_t, const program::Array *> arrays;
@@ -914,6 +941,25 @@ bool ohmrt::validateProgram(const program::Program &program,
 // Summary
 //===----------------------------------------------------------------------===//
 
+MvmCounts ohmrt::countMvm(const program::Mvm &op) {
+  int64_t cycles = (op.input_bits() + op.dac_bits() - 1) / op.dac_bits();
+  int64_t groups = (op.tile_rows() + op.active_rows() - 1) / op.active_rows();
+  MvmCounts counts;
+  counts.readCycles = cycles * op.slices() * groups;
+  bool senseAmp = op.encoding() == program::BINARY ||
+                  op.encoding() == program::TERNARY;
+  if (senseAmp) {
+    // One sense operation per cell of the tile and input cycle.
+    counts.conversions = cycles * op.slices() * op.tile_rows() * op.tile_cols();
+  } else {
+    // One conversion per column and read; two for a digitally sensed
+    // differential pair.
+    int64_t perColumn = op.sets() == 2 && !op.analog_sensing() ? 2 : 1;
+    counts.conversions = counts.readCycles * op.tile_cols() * perColumn;
+  }
+  return counts;
+}
+
 std::vector<LayerSummary>
 ohmrt::summarizeLayers(const program::Program &program) {
   std::vector<LayerSummary> layers;
@@ -931,19 +977,13 @@ ohmrt::summarizeLayers(const program::Program &program) {
       layers.back().maxAdcBits = op.adc_bits();
     }
     LayerSummary &l = layers[it->second];
-    int64_t cycles = (op.input_bits() + op.dac_bits() - 1) / op.dac_bits();
-    int64_t groups = (op.tile_rows() + op.active_rows() - 1) / op.active_rows();
-    int64_t reads = op.repeat() * cycles * op.slices() * groups;
-    bool senseAmp = op.encoding() == program::BINARY ||
-                    op.encoding() == program::TERNARY;
-    int64_t perRead = senseAmp ? op.tile_rows()
-                      : (op.sets() == 2 && !op.analog_sensing()) ? 2 : 1;
+    MvmCounts counts = countMvm(op);
     l.arrays += op.arrays_size();
     l.reads += 1;
     l.minAdcBits = std::min(l.minAdcBits, op.adc_bits());
     l.maxAdcBits = std::max(l.maxAdcBits, op.adc_bits());
-    l.readCycles += reads;
-    l.conversions += reads * op.tile_cols() * perRead;
+    l.readCycles += counts.readCycles * op.repeat();
+    l.conversions += counts.conversions * op.repeat();
   }
   return layers;
 }

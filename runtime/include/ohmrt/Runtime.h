@@ -1,15 +1,14 @@
 //===- Runtime.h - Loading and running ohm programs -------------*- C++ -*-===//
 //
 // The simulator runtime: loads a program (.ohmx), validates it completely,
-// and executes it for a batch of inputs. Crossbar reads (mvm) run as
-// batched matrix products with Eigen, exactly: partial sums are small
-// integers, exact in float32 while they stay below 2^24 (double
-// otherwise); a read whose ADCs cannot lose information is computed as one
-// product with the effective integer weights. docs/ISA.md and
-// docs/Simulator.md describe the machine and the executor.
+// and executes it for a batch of inputs, in memory-bounded chunks. A
+// crossbar read whose ADCs cannot lose information is one exact integer
+// product (oneDNN); a read with narrow ADCs is computed conversion by
+// conversion, skipping what the input alone decides (docs/Simulator.md).
+// docs/ISA.md describes the machine.
 //
-// This library depends on the program format, Eigen and the standard
-// library only: never on the compiler.
+// This library depends on the program format, oneDNN, Eigen and the
+// standard library only: never on the compiler.
 //
 //===----------------------------------------------------------------------===//
 
@@ -19,6 +18,7 @@
 #include "program.pb.h"
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -67,18 +67,46 @@ struct LayerSummary {
 };
 std::vector<LayerSummary> summarizeLayers(const program::Program &program);
 
+/// What one row of a crossbar read costs (one of its `repeat` x N rows):
+/// array read cycles (input cycle x slice x word-line group) and ADC
+/// conversions (sense operations for 2T2R binary/ternary reads). The one
+/// formula the summary, the executor's counts and the cost model share.
+struct MvmCounts {
+  int64_t readCycles = 0;
+  int64_t conversions = 0;
+};
+MvmCounts countMvm(const program::Mvm &op);
+
+/// The memory this process may use: physical memory, lowered by
+/// RLIMIT_AS / RLIMIT_DATA and a cgroup v2 limit when they are set.
+uint64_t getMemoryLimit();
+
 struct RunOptions {
   unsigned threads = 1;
+  /// Bytes the executor may use for its arenas, plans and scratch; the
+  /// batch runs in chunks that fit (never more than getMemoryLimit()).
+  uint64_t maxMemory = uint64_t(2) << 30;
+  /// At most this many inferences per chunk (0: as the budget allows).
+  int64_t chunk = 0;
+  /// Called after each chunk with (inferences done, batch).
+  std::function<void(int64_t, int64_t)> progress;
 };
 
 /// What one run did, for the summary and the cost model.
 struct RunStats {
   int64_t batch = 0;
+  int64_t chunk = 0;            // inferences per chunk
   int64_t mvmInstructions = 0;
   int64_t conversions = 0;      // ADC conversions (or sense operations)
   int64_t readCycles = 0;       // crossbar read cycles (per row, cycle, slice, group)
   int64_t exactProducts = 0;    // reads computed as one exact product
   int64_t slicedProducts = 0;   // reads computed conversion by conversion
+  int64_t fusedProducts = 0;    // exact reads computed within a fused product
+  int64_t exactRows = 0;        // rows of unfused exact reads
+  // Sliced reads, per (row, input cycle, word-line group): every code
+  // known from the digit sum, summed in an exact product, or converted.
+  int64_t knownEntries = 0, exactEntries = 0, slowEntries = 0;
+  double runSeconds = 0;
 };
 
 class Executor {
@@ -94,6 +122,13 @@ public:
   bool run(const std::vector<HostTensor> &inputs,
            std::vector<HostTensor> &outputs, std::string &error,
            const RunOptions &options = {}, RunStats *stats = nullptr);
+
+  /// Seconds the constructor spent planning crossbar reads.
+  double getPlanSeconds() const;
+  /// Bytes held by the plans.
+  size_t getPlanBytes() const;
+  /// Arena bytes one inference of a chunk needs.
+  uint64_t getBytesPerInference() const;
 
 private:
   struct Impl;

@@ -1,0 +1,121 @@
+//===- Buffers.h - Typed views of the executor's memory ---------*- C++ -*-===//
+//
+// The executor sees a buffer as bytes at an address plus a dtype, a logical
+// integer width and dimensions for the batch being run (`Mem`). The vector
+// unit's kernels dispatch once per instruction on the storage type
+// (`withIntType`) and then run typed loops; the per-element `loadInt` /
+// `storeInt` accessors are for the rare, slow instructions only.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef OHMRT_BUFFERS_H
+#define OHMRT_BUFFERS_H
+
+#include "ohmrt/Runtime.h"
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+namespace ohmrt {
+namespace detail {
+
+inline bool isFloatType(program::DType dtype) {
+  return dtype == program::F32 || dtype == program::F64;
+}
+
+inline bool isSignedType(program::DType dtype) {
+  return dtype == program::I8 || dtype == program::I16 ||
+         dtype == program::I32 || dtype == program::I64;
+}
+
+/// Calls fn(T()) with T the storage type of an integer dtype (bool and u8
+/// are bytes; u64 is read as int64, which the validator's bounds allow).
+template <typename Fn> decltype(auto) withIntType(program::DType dtype, Fn &&fn) {
+  switch (dtype) {
+  case program::I8:
+    return fn(int8_t());
+  case program::U16:
+    return fn(uint16_t());
+  case program::I16:
+    return fn(int16_t());
+  case program::U32:
+    return fn(uint32_t());
+  case program::I32:
+    return fn(int32_t());
+  case program::U64:
+  case program::I64:
+    return fn(int64_t());
+  default:
+    return fn(uint8_t());
+  }
+}
+
+/// A buffer for one run: its bytes and its dimensions for the batch.
+struct Mem {
+  char *data = nullptr;
+  program::DType dtype = program::U8;
+  unsigned bits = 8; // logical width
+  unsigned bytes = 1;
+  std::vector<int64_t> dims;
+  int64_t count = 0;
+
+  bool isFloat() const { return isFloatType(dtype); }
+  /// True if storing a value needs no wrapping (logical == storage width).
+  bool isFullWidth() const { return bits == bytes * 8; }
+
+  template <typename T> T *as() const { return reinterpret_cast<T *>(data); }
+
+  int64_t loadInt(int64_t i) const;
+  double loadFloat(int64_t i) const;
+  /// Wraps to the logical width and signedness, as IntegerType::wrap.
+  int64_t wrap(int64_t value) const;
+  void storeInt(int64_t i, int64_t value) const;
+  /// Rounds to the element type (f32 or f64).
+  void storeFloat(int64_t i, double value) const;
+  /// The representable range of the logical integer type.
+  void range(int64_t &lo, int64_t &hi) const;
+
+  /// Calls fn(T *) with the data as the integer storage type.
+  template <typename Fn> void withInts(Fn &&fn) const {
+    withIntType(dtype, [&](auto tag) { fn(as<decltype(tag)>()); });
+  }
+};
+
+int64_t numElements(const std::vector<int64_t> &dims);
+/// Row-major strides of `dims`, in elements.
+std::vector<int64_t> stridesOf(const std::vector<int64_t> &dims);
+/// Steps a row-major multi-index through `dims`.
+void advance(std::vector<int64_t> &index, const std::vector<int64_t> &dims);
+/// Index of the channel (along `axis`) of a flat index.
+int64_t channelOf(int64_t flat, const std::vector<int64_t> &dims, int64_t axis);
+/// Saturates a double into [lo, hi]; NaN becomes `nanValue`.
+int64_t clampToRange(double value, int64_t lo, int64_t hi, int64_t nanValue);
+
+inline int64_t floorDiv(int64_t a, int64_t b) {
+  int64_t q = a / b;
+  return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+/// The ADC of DESIGN.md section 5: lo + step * clamp(floor((p - lo) / step
+/// + 1/2), 0, 2^bits - 1); bits == 0 is an ideal conversion.
+struct Adc {
+  int64_t bits = 0, step = 1, offset = 0, maxCode = 0;
+  int64_t convert(int64_t p) const {
+    if (bits == 0)
+      return p;
+    int64_t q = floorDiv(2 * (p - offset) + step, 2 * step);
+    q = q < 0 ? 0 : q > maxCode ? maxCode : q;
+    return offset + q * step;
+  }
+  /// True if every value in [lo, hi] converts to itself.
+  bool isExactOn(int64_t lo, int64_t hi) const {
+    return bits == 0 || (step == 1 && lo >= offset && hi <= offset + maxCode);
+  }
+};
+
+} // namespace detail
+} // namespace ohmrt
+
+#endif // OHMRT_BUFFERS_H

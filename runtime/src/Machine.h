@@ -1,0 +1,106 @@
+//===- Machine.h - The executor's state -------------------------*- C++ -*-===//
+//
+// What the executor knows about a program once it is planned (buffers by
+// id, crossbar read plans, fused reads) and the memory of the chunk of the
+// batch being run. Executor.cpp drives it; VectorUnit.cpp implements the
+// vector unit's instructions on it.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef OHMRT_MACHINE_H
+#define OHMRT_MACHINE_H
+
+#include "Buffers.h"
+#include "Gemm.h"
+#include "Mvm.h"
+#include "Operands.h"
+#include "ThreadPool.h"
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace ohmrt {
+namespace detail {
+
+/// Several exact reads of one layer that read the same rows, computed as
+/// one product into the buffer their accumulate / concat_cols would have
+/// produced (docs/Simulator.md, "Fused reads").
+struct FusedRead {
+  int at = 0;       // the instruction that runs it (the last member mvm)
+  uint32_t rows = 0, dst = 0;
+  int64_t rowOffset = 0, k = 0, n = 0, inputBits = 8;
+  std::unique_ptr<ExactProduct> product;
+  std::vector<int> members; // the mvm instructions it replaces
+};
+
+/// Where a buffer lives: (space, core) and its bytes for one inference.
+struct Region {
+  int space = 0;
+  uint32_t core = 0;
+  uint64_t begin = 0, end = 0;
+  bool overlaps(const Region &other) const {
+    return space == other.space && core == other.core && begin < other.end &&
+           other.begin < end;
+  }
+};
+
+struct Machine {
+  explicit Machine(const program::Program &p);
+
+  const program::Program &p;
+  std::map<uint32_t, const program::Buffer *> buffers;
+  std::map<uint32_t, const program::Array *> arrays;
+  std::map<uint32_t, const program::Constant *> constants;
+  std::map<int, std::unique_ptr<MvmPlan>> plans; // by instruction index
+  std::map<int, FusedRead> fused;                // by the index that runs it
+  std::vector<bool> skipped; // instructions a fused read replaces
+  uint64_t globalBytes = 0;  // per inference: high-water marks
+  std::map<uint32_t, uint64_t> scratchpadBytes; // per used core
+  size_t planBytes = 0;
+
+  // The chunk being run.
+  int64_t batch = 1;
+  char *global = nullptr;
+  std::map<uint32_t, char *> scratchpads;
+  ThreadPool *pool = nullptr;
+  std::vector<MvmWorkspace> *workspaces = nullptr;
+  std::string error;
+
+  Mem mem(uint32_t id) const;
+  bool fail(const std::string &message) {
+    error = message;
+    return false;
+  }
+
+  /// The vector unit and data movement (VectorUnit.cpp); false with
+  /// `error` set on a runtime error.
+  bool executeVector(const program::Instruction &inst);
+
+private:
+  bool im2col(const program::Im2Col &op);
+  bool rows(const program::Rows &op);
+  void accumulate(const program::Accumulate &op);
+  void concatCols(const program::ConcatCols &op);
+  void bias(const program::Bias &op);
+  void unrows(const program::Unrows &op);
+  void requantize(const program::Requantize &op);
+  void quantize(const program::Quantize &op);
+  void dequantize(const program::Dequantize &op);
+  void pool2d(const program::Pool &op);
+  void globalAvgPool(const program::GlobalAvgPool &op);
+  void binary(const program::Binary &op);
+  void qadd(const program::QAdd &op);
+  void concat(const program::Concat &op);
+  void pad(const program::Pad &op);
+  void transpose(const program::Transpose &op);
+  void softmax(const program::Softmax &op);
+  void cast(const program::Cast &op);
+  void clip(const program::Clip &op);
+};
+
+} // namespace detail
+} // namespace ohmrt
+
+#endif // OHMRT_MACHINE_H

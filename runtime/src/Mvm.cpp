@@ -1,0 +1,723 @@
+//===- Mvm.cpp - Crossbar read plans and kernels --------------------------===//
+//
+// See Mvm.h for the method. The bit-serial kernel keeps, per word-line
+// group, every cell bit of every (slice, cell set) as 64-row bit columns;
+// a partial sum is then
+//   P = sum_j sum_b 2^(j + b) sum_w popcount(x_j[w] & m_b[w, n])
+// over the digit's bits j, the cell's bits b and the group's 64-row words
+// w, computed for 8 columns at once (AVX-512 VPOPCNTQ where the CPU has
+// it, a portable loop otherwise), converted by the ADC and shift-added
+// into 32-bit accumulators without leaving registers.
+//
+// Every accumulator wraps modulo 2^32 (the xb evaluator's int32 results
+// are the exact sums modulo 2^32, and sums, shifts and products are ring
+// operations), so partial results may be added in any order in uint32 or
+// uint64 arithmetic and still give the same bits.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Mvm.h"
+
+#include <Eigen/Core>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#define OHMRT_X86 1
+// GCC 12's _mm512_setzero_si512 and friends trip -Wmaybe-uninitialized
+// inside its own headers (a known false positive).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+#endif
+
+using namespace ohmrt;
+using namespace ohmrt::detail;
+
+namespace {
+
+/// True when the AVX-512 kernels may run: the CPU has them and
+/// OHM_SIM_GENERIC_KERNELS is unset (tests set it to check the portable
+/// kernels against the fast ones on one machine).
+bool useAvx512() {
+  static const bool value = [] {
+    if (const char *env = std::getenv("OHM_SIM_GENERIC_KERNELS"))
+      if (*env && *env != '0')
+        return false;
+#if OHMRT_X86
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") &&
+           __builtin_cpu_supports("avx512bw") &&
+           __builtin_cpu_supports("avx512vpopcntdq");
+#else
+    return false;
+#endif
+  }();
+  return value;
+}
+
+inline int popcount64(uint64_t v) { return __builtin_popcountll(v); }
+
+/// Codes of a read as the smallest unsigned type that holds them.
+template <typename Fn> void withCodeType(unsigned bytes, Fn &&fn) {
+  if (bytes == 1)
+    fn(uint8_t());
+  else if (bytes == 2)
+    fn(uint16_t());
+  else
+    fn(uint32_t());
+}
+
+} // namespace
+
+struct MvmPlan::Read {
+  int plus = 0, minus = -1; // cell sets subtracted before the conversion
+  int64_t sign = 1;         // after the conversion
+  int shift = 0;            // c * slice
+};
+
+struct MvmPlan::Group {
+  int64_t k0 = 0, kn = 0;
+  // Per digit sum b of the group's active rows: 0 slow, 1 known, 2 exact,
+  // and for known sums the contribution sum_q sign_q 2^shift_q code_q.
+  std::vector<uint8_t> status;
+  std::vector<uint64_t> known;
+  // Bit-serial weights: [read][term][cell bit][word][padded column].
+  std::vector<uint64_t> bits;
+  // The GEMM fallback's weights: kn x (reads x slow columns).
+  std::vector<double> gemmWeights;
+};
+
+MvmPlan::~MvmPlan() = default;
+
+MvmPlan::MvmPlan(const program::Mvm &op,
+                 const std::map<uint32_t, const program::Array *> &arrays)
+    : op(&op) {
+  rows = op.tile_rows();
+  cols = op.tile_cols();
+  digitBits = op.dac_bits();
+  cellBits = op.cell_bits();
+  inputBits = op.input_bits();
+  cycles = (inputBits + digitBits - 1) / digitBits;
+  activeRows = op.active_rows();
+  groups = (rows + activeRows - 1) / activeRows;
+  maxInput = inputBits >= 63 ? INT64_MAX : (int64_t(1) << inputBits) - 1;
+  adc.bits = op.adc_bits();
+  adc.step = op.adc_step();
+  adc.offset = op.adc_offset();
+  adc.maxCode = adc.bits ? (int64_t(1) << adc.bits) - 1 : 0;
+
+  int64_t sets = op.sets(), slices = op.slices();
+  // level(set, slice, k, n)
+  std::vector<const std::string *> levels(size_t(sets * slices));
+  std::vector<int64_t> strides(levels.size());
+  for (int64_t i = 0; i < sets * slices; ++i) {
+    const program::Array *a = arrays.at(op.arrays(int(i)));
+    levels[size_t(i)] = &a->levels();
+    strides[size_t(i)] = a->cols();
+  }
+  auto level = [&](int64_t set, int64_t slice, int64_t k, int64_t n) {
+    size_t i = size_t(set * slices + slice);
+    return int64_t(uint8_t((*levels[i])[size_t(k * strides[i] + n)]));
+  };
+
+  bool pair = sets == 2;
+  bool senseAmp = op.encoding() == program::BINARY ||
+                  op.encoding() == program::TERNARY;
+  bool analog = pair && op.analog_sensing();
+  for (int64_t s = 0; s < slices; ++s) {
+    Read read;
+    read.shift = int(cellBits * s);
+    if (!pair) {
+      reads.push_back(read);
+    } else if (analog || senseAmp) {
+      read.minus = 1;
+      reads.push_back(read);
+    } else {
+      reads.push_back(read);
+      read.plus = 1;
+      read.sign = -1;
+      reads.push_back(read);
+    }
+  }
+  int64_t numReads = int64_t(reads.size());
+  // The value a read's cell pair contributes before conversion.
+  auto value = [&](const Read &read, int64_t slice, int64_t k, int64_t n) {
+    int64_t v = level(read.plus, slice, k, n);
+    if (read.minus >= 0)
+      v -= level(read.minus, slice, k, n);
+    return v;
+  };
+  auto sliceOf = [&](const Read &read) { return read.shift / cellBits; };
+
+  // W_sl = sum_q sign_q 2^shift_q v_q (before the weight offset).
+  std::vector<int64_t> sliced(size_t(rows * cols), 0);
+  for (const Read &read : reads)
+    for (int64_t k = 0; k < rows; ++k)
+      for (int64_t n = 0; n < cols; ++n)
+        sliced[size_t(k * cols + n)] +=
+            read.sign * (value(read, sliceOf(read), k, n) << read.shift);
+  if (op.encoding() == program::OFFSET)
+    weightOffset = op.weight_offset();
+
+  // Columns whose every conversion is exact for any input: every partial
+  // sum of a group lies in [digitMax * sum(min(v, 0)), digitMax *
+  // sum(max(v, 0))].
+  std::vector<bool> columnExact(size_t(cols), true);
+  if (!senseAmp && adc.bits != 0) {
+    for (int64_t n = 0; n < cols; ++n) {
+      bool ok = true;
+      for (int64_t t = 0; t < cycles && ok; ++t) {
+        int64_t digitMax = std::min<int64_t>((int64_t(1) << digitBits) - 1,
+                                             maxInput >> (digitBits * t));
+        for (const Read &read : reads)
+          for (int64_t g = 0; g < groups && ok; ++g) {
+            int64_t k0 = g * activeRows, k1 = std::min(rows, k0 + activeRows);
+            int64_t lo = 0, hi = 0;
+            for (int64_t k = k0; k < k1; ++k) {
+              int64_t v = value(read, sliceOf(read), k, n);
+              lo += std::min<int64_t>(v, 0);
+              hi += std::max<int64_t>(v, 0);
+            }
+            ok = adc.isExactOn(lo * digitMax, hi * digitMax);
+          }
+      }
+      columnExact[size_t(n)] = ok;
+    }
+  }
+  for (int64_t n = 0; n < cols; ++n)
+    if (!columnExact[size_t(n)])
+      slowCols.push_back(n);
+
+  std::vector<int64_t> full = sliced;
+  for (int64_t &w : full)
+    w -= weightOffset;
+  if (slowCols.empty()) {
+    exact = true;
+    product = std::make_unique<ExactProduct>(full, rows, cols, maxInput);
+    effective = std::move(full);
+    return;
+  }
+
+  // A sliced read.
+  int64_t numSlow = int64_t(slowCols.size());
+  paddedCols = (numSlow + 7) / 8 * 8;
+  if (int64_t(slowCols.size()) < cols) {
+    for (int64_t n : slowCols)
+      for (int64_t k = 0; k < rows; ++k)
+        full[size_t(k * cols + n)] = 0;
+    exactColumns = std::make_unique<ExactProduct>(full, rows, cols, maxInput);
+  }
+  bitSerial = digitBits * cellBits <= 8 && inputBits <= 32;
+  words = (std::min(activeRows, rows) + 63) / 64;
+  int64_t digitMax = (int64_t(1) << digitBits) - 1;
+  bool anyExact = false;
+  for (int64_t g = 0; g < groups; ++g) {
+    Group group;
+    group.k0 = g * activeRows;
+    group.kn = std::min(rows, group.k0 + activeRows) - group.k0;
+    // The classification table, over the converted columns.
+    int64_t maxSum = group.kn * digitMax;
+    if (maxSum <= 65536) {
+      std::vector<int64_t> minV(size_t(numReads), INT64_MAX),
+          maxV(size_t(numReads), INT64_MIN);
+      for (int64_t q = 0; q < numReads; ++q)
+        for (int64_t k = group.k0; k < group.k0 + group.kn; ++k)
+          for (int64_t n : slowCols) {
+            int64_t v = value(reads[size_t(q)], sliceOf(reads[size_t(q)]), k, n);
+            minV[size_t(q)] = std::min(minV[size_t(q)], v);
+            maxV[size_t(q)] = std::max(maxV[size_t(q)], v);
+          }
+      group.status.assign(size_t(maxSum + 1), 0);
+      group.known.assign(size_t(maxSum + 1), 0);
+      for (int64_t b = 0; b <= maxSum; ++b) {
+        bool allKnown = true, allExact = true;
+        uint64_t known = 0;
+        for (int64_t q = 0; q < numReads; ++q) {
+          int64_t lo = b * minV[size_t(q)], hi = b * maxV[size_t(q)];
+          int64_t code = adc.convert(lo);
+          allKnown &= code == adc.convert(hi);
+          allExact &= adc.isExactOn(lo, hi);
+          known += uint64_t(reads[size_t(q)].sign) *
+                   (uint64_t(code) << reads[size_t(q)].shift);
+        }
+        group.status[size_t(b)] = allKnown ? 1 : allExact ? 2 : 0;
+        group.known[size_t(b)] = known;
+        anyExact |= !allKnown && allExact;
+      }
+    }
+    if (bitSerial) {
+      group.bits.assign(size_t(numReads * 2 * cellBits * words * paddedCols), 0);
+      for (int64_t q = 0; q < numReads; ++q) {
+        const Read &read = reads[size_t(q)];
+        for (int64_t term = 0; term < 2; ++term) {
+          int64_t set = term == 0 ? read.plus : read.minus;
+          if (set < 0)
+            continue;
+          for (int64_t k = 0; k < group.kn; ++k)
+            for (int64_t c = 0; c < numSlow; ++c) {
+              int64_t l = level(set, sliceOf(read), group.k0 + k, slowCols[size_t(c)]);
+              for (int64_t b = 0; b < cellBits; ++b)
+                if ((l >> b) & 1)
+                  group.bits[size_t(((((q * 2 + term) * cellBits + b) * words +
+                                      k / 64) * paddedCols) + c)] |=
+                      uint64_t(1) << (k % 64);
+            }
+        }
+      }
+    } else {
+      double bound = 0;
+      for (int64_t c = 0; c < numSlow; ++c)
+        for (const Read &read : reads) {
+          double sum = 0;
+          for (int64_t k = group.k0; k < group.k0 + group.kn; ++k)
+            sum += std::abs(double(value(read, sliceOf(read), k, slowCols[size_t(c)])));
+          bound = std::max(bound, sum * double(digitMax));
+        }
+      gemmInt64 |= bound >= 9007199254740992.0;
+      group.gemmWeights.assign(size_t(group.kn * numReads * numSlow), 0);
+      for (int64_t k = 0; k < group.kn; ++k)
+        for (int64_t q = 0; q < numReads; ++q)
+          for (int64_t c = 0; c < numSlow; ++c)
+            group.gemmWeights[size_t((k * numReads + q) * numSlow + c)] =
+                double(value(reads[size_t(q)], sliceOf(reads[size_t(q)]),
+                             group.k0 + k, slowCols[size_t(c)]));
+    }
+    groupPlans.push_back(std::move(group));
+  }
+  if (anyExact) {
+    std::vector<int64_t> compact(size_t(rows * numSlow));
+    for (int64_t k = 0; k < rows; ++k)
+      for (int64_t c = 0; c < numSlow; ++c)
+        compact[size_t(k * numSlow + c)] =
+            sliced[size_t(k * cols + slowCols[size_t(c)])];
+    masked = std::make_unique<ExactProduct>(compact, rows, numSlow, maxInput);
+  }
+}
+
+size_t MvmPlan::getBytes() const {
+  size_t bytes = effective.size() * 8;
+  for (const ExactProduct *p : {product.get(), exactColumns.get(), masked.get()})
+    if (p)
+      bytes += p->getBytes();
+  for (const Group &g : groupPlans)
+    bytes += g.status.size() + g.known.size() * 8 + g.bits.size() * 8 +
+             g.gemmWeights.size() * 8;
+  return bytes;
+}
+
+int64_t MvmPlan::getBlockRows(int64_t bytes) const {
+  int64_t perRow = exact ? rows + 4 * cols
+                         : groups * inputBits * words * 8 + 4 * paddedCols +
+                               8 * rows + 32;
+  return std::max<int64_t>(16, bytes / std::max<int64_t>(perRow, 1));
+}
+
+//===----------------------------------------------------------------------===//
+// Running a read
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// The first code of `count` rows that needs more than `bits` bits, or -1.
+template <typename S>
+int64_t findWideCode(const S *rows, int64_t width, int64_t count, int64_t k,
+                     int64_t bits) {
+  if (bits >= int64_t(8 * sizeof(S)))
+    return -1;
+  for (int64_t i = 0; i < count; ++i) {
+    const S *x = rows + i * width;
+    S any = 0;
+    for (int64_t j = 0; j < k; ++j)
+      any |= x[j];
+    if (any >> bits)
+      for (int64_t j = 0; j < k; ++j)
+        if (x[j] >> bits)
+          return int64_t(x[j]);
+  }
+  return -1;
+}
+
+std::string wideCodeError(int64_t code, int64_t bits) {
+  return "input code " + std::to_string(code) +
+         " needs more than input_bits = " + std::to_string(bits);
+}
+
+/// Packs the bit planes of one group of one row: out[p * words + w] holds
+/// bit p of codes [64 w, 64 w + 64) of `x` (kn codes).
+template <typename S>
+void packGeneric(const S *x, int64_t kn, int64_t planes, int64_t words,
+                 uint64_t *out) {
+  std::fill(out, out + planes * words, 0);
+  for (int64_t k = 0; k < kn; ++k) {
+    uint64_t code = x[k];
+    uint64_t bit = uint64_t(1) << (k % 64);
+    for (int64_t p = 0; p < planes && code; ++p, code >>= 1)
+      if (code & 1)
+        out[p * words + k / 64] |= bit;
+  }
+}
+
+#if OHMRT_X86
+__attribute__((target("avx512f,avx512bw"))) void
+packBytesAvx512(const uint8_t *x, int64_t kn, int64_t planes, int64_t words,
+                uint64_t *out) {
+  for (int64_t w = 0; w < words; ++w) {
+    int64_t n = std::min<int64_t>(64, kn - 64 * w);
+    __mmask64 tail = n >= 64 ? ~__mmask64(0) : (__mmask64(1) << n) - 1;
+    __m512i v = _mm512_maskz_loadu_epi8(tail, x + 64 * w);
+    for (int64_t p = 0; p < planes; ++p)
+      out[p * words + w] =
+          _mm512_test_epi8_mask(v, _mm512_set1_epi8(char(1 << p)));
+  }
+}
+#endif
+
+} // namespace
+
+bool MvmPlan::run(const Mem &src, int64_t first, int64_t count, int32_t *out,
+                  int64_t ldo, MvmWorkspace &ws, MvmCounters &counters,
+                  std::string &error) const {
+  int64_t width = src.dims[1];
+  bool ok = true;
+  withCodeType(src.bytes, [&](auto tag) {
+    using S = decltype(tag);
+    const S *x = reinterpret_cast<const S *>(src.data) + first * width +
+                 op->row_offset();
+    int64_t wide = findWideCode(x, width, count, rows, inputBits);
+    if (wide >= 0) {
+      error = wideCodeError(wide, inputBits);
+      ok = false;
+      return;
+    }
+    if (exact) {
+      product->multiply(x, width, count, out, ldo, ws.gemm);
+      counters.exactRows += count;
+      return;
+    }
+    ok = runSliced(x, width, count, out, ldo, ws, counters, error);
+  });
+  return ok;
+}
+
+template <typename S>
+bool MvmPlan::runSliced(const S *x, int64_t width, int64_t count, int32_t *out,
+                        int64_t ldo, MvmWorkspace &ws, MvmCounters &counters,
+                        std::string &error) const {
+  int64_t numSlow = int64_t(slowCols.size());
+  int64_t planes = inputBits;
+  int64_t planeStride = planes * words; // per (row, group)
+  int64_t digitMask = (int64_t(1) << digitBits) - 1;
+
+  // 1. Bit planes (bit-serial kernel) and code sums.
+  ws.rowSums.assign(size_t(count), 0);
+  if (bitSerial) {
+    ws.packed.resize(size_t(count * groups * planeStride));
+    for (int64_t i = 0; i < count; ++i)
+      for (int64_t g = 0; g < groups; ++g) {
+        const Group &group = groupPlans[size_t(g)];
+        uint64_t *dst = ws.packed.data() + (i * groups + g) * planeStride;
+        const S *codes = x + i * width + group.k0;
+#if OHMRT_X86
+        if (sizeof(S) == 1 && useAvx512()) {
+          packBytesAvx512(reinterpret_cast<const uint8_t *>(codes), group.kn,
+                          planes, words, dst);
+          continue;
+        }
+#endif
+        packGeneric(codes, group.kn, planes, words, dst);
+      }
+  }
+  if (weightOffset != 0)
+    for (int64_t i = 0; i < count; ++i) {
+      int64_t sum = 0;
+      for (int64_t k = 0; k < rows; ++k)
+        sum += int64_t(x[i * width + k]);
+      ws.rowSums[size_t(i)] = sum;
+    }
+
+  // 2. Classify every (row, cycle, group) by its digit sum.
+  ws.rowConst.assign(size_t(count), 0);
+  ws.masks.assign(size_t(count * groups), 0);
+  std::vector<std::vector<int32_t>> &slow = ws.entries;
+  slow.resize(size_t(groups));
+  for (std::vector<int32_t> &list : slow)
+    list.clear();
+  bool anyExact = false;
+  for (int64_t i = 0; i < count; ++i)
+    for (int64_t g = 0; g < groups; ++g) {
+      const Group &group = groupPlans[size_t(g)];
+      const uint64_t *planesOf =
+          bitSerial ? ws.packed.data() + (i * groups + g) * planeStride : nullptr;
+      for (int64_t t = 0; t < cycles; ++t) {
+        int64_t sum = 0;
+        if (bitSerial) {
+          for (int64_t j = 0; j < digitBits && digitBits * t + j < planes; ++j)
+            for (int64_t w = 0; w < words; ++w)
+              sum += int64_t(popcount64(planesOf[(digitBits * t + j) * words + w]))
+                     << j;
+        } else {
+          const S *codes = x + i * width + group.k0;
+          for (int64_t k = 0; k < group.kn; ++k)
+            sum += (int64_t(codes[k]) >> (digitBits * t)) & digitMask;
+        }
+        int status = group.status.empty() ? 0 : group.status[size_t(sum)];
+        if (status == 1) {
+          ws.rowConst[size_t(i)] += group.known[size_t(sum)]
+                                    << (digitBits * t);
+          ++counters.knownEntries;
+        } else if (status == 2) {
+          ws.masks[size_t(i * groups + g)] |= uint64_t(digitMask)
+                                              << (digitBits * t);
+          anyExact = true;
+          ++counters.exactEntries;
+        } else {
+          slow[size_t(g)].push_back(int32_t(i * cycles + t));
+          ++counters.slowEntries;
+        }
+      }
+    }
+
+  // 3. The accumulators start as the masked input's exact product.
+  ws.acc.resize(size_t(count * paddedCols));
+  uint32_t *acc = ws.acc.data();
+  if (anyExact) {
+    withCodeType(maxInput <= 255 ? 1 : maxInput <= 65535 ? 2 : 4, [&](auto tag) {
+      using C = decltype(tag);
+      ws.codes.resize(size_t(count * rows) * sizeof(C));
+      C *maskedCodes = reinterpret_cast<C *>(ws.codes.data());
+      for (int64_t i = 0; i < count; ++i)
+        for (int64_t g = 0; g < groups; ++g) {
+          const Group &group = groupPlans[size_t(g)];
+          uint64_t mask = ws.masks[size_t(i * groups + g)];
+          for (int64_t k = group.k0; k < group.k0 + group.kn; ++k)
+            maskedCodes[i * rows + k] = C(uint64_t(x[i * width + k]) & mask);
+        }
+      masked->multiply(maskedCodes, rows, count,
+                       reinterpret_cast<int32_t *>(acc), paddedCols, ws.gemm);
+    });
+    for (int64_t i = 0; i < count; ++i)
+      std::fill(acc + i * paddedCols + numSlow, acc + (i + 1) * paddedCols, 0);
+  } else {
+    std::fill(acc, acc + count * paddedCols, 0);
+  }
+
+  // 4. Convert and shift-add what is left.
+  for (int64_t g = 0; g < groups; ++g) {
+    const std::vector<int32_t> &entries = slow[size_t(g)];
+    if (entries.empty())
+      continue;
+    const Group &group = groupPlans[size_t(g)];
+    if (bitSerial) {
+      slowPopcount(group, entries.data(), int64_t(entries.size()),
+                   groups * planeStride,
+                   ws.packed.data() + g * planeStride, acc);
+    } else {
+      // Digits of the slow entries, one row each.
+      ws.digits.assign(size_t(int64_t(entries.size()) * group.kn), 0);
+      for (size_t e = 0; e < entries.size(); ++e) {
+        int64_t i = entries[e] / cycles, t = entries[e] % cycles;
+        const S *codes = x + i * width + group.k0;
+        for (int64_t k = 0; k < group.kn; ++k)
+          ws.digits[e * size_t(group.kn) + size_t(k)] =
+              double((int64_t(codes[k]) >> (digitBits * t)) & digitMask);
+      }
+      slowGemm(group, entries.data(), int64_t(entries.size()), nullptr, 0, acc,
+               ws);
+    }
+  }
+
+  // 5. Columns: the exact columns' product, plus the converted ones.
+  if (exactColumns)
+    exactColumns->multiply(x, width, count, out, ldo, ws.gemm);
+  for (int64_t i = 0; i < count; ++i) {
+    uint32_t base = uint32_t(ws.rowConst[size_t(i)] -
+                             uint64_t(weightOffset) * uint64_t(ws.rowSums[size_t(i)]));
+    int32_t *o = out + i * ldo;
+    const uint32_t *a = acc + i * paddedCols;
+    if (exactColumns) {
+      for (int64_t c = 0; c < numSlow; ++c) {
+        int64_t n = slowCols[size_t(c)];
+        o[n] = int32_t(uint32_t(o[n]) + a[c] + base);
+      }
+    } else {
+      for (int64_t c = 0; c < numSlow; ++c)
+        o[c] = int32_t(a[c] + base);
+    }
+  }
+  (void)error;
+  return true;
+}
+
+//===----------------------------------------------------------------------===//
+// The slow path: convert and shift-add
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// What the bit-serial kernels need of a plan, flattened.
+struct SerialArgs {
+  const uint64_t *bits;
+  int64_t numReads, cellBits, digitBits, planes, words, paddedCols, cycles;
+  const int *hasMinus; // per read
+  const int64_t *signs;
+  const int *shifts;
+  int64_t lo, step, stepLog2, maxCode;
+};
+
+void slowPopcountGeneric(const SerialArgs &a, const int32_t *entries,
+                         int64_t numEntries, int64_t rowStride,
+                         const uint64_t *packed, uint32_t *acc) {
+  for (int64_t e = 0; e < numEntries; ++e) {
+    int64_t i = entries[e] / a.cycles, t = entries[e] % a.cycles;
+    const uint64_t *xw = packed + i * rowStride + a.digitBits * t * a.words;
+    int64_t digitPlanes = std::min(a.digitBits, a.planes - a.digitBits * t);
+    uint32_t *row = acc + i * a.paddedCols;
+    for (int64_t c = 0; c < a.paddedCols; ++c) {
+      uint64_t total = 0;
+      for (int64_t q = 0; q < a.numReads; ++q) {
+        int64_t p = 0;
+        for (int64_t term = 0; term < 1 + a.hasMinus[q]; ++term)
+          for (int64_t b = 0; b < a.cellBits; ++b) {
+            const uint64_t *m =
+                a.bits + (((q * 2 + term) * a.cellBits + b) * a.words) * a.paddedCols + c;
+            for (int64_t j = 0; j < digitPlanes; ++j) {
+              int64_t count = 0;
+              for (int64_t w = 0; w < a.words; ++w)
+                count += popcount64(xw[j * a.words + w] & m[w * a.paddedCols]);
+              p += (term ? -count : count) << (b + j);
+            }
+          }
+        int64_t code = (p - a.lo + (a.step >> 1)) >> a.stepLog2;
+        code = code < 0 ? 0 : code > a.maxCode ? a.maxCode : code;
+        uint64_t converted = uint64_t(a.lo + (code << a.stepLog2));
+        total += uint64_t(a.signs[q]) *
+                 (converted << (a.digitBits * t + a.shifts[q]));
+      }
+      row[c] += uint32_t(total);
+    }
+  }
+}
+
+#if OHMRT_X86
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512vpopcntdq"))) void
+slowPopcountAvx512(const SerialArgs &a, const int32_t *entries,
+                   int64_t numEntries, int64_t rowStride,
+                   const uint64_t *packed, uint32_t *acc) {
+  const __m512i lo = _mm512_set1_epi64(a.lo);
+  const __m512i half = _mm512_set1_epi64(a.step >> 1);
+  const __m512i maxCode = _mm512_set1_epi64(a.maxCode);
+  const __m512i zero = _mm512_setzero_si512();
+  const __m128i stepShift = _mm_cvtsi64_si128(a.stepLog2);
+  for (int64_t cb = 0; cb < a.paddedCols; cb += 8) {
+    for (int64_t e = 0; e < numEntries; ++e) {
+      int64_t i = entries[e] / a.cycles, t = entries[e] % a.cycles;
+      const uint64_t *xw = packed + i * rowStride + a.digitBits * t * a.words;
+      int64_t digitPlanes = std::min(a.digitBits, a.planes - a.digitBits * t);
+      __m512i total = zero;
+      for (int64_t q = 0; q < a.numReads; ++q) {
+        __m512i p = zero;
+        for (int64_t term = 0; term < 1 + a.hasMinus[q]; ++term)
+          for (int64_t b = 0; b < a.cellBits; ++b) {
+            const uint64_t *m = a.bits +
+                                (((q * 2 + term) * a.cellBits + b) * a.words) *
+                                    a.paddedCols +
+                                cb;
+            for (int64_t j = 0; j < digitPlanes; ++j) {
+              __m512i count = zero;
+              for (int64_t w = 0; w < a.words; ++w)
+                count = _mm512_add_epi64(
+                    count, _mm512_popcnt_epi64(_mm512_and_si512(
+                               _mm512_set1_epi64(int64_t(xw[j * a.words + w])),
+                               _mm512_loadu_si512(m + w * a.paddedCols))));
+              count = _mm512_sll_epi64(count, _mm_cvtsi64_si128(b + j));
+              p = term ? _mm512_sub_epi64(p, count) : _mm512_add_epi64(p, count);
+            }
+          }
+        // The ADC: code = clamp((p - lo + step/2) >> log2(step)).
+        __m512i code = _mm512_sra_epi64(
+            _mm512_add_epi64(_mm512_sub_epi64(p, lo), half), stepShift);
+        code = _mm512_min_epi64(_mm512_max_epi64(code, zero), maxCode);
+        __m512i converted = _mm512_add_epi64(lo, _mm512_sll_epi64(code, stepShift));
+        converted = _mm512_sll_epi64(
+            converted, _mm_cvtsi64_si128(a.digitBits * t + a.shifts[q]));
+        total = a.signs[q] > 0 ? _mm512_add_epi64(total, converted)
+                               : _mm512_sub_epi64(total, converted);
+      }
+      uint32_t *row = acc + i * a.paddedCols + cb;
+      __m256i sum = _mm256_add_epi32(
+          _mm256_loadu_si256(reinterpret_cast<const __m256i *>(row)),
+          _mm512_cvtepi64_epi32(total));
+      _mm256_storeu_si256(reinterpret_cast<__m256i *>(row), sum);
+    }
+  }
+}
+#endif
+
+} // namespace
+
+void MvmPlan::slowPopcount(const Group &group, const int32_t *entries,
+                           int64_t numEntries, int64_t rowStride,
+                           const uint64_t *packed, uint32_t *acc) const {
+  std::vector<int> hasMinus, shifts;
+  std::vector<int64_t> signs;
+  for (const Read &read : reads) {
+    hasMinus.push_back(read.minus >= 0);
+    shifts.push_back(read.shift);
+    signs.push_back(read.sign);
+  }
+  int64_t stepLog2 = 0;
+  while ((int64_t(1) << stepLog2) < adc.step)
+    ++stepLog2;
+  SerialArgs args{group.bits.data(), int64_t(reads.size()), cellBits,
+                  digitBits,         inputBits,           words,
+                  paddedCols,        cycles,              hasMinus.data(),
+                  signs.data(),      shifts.data(),       adc.offset,
+                  adc.step,          stepLog2,            adc.maxCode};
+#if OHMRT_X86
+  if (useAvx512())
+    return slowPopcountAvx512(args, entries, numEntries, rowStride, packed, acc);
+#endif
+  slowPopcountGeneric(args, entries, numEntries, rowStride, packed, acc);
+}
+
+void MvmPlan::slowGemm(const Group &group, const int32_t *entries,
+                       int64_t numEntries, const uint64_t *, int64_t,
+                       uint32_t *acc, MvmWorkspace &ws) const {
+  using RowMatrix =
+      Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  int64_t numSlow = int64_t(slowCols.size());
+  int64_t numReads = int64_t(reads.size());
+  Eigen::Map<const RowMatrix> digits(ws.digits.data(), numEntries, group.kn);
+  Eigen::Map<const RowMatrix> weights(group.gemmWeights.data(), group.kn,
+                                      numReads * numSlow);
+  // Sums of integers in double are exact below 2^53 (the common case);
+  // the validator keeps them below 2^62, where int64 is exact.
+  RowMatrix sums;
+  if (!gemmInt64)
+    sums = digits * weights;
+  auto partial = [&](int64_t e, int64_t j) {
+    if (!gemmInt64)
+      return int64_t(sums(e, j));
+    int64_t p = 0;
+    for (int64_t k = 0; k < group.kn; ++k)
+      p += int64_t(digits(e, k)) * int64_t(weights(k, j));
+    return p;
+  };
+  for (int64_t e = 0; e < numEntries; ++e) {
+    int64_t i = entries[e] / cycles, t = entries[e] % cycles;
+    uint32_t *row = acc + i * paddedCols;
+    for (int64_t q = 0; q < numReads; ++q) {
+      const Read &read = reads[size_t(q)];
+      int64_t shift = digitBits * t + read.shift;
+      for (int64_t c = 0; c < numSlow; ++c)
+        row[c] += uint32_t(uint64_t(read.sign) *
+                           (uint64_t(adc.convert(partial(e, q * numSlow + c)))
+                            << shift));
+    }
+  }
+}

@@ -1,0 +1,784 @@
+//===- VectorUnit.cpp - Data movement and the vector unit -----------------===//
+//
+// Every instruction that is not a crossbar read. Each kernel mirrors the
+// reference interpreter's arithmetic operation for operation (f32 rounding
+// points, round half to even, clamping order, NaN handling) -- that is
+// what keeps the simulator bit-exact against it -- but runs as typed loops
+// over contiguous memory, dispatching on the element type once per
+// instruction, split over the threads where the work is large.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Machine.h"
+
+#include <limits>
+#include <mutex>
+
+using namespace ohmrt;
+using namespace ohmrt::detail;
+
+namespace {
+using I = program::Instruction;
+
+/// Elements per thread below which splitting does not pay.
+constexpr int64_t kGrain = 1 << 15;
+
+/// Splits a flat index space [0, count) as [outer, channels, inner] along
+/// `axis` of `dims` (one channel when not per channel).
+struct ChannelLayout {
+  int64_t channels = 1, inner = 1;
+  ChannelLayout(const std::vector<int64_t> &dims, int64_t axis, bool perChannel,
+                int64_t count) {
+    if (!perChannel) {
+      inner = std::max<int64_t>(count, 1);
+      return;
+    }
+    channels = dims[size_t(axis)];
+    for (size_t d = size_t(axis) + 1; d < dims.size(); ++d)
+      inner *= dims[d];
+  }
+  int64_t channelOf(int64_t i) const { return (i / inner) % channels; }
+};
+
+/// Calls fn(lhsIndex, rhsIndex, outIndex) over the numpy broadcast of two
+/// shapes (the output's shape is `out`).
+template <typename Fn>
+void forEachBroadcast(const std::vector<int64_t> &lhs,
+                      const std::vector<int64_t> &rhs,
+                      const std::vector<int64_t> &out, Fn fn) {
+  size_t rank = out.size();
+  auto stridesFor = [&](const std::vector<int64_t> &shape) {
+    std::vector<int64_t> strides(rank, 0);
+    int64_t stride = 1;
+    for (size_t i = 0; i < shape.size(); ++i) {
+      size_t dim = shape.size() - 1 - i;
+      strides[rank - 1 - i] = shape[dim] == 1 ? 0 : stride;
+      stride *= shape[dim];
+    }
+    return strides;
+  };
+  if (lhs == out && rhs == out) {
+    int64_t total = numElements(out);
+    for (int64_t n = 0; n < total; ++n)
+      fn(n, n, n);
+    return;
+  }
+  std::vector<int64_t> ls = stridesFor(lhs), rs = stridesFor(rhs);
+  std::vector<int64_t> index(rank, 0);
+  int64_t total = numElements(out), li = 0, ri = 0;
+  for (int64_t n = 0; n < total; ++n) {
+    fn(li, ri, n);
+    for (size_t d = rank; d-- > 0;) {
+      li += ls[d];
+      ri += rs[d];
+      if (++index[d] < out[d])
+        break;
+      li -= ls[d] * out[d];
+      ri -= rs[d] * out[d];
+      index[d] = 0;
+    }
+  }
+}
+
+/// The first (lowest-index) bad value found by any thread, so the error a
+/// run reports does not depend on the thread count.
+class FirstBad {
+public:
+  void report(int64_t index, int64_t value) {
+    std::lock_guard<std::mutex> lock(mutex);
+    if (index < first) {
+      first = index;
+      firstValue = value;
+    }
+  }
+  bool any() const { return first != INT64_MAX; }
+  int64_t value() const { return firstValue; }
+
+private:
+  std::mutex mutex;
+  int64_t first = INT64_MAX, firstValue = 0;
+};
+
+/// Calls fn(T *) with a float buffer's data.
+template <typename Fn> void withFloats(const Mem &m, Fn &&fn) {
+  if (m.dtype == program::F64)
+    fn(m.as<double>());
+  else
+    fn(m.as<float>());
+}
+
+/// Calls fn(T *) with any buffer's data in its storage type.
+template <typename Fn> void withAnyType(const Mem &m, Fn &&fn) {
+  if (m.isFloat())
+    withFloats(m, fn);
+  else
+    m.withInts(fn);
+}
+
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// Data movement
+//===----------------------------------------------------------------------===//
+
+bool Machine::im2col(const program::Im2Col &op) {
+  Mem src = mem(op.src()), dst = mem(op.dst());
+  int64_t n = src.dims[0], c = src.dims[1], h = src.dims[2], w = src.dims[3];
+  int64_t cg = c / op.group(), kh = op.kernel(0), kw = op.kernel(1);
+  int64_t sh = op.strides(0), sw = op.strides(1);
+  int64_t dh = op.dilations(0), dw = op.dilations(1);
+  int64_t pt = op.pads(0), pl = op.pads(1);
+  int64_t oh = (h + pt + op.pads(2) - dh * (kh - 1) - 1) / sh + 1;
+  int64_t ow = (w + pl + op.pads(3) - dw * (kw - 1) - 1) / sw + 1;
+  int64_t k = cg * kh * kw, lo, hi;
+  dst.range(lo, hi);
+  int64_t offset = op.offset(), padCode = op.pad_value() + offset;
+  bool padFits = padCode >= lo && padCode <= hi;
+  FirstBad bad;
+  src.withInts([&](auto *x) {
+    using S = std::remove_pointer_t<decltype(x)>;
+    dst.withInts([&](auto *out) {
+      using D = std::remove_pointer_t<decltype(out)>;
+      // Codes that need no check: the source's range shifted by `offset`
+      // fits the destination.
+      int64_t slo, shi;
+      src.range(slo, shi);
+      bool checked = slo + offset < lo || shi + offset > hi;
+      pool->parallelFor(n * oh, 16, [&](int64_t begin, int64_t end) {
+        for (int64_t line = begin; line < end; ++line) {
+          int64_t b = line / oh, y = line % oh;
+          for (int64_t xo = 0; xo < ow; ++xo) {
+            D *row = out + ((b * oh + y) * ow + xo) * k;
+            for (int64_t ic = 0; ic < cg; ++ic) {
+              const S *plane = x + (b * c + op.group_index() * cg + ic) * h * w;
+              for (int64_t ky = 0; ky < kh; ++ky) {
+                int64_t iy = y * sh - pt + ky * dh;
+                bool rowInside = iy >= 0 && iy < h;
+                for (int64_t kx = 0; kx < kw; ++kx) {
+                  int64_t ix = xo * sw - pl + kx * dw;
+                  int64_t value = padCode;
+                  bool fits = padFits;
+                  if (rowInside && ix >= 0 && ix < w) {
+                    value = int64_t(plane[iy * w + ix]) + offset;
+                    fits = !checked || (value >= lo && value <= hi);
+                  }
+                  if (!fits)
+                    bad.report(row - out, value);
+                  *row++ = D(value);
+                }
+              }
+            }
+          }
+        }
+      });
+    });
+  });
+  if (bad.any())
+    return fail("input code " + std::to_string(bad.value()) +
+                " does not fit the row type (the activation range is wider "
+                "than the compiler assumed)");
+  return true;
+}
+
+bool Machine::rows(const program::Rows &op) {
+  Mem src = mem(op.src()), dst = mem(op.dst());
+  int64_t lo, hi, offset = op.offset();
+  dst.range(lo, hi);
+  FirstBad bad;
+  src.withInts([&](auto *in) {
+    dst.withInts([&](auto *out) {
+      using D = std::remove_pointer_t<decltype(out)>;
+      pool->parallelFor(src.count, kGrain, [&](int64_t begin, int64_t end) {
+        for (int64_t i = begin; i < end; ++i) {
+          int64_t value = int64_t(in[i]) + offset;
+          if (value < lo || value > hi)
+            bad.report(i, value);
+          out[i] = D(value);
+        }
+      });
+    });
+  });
+  if (bad.any())
+    return fail("input code " + std::to_string(bad.value()) +
+                " does not fit the row type");
+  return true;
+}
+
+void Machine::unrows(const program::Unrows &op) {
+  Mem src = mem(op.src()), dst = mem(op.dst());
+  if (!op.nchw()) {
+    std::memmove(dst.data, src.data, size_t(src.count * src.bytes));
+    return;
+  }
+  int64_t n = dst.dims[0], m = dst.dims[1], hw = dst.dims[2] * dst.dims[3];
+  src.withInts([&](auto *in) {
+    auto *out = reinterpret_cast<decltype(in)>(dst.data);
+    pool->parallelFor(n * m, 64, [&](int64_t begin, int64_t end) {
+      for (int64_t plane = begin; plane < end; ++plane) {
+        int64_t b = plane / m, ch = plane % m;
+        const auto *from = in + b * hw * m + ch;
+        auto *to = out + plane * hw;
+        for (int64_t pixel = 0; pixel < hw; ++pixel)
+          to[pixel] = from[pixel * m];
+      }
+    });
+  });
+}
+
+void Machine::concatCols(const program::ConcatCols &op) {
+  Mem dst = mem(op.dst());
+  int64_t total = dst.dims[1], base = 0;
+  for (uint32_t id : op.srcs()) {
+    Mem src = mem(id);
+    int64_t cols = src.dims[1];
+    for (int64_t i = 0; i < dst.dims[0]; ++i)
+      std::memmove(dst.data + (i * total + base) * 4, src.data + i * cols * 4,
+                   size_t(cols * 4));
+    base += cols;
+  }
+}
+
+void Machine::concat(const program::Concat &op) {
+  Mem dst = mem(op.dst());
+  int64_t axis = op.axis(), outer = 1, inner = dst.bytes;
+  for (int64_t d = 0; d < axis; ++d)
+    outer *= dst.dims[size_t(d)];
+  for (size_t d = size_t(axis) + 1; d < dst.dims.size(); ++d)
+    inner *= dst.dims[d];
+  int64_t offset = 0, row = dst.dims[size_t(axis)] * inner;
+  for (uint32_t id : op.srcs()) {
+    Mem src = mem(id);
+    int64_t chunk = src.dims[size_t(axis)] * inner;
+    for (int64_t o = 0; o < outer; ++o)
+      std::memmove(dst.data + o * row + offset, src.data + o * chunk,
+                   size_t(chunk));
+    offset += chunk;
+  }
+}
+
+void Machine::pad(const program::Pad &op) {
+  Mem src = mem(op.src()), dst = mem(op.dst());
+  size_t rank = src.dims.size();
+  std::vector<int64_t> strides = stridesOf(src.dims), index(rank, 0);
+  for (int64_t o = 0; o < dst.count; ++o, advance(index, dst.dims)) {
+    int64_t in = 0;
+    bool inside = true;
+    for (size_t d = 0; d < rank; ++d) {
+      int64_t i = index[d] - op.pads(int(d)), size = src.dims[d];
+      if (i < 0 || i >= size) {
+        if (op.mode() == program::CONSTANT) {
+          inside = false;
+          break;
+        }
+        if (op.mode() == program::EDGE)
+          i = i < 0 ? 0 : size - 1;
+        else
+          i = i < 0 ? -i : 2 * (size - 1) - i;
+      }
+      in += i * strides[d];
+    }
+    if (inside)
+      std::memcpy(dst.data + o * dst.bytes, src.data + in * src.bytes,
+                  dst.bytes);
+    else if (dst.isFloat())
+      dst.storeFloat(o, op.value());
+    else
+      dst.storeInt(o, int64_t(op.value()));
+  }
+}
+
+void Machine::transpose(const program::Transpose &op) {
+  Mem src = mem(op.src()), dst = mem(op.dst());
+  size_t rank = src.dims.size();
+  std::vector<int64_t> strides = stridesOf(src.dims), index(rank, 0);
+  for (int64_t o = 0; o < dst.count; ++o, advance(index, dst.dims)) {
+    int64_t in = 0;
+    for (size_t d = 0; d < rank; ++d)
+      in += index[d] * strides[size_t(op.perm(int(d)))];
+    std::memcpy(dst.data + o * dst.bytes, src.data + in * src.bytes, dst.bytes);
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// Partial results
+//===----------------------------------------------------------------------===//
+
+void Machine::accumulate(const program::Accumulate &op) {
+  Mem dst = mem(op.dst());
+  std::vector<Mem> srcs;
+  bool allI32 = dst.dtype == program::I32 && dst.isFullWidth();
+  for (uint32_t id : op.srcs()) {
+    srcs.push_back(mem(id));
+    allI32 &= srcs.back().dtype == program::I32;
+  }
+  if (allI32) {
+    // Sums modulo 2^32, which is what wrapping the int64 sum gives.
+    pool->parallelFor(dst.count, kGrain, [&](int64_t begin, int64_t end) {
+      uint32_t *out = dst.as<uint32_t>();
+      std::copy(srcs[0].as<uint32_t>() + begin, srcs[0].as<uint32_t>() + end,
+                out + begin);
+      for (size_t s = 1; s < srcs.size(); ++s) {
+        const uint32_t *in = srcs[s].as<uint32_t>();
+        for (int64_t i = begin; i < end; ++i)
+          out[i] += in[i];
+      }
+    });
+    return;
+  }
+  for (int64_t i = 0; i < dst.count; ++i) {
+    int64_t sum = 0;
+    for (const Mem &src : srcs)
+      sum += src.loadInt(i);
+    dst.storeInt(i, sum);
+  }
+}
+
+void Machine::bias(const program::Bias &op) {
+  Mem src = mem(op.src()), dst = mem(op.dst());
+  const std::string &data = constants.at(op.constant())->data();
+  int64_t cols = src.dims[1], rowCount = src.dims[0];
+  std::vector<uint32_t> bias(size_t(cols), 0);
+  std::memcpy(bias.data(), data.data(), size_t(cols) * 4);
+  const uint32_t *in = src.as<uint32_t>();
+  uint32_t *out = dst.as<uint32_t>();
+  pool->parallelFor(rowCount, 1024, [&](int64_t begin, int64_t end) {
+    for (int64_t r = begin; r < end; ++r)
+      for (int64_t n = 0; n < cols; ++n)
+        out[r * cols + n] = in[r * cols + n] + bias[size_t(n)];
+  });
+}
+
+//===----------------------------------------------------------------------===//
+// Quantization
+//===----------------------------------------------------------------------===//
+
+void Machine::requantize(const program::Requantize &op) {
+  Mem src = mem(op.src()), dst = mem(op.dst());
+  bool perChannel = op.scales_size() > 1;
+  ChannelLayout layout(src.dims, op.axis(), perChannel, src.count);
+  int64_t inputZp = op.input_zero_point(), zp = op.zero_point();
+  int64_t lo = op.min(), hi = op.max();
+  int64_t tlo, thi;
+  dst.range(tlo, thi);
+  // Clamped values fit the destination unless min/max exceed its type.
+  bool direct = dst.isFullWidth() && !dst.isFloat() && lo >= tlo && hi <= thi;
+  src.withInts([&](auto *x) {
+    auto kernel = [&](auto *out, int64_t begin, int64_t end) {
+      using D = std::remove_pointer_t<decltype(out)>;
+      auto store = [&](int64_t i, int64_t value) {
+        if (out)
+          out[i] = D(value);
+        else
+          dst.storeInt(i, value);
+      };
+      for (int64_t i = begin; i < end;) {
+        int64_t ch = layout.channelOf(i);
+        int64_t lineEnd = std::min(end, (i / layout.inner + 1) * layout.inner);
+        if (op.fixed_point()) {
+          int64_t multiplier = op.multipliers(int(ch));
+          int64_t shift = 31 + op.shifts(int(ch));
+          for (; i < lineEnd; ++i) {
+            __int128 product = __int128(int64_t(x[i]) - inputZp) * multiplier;
+            if (shift > 0)
+              product = (product + (__int128(1) << (shift - 1))) >> shift;
+            else
+              product <<= -shift;
+            __int128 shifted = product + zp;
+            store(i, shifted < lo   ? lo
+                     : shifted > hi ? hi
+                                    : int64_t(shifted));
+          }
+        } else {
+          float scale = op.scales(int(ch));
+          for (; i < lineEnd; ++i) {
+            float scaled = float(int64_t(x[i]) - inputZp) * scale;
+            store(i, clampToRange(double(std::nearbyintf(scaled)) + double(zp),
+                                  lo, hi, zp));
+          }
+        }
+      }
+    };
+    pool->parallelFor(src.count, kGrain, [&](int64_t begin, int64_t end) {
+      if (!direct) {
+        kernel(static_cast<uint8_t *>(nullptr), begin, end);
+        return;
+      }
+      dst.withInts([&](auto *out) { kernel(out, begin, end); });
+    });
+  });
+}
+
+void Machine::quantize(const program::Quantize &op) {
+  Mem src = mem(op.src()), dst = mem(op.dst());
+  int64_t lo, hi;
+  dst.range(lo, hi);
+  bool perChannel = op.scales_size() > 1;
+  ChannelLayout layout(src.dims, op.axis(), perChannel, src.count);
+  withFloats(src, [&](auto *x) {
+    pool->parallelFor(src.count, kGrain, [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i) {
+        int64_t channel = layout.channelOf(i);
+        int64_t zp = op.zero_points_size() == 0   ? 0
+                     : op.zero_points_size() == 1 ? op.zero_points(0)
+                                                  : op.zero_points(int(channel));
+        float value =
+            std::nearbyintf(float(x[i]) / op.scales(int(channel))) + float(zp);
+        dst.storeInt(i, clampToRange(value, lo, hi, zp));
+      }
+    });
+  });
+}
+
+void Machine::dequantize(const program::Dequantize &op) {
+  Mem src = mem(op.src()), dst = mem(op.dst());
+  bool perChannel = op.scales_size() > 1;
+  ChannelLayout layout(src.dims, op.axis(), perChannel, src.count);
+  src.withInts([&](auto *x) {
+    pool->parallelFor(src.count, kGrain, [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i) {
+        int64_t channel = layout.channelOf(i);
+        int64_t zp = op.zero_points_size() == 0   ? 0
+                     : op.zero_points_size() == 1 ? op.zero_points(0)
+                                                  : op.zero_points(int(channel));
+        float value = float(int64_t(x[i]) - zp) * op.scales(int(channel));
+        dst.storeFloat(i, value);
+      }
+    });
+  });
+}
+
+void Machine::qadd(const program::QAdd &op) {
+  Mem lhs = mem(op.lhs()), rhs = mem(op.rhs()), dst = mem(op.dst());
+  int64_t lo, hi;
+  dst.range(lo, hi);
+  lhs.withInts([&](auto *l) {
+    rhs.withInts([&](auto *r) {
+      auto element = [&](int64_t i, int64_t j, int64_t n) {
+        float value =
+            op.lhs_scale() * float(int64_t(l[i]) - op.lhs_zero_point()) +
+            op.rhs_scale() * float(int64_t(r[j]) - op.rhs_zero_point());
+        dst.storeInt(n, clampToRange(double(std::nearbyintf(value)) +
+                                         double(op.zero_point()),
+                                     lo, hi, op.zero_point()));
+      };
+      if (lhs.dims == dst.dims && rhs.dims == dst.dims) {
+        pool->parallelFor(dst.count, kGrain, [&](int64_t begin, int64_t end) {
+          for (int64_t i = begin; i < end; ++i)
+            element(i, i, i);
+        });
+        return;
+      }
+      forEachBroadcast(lhs.dims, rhs.dims, dst.dims, element);
+    });
+  });
+}
+
+//===----------------------------------------------------------------------===//
+// Element-wise and reductions
+//===----------------------------------------------------------------------===//
+
+void Machine::clip(const program::Clip &op) {
+  Mem src = mem(op.src()), dst = mem(op.dst());
+  double lo = op.has_min() ? op.min() : -std::numeric_limits<double>::infinity();
+  double hi = op.has_max() ? op.max() : std::numeric_limits<double>::infinity();
+  if (src.isFloat()) {
+    withFloats(src, [&](auto *x) {
+      for (int64_t i = 0; i < src.count; ++i) {
+        double value = double(x[i]);
+        if (!std::isnan(value))
+          value = std::min(std::max(value, lo), hi);
+        dst.storeFloat(i, value);
+      }
+    });
+    return;
+  }
+  src.withInts([&](auto *x) {
+    pool->parallelFor(src.count, kGrain, [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i) {
+        int64_t value = int64_t(x[i]);
+        if (double(value) < lo)
+          value = int64_t(lo);
+        if (double(value) > hi)
+          value = int64_t(hi);
+        dst.storeInt(i, value);
+      }
+    });
+  });
+}
+
+void Machine::cast(const program::Cast &op) {
+  Mem src = mem(op.src()), dst = mem(op.dst());
+  for (int64_t i = 0; i < src.count; ++i) {
+    if (dst.isFloat()) {
+      dst.storeFloat(i, src.loadFloat(i));
+    } else if (dst.bits == 1) {
+      dst.storeInt(i, src.loadFloat(i) != 0);
+    } else if (src.isFloat()) {
+      double value = std::trunc(src.loadFloat(i));
+      if (std::isnan(value))
+        value = 0;
+      value = std::min(std::max(value, -9.2e18), 9.2e18);
+      dst.storeInt(i, int64_t(value));
+    } else {
+      dst.storeInt(i, src.loadInt(i));
+    }
+  }
+}
+
+void Machine::binary(const program::Binary &op) {
+  Mem lhs = mem(op.lhs()), rhs = mem(op.rhs()), dst = mem(op.dst());
+  bool add = op.kind() == program::ADD;
+  if (lhs.dtype == program::U64 || rhs.dtype == program::U64) {
+    // u64 values convert to double from their unsigned bits.
+    forEachBroadcast(lhs.dims, rhs.dims, dst.dims,
+                     [&](int64_t i, int64_t j, int64_t n) {
+                       if (dst.isFloat()) {
+                         double x = lhs.loadFloat(i), y = rhs.loadFloat(j);
+                         dst.storeFloat(n, add ? x + y : x * y);
+                       } else {
+                         uint64_t x = lhs.loadInt(i), y = rhs.loadInt(j);
+                         dst.storeInt(n, int64_t(add ? x + y : x * y));
+                       }
+                     });
+    return;
+  }
+  withAnyType(lhs, [&](auto *l) {
+    withAnyType(rhs, [&](auto *r) {
+      if (dst.isFloat())
+        forEachBroadcast(lhs.dims, rhs.dims, dst.dims,
+                         [&](int64_t i, int64_t j, int64_t n) {
+                           double x = double(l[i]), y = double(r[j]);
+                           dst.storeFloat(n, add ? x + y : x * y);
+                         });
+      else
+        forEachBroadcast(lhs.dims, rhs.dims, dst.dims,
+                         [&](int64_t i, int64_t j, int64_t n) {
+                           uint64_t x = uint64_t(int64_t(l[i]));
+                           uint64_t y = uint64_t(int64_t(r[j]));
+                           dst.storeInt(n, int64_t(add ? x + y : x * y));
+                         });
+    });
+  });
+}
+
+/// Integer max pooling (any padding; dilation 1, no ceil mode).
+template <typename T>
+static void maxPoolInts(const T *x, T *y, int64_t planes, int64_t h, int64_t w,
+                        int64_t oh, int64_t ow, const program::Pool &op) {
+  int64_t kh = op.kernel(0), kw = op.kernel(1);
+  int64_t sh = op.strides(0), sw = op.strides(1);
+  int64_t pt = op.pads(0), pl = op.pads(1);
+  for (int64_t plane = 0; plane < planes; ++plane, x += h * w)
+    for (int64_t oy = 0; oy < oh; ++oy) {
+      int64_t y0 = std::max<int64_t>(oy * sh - pt, 0);
+      int64_t y1 = std::min<int64_t>(oy * sh - pt + kh, h);
+      for (int64_t ox = 0; ox < ow; ++ox) {
+        int64_t x0 = std::max<int64_t>(ox * sw - pl, 0);
+        int64_t x1 = std::min<int64_t>(ox * sw - pl + kw, w);
+        T best = std::numeric_limits<T>::lowest();
+        for (int64_t iy = y0; iy < y1; ++iy)
+          for (int64_t ix = x0; ix < x1; ++ix)
+            best = std::max(best, x[iy * w + ix]);
+        *y++ = best;
+      }
+    }
+}
+
+void Machine::pool2d(const program::Pool &op) {
+  Mem src = mem(op.src()), dst = mem(op.dst());
+  int64_t planes = src.dims[0] * src.dims[1], h = src.dims[2], w = src.dims[3];
+  int64_t oh = dst.dims[2], ow = dst.dims[3];
+  // Windows that always hold a pixel (so the maximum is one of them).
+  bool simpleWindow = op.dilations(0) == 1 && op.dilations(1) == 1 &&
+                      !op.ceil_mode() && op.pads(0) < op.kernel(0) &&
+                      op.pads(1) < op.kernel(1) && op.pads(2) < op.kernel(0) &&
+                      op.pads(3) < op.kernel(1);
+  if (op.kind() == program::MAX && !src.isFloat() && simpleWindow) {
+    src.withInts([&](auto *in) {
+      auto *out = reinterpret_cast<decltype(in)>(dst.data);
+      pool->parallelFor(planes, 16, [&](int64_t begin, int64_t end) {
+        maxPoolInts(in + begin * h * w, out + begin * oh * ow, end - begin, h,
+                    w, oh, ow, op);
+      });
+    });
+    return;
+  }
+  for (int64_t plane = 0; plane < planes; ++plane)
+    for (int64_t y = 0; y < oh; ++y)
+      for (int64_t xo = 0; xo < ow; ++xo) {
+        int64_t hStart = y * op.strides(0) - op.pads(0);
+        int64_t wStart = xo * op.strides(1) - op.pads(1);
+        int64_t hEnd = std::min(hStart + (op.kernel(0) - 1) * op.dilations(0) + 1,
+                                h + op.pads(2));
+        int64_t wEnd = std::min(wStart + (op.kernel(1) - 1) * op.dilations(1) + 1,
+                                w + op.pads(3));
+        int64_t paddedCount =
+            ((hEnd - hStart + op.dilations(0) - 1) / op.dilations(0)) *
+            ((wEnd - wStart + op.dilations(1) - 1) / op.dilations(1));
+        double maxValue = -std::numeric_limits<double>::infinity();
+        int64_t maxInt = std::numeric_limits<int64_t>::min();
+        double sum = 0;
+        int64_t intSum = 0, count = 0;
+        for (int64_t ky = 0; ky < op.kernel(0); ++ky) {
+          int64_t iy = hStart + ky * op.dilations(0);
+          if (iy < 0 || iy >= h)
+            continue;
+          for (int64_t kx = 0; kx < op.kernel(1); ++kx) {
+            int64_t ix = wStart + kx * op.dilations(1);
+            if (ix < 0 || ix >= w)
+              continue;
+            int64_t i = (plane * h + iy) * w + ix;
+            ++count;
+            if (src.isFloat()) {
+              double value = src.loadFloat(i);
+              if (value > maxValue)
+                maxValue = value;
+              sum += value;
+            } else {
+              int64_t value = src.loadInt(i);
+              maxInt = std::max(maxInt, value);
+              intSum += value - op.zero_point();
+            }
+          }
+        }
+        int64_t o = (plane * oh + y) * ow + xo;
+        switch (op.kind()) {
+        case program::MAX:
+          if (src.isFloat())
+            dst.storeFloat(o, maxValue);
+          else
+            dst.storeInt(o, maxInt);
+          break;
+        case program::AVERAGE:
+          dst.storeFloat(o, count == 0 ? 0.0
+                                       : sum / double(op.count_include_pad()
+                                                          ? paddedCount
+                                                          : count));
+          break;
+        default:
+          dst.storeInt(o, intSum);
+          break;
+        }
+      }
+}
+
+void Machine::globalAvgPool(const program::GlobalAvgPool &op) {
+  Mem src = mem(op.src()), dst = mem(op.dst());
+  int64_t spatial = src.count / std::max<int64_t>(dst.count, 1);
+  if (src.dtype == program::U64) {
+    for (int64_t plane = 0; plane < dst.count; ++plane) {
+      double sum = 0;
+      for (int64_t i = 0; i < spatial; ++i)
+        sum += src.loadFloat(plane * spatial + i);
+      dst.storeFloat(plane, sum / double(spatial));
+    }
+    return;
+  }
+  withAnyType(src, [&](auto *x) {
+    pool->parallelFor(dst.count, 64, [&](int64_t begin, int64_t end) {
+      for (int64_t plane = begin; plane < end; ++plane) {
+        double sum = 0;
+        for (int64_t i = 0; i < spatial; ++i)
+          sum += double(x[plane * spatial + i]);
+        dst.storeFloat(plane, sum / double(spatial));
+      }
+    });
+  });
+}
+
+void Machine::softmax(const program::Softmax &op) {
+  Mem src = mem(op.src()), dst = mem(op.dst());
+  int64_t axis = op.axis(), dim = src.dims[size_t(axis)], inner = 1;
+  for (size_t d = size_t(axis) + 1; d < src.dims.size(); ++d)
+    inner *= src.dims[d];
+  int64_t outer = src.count / std::max<int64_t>(dim * inner, 1);
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t in = 0; in < inner; ++in) {
+      auto at = [&](int64_t k) { return (o * dim + k) * inner + in; };
+      double maxValue = -std::numeric_limits<double>::infinity();
+      for (int64_t k = 0; k < dim; ++k)
+        maxValue = std::max(maxValue, src.loadFloat(at(k)));
+      double sum = 0;
+      for (int64_t k = 0; k < dim; ++k)
+        sum += std::exp(src.loadFloat(at(k)) - maxValue);
+      for (int64_t k = 0; k < dim; ++k)
+        dst.storeFloat(at(k), std::exp(src.loadFloat(at(k)) - maxValue) / sum);
+    }
+}
+
+bool Machine::executeVector(const program::Instruction &inst) {
+  switch (inst.op_case()) {
+  case I::kIm2Col:
+    return im2col(inst.im2col());
+  case I::kRows:
+    return rows(inst.rows());
+  case I::kAccumulate:
+    accumulate(inst.accumulate());
+    return true;
+  case I::kConcatCols:
+    concatCols(inst.concat_cols());
+    return true;
+  case I::kBias:
+    bias(inst.bias());
+    return true;
+  case I::kUnrows:
+    unrows(inst.unrows());
+    return true;
+  case I::kLoadConst: {
+    Mem dst = mem(inst.load_const().dst());
+    const std::string &data = constants.at(inst.load_const().constant())->data();
+    std::memcpy(dst.data, data.data(), data.size());
+    return true;
+  }
+  case I::kRequantize:
+    requantize(inst.requantize());
+    return true;
+  case I::kQuantize:
+    quantize(inst.quantize());
+    return true;
+  case I::kDequantize:
+    dequantize(inst.dequantize());
+    return true;
+  case I::kClip:
+    clip(inst.clip());
+    return true;
+  case I::kCast:
+    cast(inst.cast());
+    return true;
+  case I::kPool:
+    pool2d(inst.pool());
+    return true;
+  case I::kGlobalAvgPool:
+    globalAvgPool(inst.global_avg_pool());
+    return true;
+  case I::kBinary:
+    binary(inst.binary());
+    return true;
+  case I::kQadd:
+    qadd(inst.qadd());
+    return true;
+  case I::kConcat:
+    concat(inst.concat());
+    return true;
+  case I::kPad:
+    pad(inst.pad());
+    return true;
+  case I::kCopy: {
+    Mem src = mem(inst.copy().src()), dst = mem(inst.copy().dst());
+    std::memmove(dst.data, src.data, size_t(src.count * src.bytes));
+    return true;
+  }
+  case I::kTranspose:
+    transpose(inst.transpose());
+    return true;
+  case I::kSoftmax:
+    softmax(inst.softmax());
+    return true;
+  case I::kSync:
+    return true;
+  case I::kMvm:
+  case I::OP_NOT_SET:
+    break;
+  }
+  return fail("unknown opcode");
+}
