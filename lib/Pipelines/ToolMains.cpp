@@ -368,11 +368,55 @@ static llvm::Optional<program::DType> programTypeOf(ohmrt::NpyDType dtype) {
   return llvm::None;
 }
 
+/// What ohm-sim was asked to do with a program.
+struct SimOptions {
+  bool disasm = false;
+  std::vector<std::string> inputSpecs;
+  std::string outputDir;
+  unsigned threads = 1;
+  bool quiet = false;
+  bool profile = false;
+  unsigned repeat = 1;
+  uint64_t maxMemory = uint64_t(2) << 30;
+};
+
+/// Parses a byte count: an integer or decimal number with an optional
+/// K, M, G or T suffix (powers of 1024) and an optional trailing "B".
+static llvm::Optional<uint64_t> parseByteSize(llvm::StringRef text) {
+  text = text.trim();
+  if (text.endswith_insensitive("b"))
+    text = text.drop_back();
+  double scale = 1;
+  if (!text.empty()) {
+    switch (llvm::toLower(text.back())) {
+    case 'k':
+      scale = 1024.0;
+      break;
+    case 'm':
+      scale = 1024.0 * 1024;
+      break;
+    case 'g':
+      scale = 1024.0 * 1024 * 1024;
+      break;
+    case 't':
+      scale = 1024.0 * 1024 * 1024 * 1024;
+      break;
+    }
+    if (scale != 1)
+      text = text.drop_back();
+  }
+  double value;
+  if (text.empty() || text.getAsDouble(value) || !(value > 0) ||
+      value * scale >= 1.8e19)
+    return llvm::None;
+  return uint64_t(value * scale);
+}
+
 /// ohm-sim PROG.ohmx: loads, validates and runs a compiled program.
-static int runProgram(const std::string &path, bool disasm,
-                      const std::vector<std::string> &inputSpecs,
-                      const std::string &outputDir, unsigned threads,
-                      bool quiet) {
+static int runProgram(const std::string &path, const SimOptions &sim) {
+  const std::vector<std::string> &inputSpecs = sim.inputSpecs;
+  const std::string &outputDir = sim.outputDir;
+  unsigned threads = sim.threads;
   llvm::StringRef extension = llvm::sys::path::extension(path);
   if (extension == ".onnx" || extension == ".onnxtxt" || extension == ".ohm") {
     reportError("ohm-sim", path + ": this is " +
@@ -386,11 +430,15 @@ static int runProgram(const std::string &path, bool disasm,
   google::protobuf::SetLogHandler(nullptr);
   program::Program program;
   std::string error;
+  auto loadStart = std::chrono::steady_clock::now();
   if (!ohmrt::loadProgram(path, program, error)) {
     reportError("ohm-sim", error);
     return 1;
   }
-  if (disasm) {
+  double loadSeconds = std::chrono::duration<double>(
+                           std::chrono::steady_clock::now() - loadStart)
+                           .count();
+  if (sim.disasm) {
     llvm::outs() << ohmrt::disassemble(program);
     return 0;
   }
@@ -484,16 +532,22 @@ static int runProgram(const std::string &path, bool disasm,
   ohmrt::Executor executor(program);
   ohmrt::RunOptions options;
   options.threads = threads;
+  options.maxMemory = sim.maxMemory;
+  options.profile = sim.profile;
   ohmrt::RunStats stats;
   std::vector<ohmrt::HostTensor> outputs;
-  auto start = std::chrono::steady_clock::now();
-  if (!executor.run(inputs, outputs, error, options, &stats)) {
-    reportError("ohm-sim", path + ": " + error);
-    return 1;
+  // --repeat runs the batch again with warm memory and reports the median.
+  std::vector<double> runTimes;
+  for (unsigned r = 0; r < std::max(sim.repeat, 1u); ++r) {
+    if (!executor.run(inputs, outputs, error, options, &stats)) {
+      reportError("ohm-sim", path + ": " + error);
+      return 1;
+    }
+    runTimes.push_back(stats.runSeconds);
   }
-  double seconds = std::chrono::duration<double>(
-                       std::chrono::steady_clock::now() - start)
-                       .count();
+  std::sort(runTimes.begin(), runTimes.end());
+  double planSeconds = executor.getPlanSeconds();
+  double seconds = runTimes[runTimes.size() / 2];
 
   if (std::error_code ec = llvm::sys::fs::create_directories(outputDir)) {
     reportError("ohm-sim", "cannot create '" + outputDir + "': " + ec.message());
@@ -517,7 +571,7 @@ static int runProgram(const std::string &path, bool disasm,
                  << ohmrt::getNpyDTypeName(array.dtype) << ", " << shape
                  << ")\n";
   }
-  if (quiet)
+  if (sim.quiet)
     return 0;
 
   // The summary: per crossbar layer, then totals for the run.
@@ -552,9 +606,41 @@ static int runProgram(const std::string &path, bool disasm,
                << stats.exactProducts
                << " with lossless ADCs, computed as exact products), "
                << stats.conversions << " conversions for the batch\n";
-  llvm::outs() << llvm::format("time: %.3f s, %.1f inferences/s (%u thread%s)\n",
-                               seconds, double(stats.batch) / seconds, threads,
-                               threads == 1 ? "" : "s");
+  if (stats.slicedProducts) {
+    int64_t entries = stats.knownEntries + stats.exactEntries + stats.slowEntries;
+    llvm::outs() << llvm::format(
+        "sliced reads: %lld (row, input cycle, word-line group) reads: %.1f%% "
+        "known from the input alone, %.1f%% exact, %.1f%% converted\n",
+        (long long)entries, 100.0 * double(stats.knownEntries) / double(entries),
+        100.0 * double(stats.exactEntries) / double(entries),
+        100.0 * double(stats.slowEntries) / double(entries));
+  }
+  double total = loadSeconds + planSeconds + seconds;
+  if (runTimes.size() > 1)
+    llvm::outs() << llvm::format("runs: %zu, best %.4f s, median %.4f s, "
+                                 "worst %.4f s\n",
+                                 runTimes.size(), runTimes.front(), seconds,
+                                 runTimes.back());
+  llvm::outs() << llvm::format(
+      "time: load %.3f s, plan %.3f s, run %.3f s (%lld chunk%s of %lld); "
+      "%.1f inferences/s overall, %.1f running (%u thread%s)\n",
+      loadSeconds, planSeconds, seconds,
+      (long long)((stats.batch + stats.chunk - 1) / stats.chunk),
+      stats.batch > stats.chunk ? "s" : "", (long long)stats.chunk,
+      double(stats.batch) / total, double(stats.batch) / seconds, threads,
+      threads == 1 ? "" : "s");
+  if (sim.profile) {
+    llvm::outs() << "\ninstruction kind      executed   seconds  share\n";
+    std::vector<std::pair<std::string, std::pair<double, int64_t>>> rows(
+        stats.profile.begin(), stats.profile.end());
+    llvm::sort(rows, [](const auto &a, const auto &b) {
+      return a.second.first > b.second.first;
+    });
+    for (const auto &[kind, entry] : rows)
+      llvm::outs() << llvm::format("%-20s %9lld  %8.4f  %4.1f%%\n",
+                                   kind.c_str(), (long long)entry.second,
+                                   entry.first, 100.0 * entry.first / seconds);
+  }
   return 0;
 }
 
@@ -590,12 +676,46 @@ int ohm::ohmSimMain(int argc, char **argv) {
                             cl::init(1), cl::value_desc("N"), cl::cat(category));
   cl::opt<bool> quiet("q", cl::desc("Do not print the run summary"),
                       cl::cat(category));
+  cl::opt<std::string> maxMemory(
+      "max-memory",
+      cl::desc("Memory the simulator may use for a batch (e.g. 512M, 2G; "
+               "default 2G): larger batches run in chunks that fit"),
+      cl::value_desc("SIZE"), cl::init("2G"), cl::cat(category));
+  cl::opt<unsigned> repeat(
+      "repeat",
+      cl::desc("Run the batch N times (memory warm after the first) and "
+               "report the median run time"),
+      cl::init(1), cl::value_desc("N"), cl::cat(category));
+  cl::opt<bool> profile("profile",
+                        cl::desc("Time every instruction and print the time "
+                                 "per instruction kind"),
+                        cl::cat(category));
   hideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(argc, argv,
                               "ohm-sim: runs models and compiled programs\n");
 
-  if (!reference)
-    return runProgram(modelPath, disasm, inputSpecs, outputDir, threads, quiet);
+  if (!reference) {
+    SimOptions sim;
+    sim.disasm = disasm;
+    sim.inputSpecs.assign(inputSpecs.begin(), inputSpecs.end());
+    sim.outputDir = outputDir;
+    sim.threads = threads;
+    sim.quiet = quiet;
+    sim.profile = profile;
+    sim.repeat = repeat;
+    if (repeat < 1 || repeat > 100000) {
+      reportError("ohm-sim", "--repeat needs 1 to 100000 runs");
+      return 1;
+    }
+    auto bytes = parseByteSize(maxMemory);
+    if (!bytes) {
+      reportError("ohm-sim", "--max-memory=" + maxMemory +
+                                 ": expected a size such as 512M or 2G");
+      return 1;
+    }
+    sim.maxMemory = *bytes;
+    return runProgram(modelPath, sim);
+  }
   if (outputDir.empty()) {
     reportError("ohm-sim", "--output-dir is required");
     return 1;

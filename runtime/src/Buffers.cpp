@@ -151,15 +151,3 @@ int64_t ohmrt::detail::channelOf(int64_t flat, const std::vector<int64_t> &dims,
     inner *= dims[d];
   return (flat / inner) % dims[size_t(axis)];
 }
-
-int64_t ohmrt::detail::clampToRange(double value, int64_t lo, int64_t hi,
-                                    int64_t nanValue) {
-  if (std::isnan(value))
-    return nanValue;
-  if (value < double(lo))
-    return lo;
-  // double(INT64_MAX) is 2^63, which int64_t cannot hold: >= saturates it.
-  if (value >= double(hi))
-    return hi;
-  return int64_t(value);
-}

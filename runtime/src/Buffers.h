@@ -91,7 +91,28 @@ void advance(std::vector<int64_t> &index, const std::vector<int64_t> &dims);
 /// Index of the channel (along `axis`) of a flat index.
 int64_t channelOf(int64_t flat, const std::vector<int64_t> &dims, int64_t axis);
 /// Saturates a double into [lo, hi]; NaN becomes `nanValue`.
-int64_t clampToRange(double value, int64_t lo, int64_t hi, int64_t nanValue);
+inline int64_t clampToRange(double value, int64_t lo, int64_t hi,
+                            int64_t nanValue) {
+  if (std::isnan(value))
+    return nanValue;
+  if (value < double(lo))
+    return lo;
+  // double(INT64_MAX) is 2^63, which int64_t cannot hold: >= saturates it.
+  if (value >= double(hi))
+    return hi;
+  return int64_t(value);
+}
+
+/// std::nearbyintf in the default rounding mode (to nearest, ties to
+/// even), inline: adding 2^23 to |x| < 2^23 leaves no fraction bits, so
+/// the float addition itself rounds half to even. Larger values, infinities
+/// and NaN are returned as they are, as nearbyintf does.
+inline float roundHalfEven(float x) {
+  float magnitude = std::fabs(x);
+  if (!(magnitude < 8388608.0f))
+    return x;
+  return std::copysign((magnitude + 8388608.0f) - 8388608.0f, x);
+}
 
 inline int64_t floorDiv(int64_t a, int64_t b) {
   int64_t q = a / b;

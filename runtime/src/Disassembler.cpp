@@ -208,6 +208,14 @@ std::string constantValues(const program::Constant &c) {
 
 } // namespace
 
+const std::string &ohmrt::getOpcodeName(const program::Instruction &inst) {
+  static const std::string unknown = "?";
+  const auto *oneof = inst.GetDescriptor()->FindOneofByName("op");
+  const FieldDescriptor *field =
+      inst.GetReflection()->GetOneofFieldDescriptor(inst, oneof);
+  return field ? field->name() : unknown;
+}
+
 std::string ohmrt::disassemble(const program::Program &p) {
   std::ostringstream os;
   const program::TargetInfo &t = p.target();

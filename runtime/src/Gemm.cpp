@@ -127,17 +127,17 @@ ExactProduct::ExactProduct(const std::vector<int64_t> &w, int64_t k, int64_t n,
                            int64_t maxInput)
     : k(k), n(n) {
   // The largest |partial sum| any input can produce, per column.
-  double bound = 0;
+  std::vector<double> sums(size_t(n), 0);
   bool fitsS8 = true;
-  for (int64_t col = 0; col < n; ++col) {
-    double sum = 0;
-    for (int64_t row = 0; row < k; ++row) {
+  for (int64_t row = 0; row < k; ++row)
+    for (int64_t col = 0; col < n; ++col) {
       int64_t v = w[size_t(row * n + col)];
-      sum += std::abs(double(v));
+      sums[size_t(col)] += std::abs(double(v));
       fitsS8 &= v >= -128 && v <= 127;
     }
+  double bound = 0;
+  for (double sum : sums)
     bound = std::max(bound, sum * double(maxInput));
-  }
   if (fitsS8 && maxInput <= maxByteInput() && bound < 2147483648.0)
     kind = Kind::DnnlS8;
   else if (bound < 16777216.0)

@@ -56,19 +56,26 @@ struct Machine {
   std::map<int, std::unique_ptr<MvmPlan>> plans; // by instruction index
   std::map<int, FusedRead> fused;                // by the index that runs it
   std::vector<bool> skipped; // instructions a fused read replaces
-  uint64_t globalBytes = 0;  // per inference: high-water marks
-  std::map<uint32_t, uint64_t> scratchpadBytes; // per used core
+  // Memory per inference. The global buffer is its buffers' high-water
+  // mark. Cores' scratchpads share one arena: a core's scratchpad is live
+  // from the first to the last instruction that touches it, and cores
+  // whose live ranges do not overlap get the same bytes.
+  uint64_t globalBytes = 0;
+  uint64_t scratchBytes = 0;
+  std::map<uint32_t, uint64_t> coreOffset; // in the scratch arena
   size_t planBytes = 0;
 
   // The chunk being run.
   int64_t batch = 1;
   char *global = nullptr;
-  std::map<uint32_t, char *> scratchpads;
+  char *scratch = nullptr;
   ThreadPool *pool = nullptr;
   std::vector<MvmWorkspace> *workspaces = nullptr;
   std::string error;
 
   Mem mem(uint32_t id) const;
+  /// Lays the used cores' scratchpads out in the shared arena.
+  void layOutScratchpads();
   bool fail(const std::string &message) {
     error = message;
     return false;

@@ -112,19 +112,16 @@ MvmPlan::MvmPlan(const program::Mvm &op,
   adc.maxCode = adc.bits ? (int64_t(1) << adc.bits) - 1 : 0;
 
   int64_t sets = op.sets(), slices = op.slices();
-  // level(set, slice, k, n)
-  std::vector<const std::string *> levels(size_t(sets * slices));
-  std::vector<int64_t> strides(levels.size());
+  // The levels of every (set, slice) as one tile_rows x tile_cols matrix.
+  std::vector<std::vector<uint8_t>> levelData(size_t(sets * slices));
   for (int64_t i = 0; i < sets * slices; ++i) {
     const program::Array *a = arrays.at(op.arrays(int(i)));
-    levels[size_t(i)] = &a->levels();
-    strides[size_t(i)] = a->cols();
+    std::vector<uint8_t> &m = levelData[size_t(i)];
+    m.resize(size_t(rows * cols));
+    for (int64_t k = 0; k < rows; ++k)
+      std::memcpy(m.data() + k * cols, a->levels().data() + k * a->cols(),
+                  size_t(cols));
   }
-  auto level = [&](int64_t set, int64_t slice, int64_t k, int64_t n) {
-    size_t i = size_t(set * slices + slice);
-    return int64_t(uint8_t((*levels[i])[size_t(k * strides[i] + n)]));
-  };
-
   bool pair = sets == 2;
   bool senseAmp = op.encoding() == program::BINARY ||
                   op.encoding() == program::TERNARY;
@@ -145,49 +142,63 @@ MvmPlan::MvmPlan(const program::Mvm &op,
     }
   }
   int64_t numReads = int64_t(reads.size());
-  // The value a read's cell pair contributes before conversion.
-  auto value = [&](const Read &read, int64_t slice, int64_t k, int64_t n) {
-    int64_t v = level(read.plus, slice, k, n);
-    if (read.minus >= 0)
-      v -= level(read.minus, slice, k, n);
-    return v;
-  };
   auto sliceOf = [&](const Read &read) { return read.shift / cellBits; };
+  // values[q][k, n]: what read q's cell pair contributes before conversion.
+  std::vector<std::vector<int16_t>> values(static_cast<size_t>(numReads));
+  for (int64_t q = 0; q < numReads; ++q) {
+    const Read &read = reads[size_t(q)];
+    const uint8_t *plus =
+        levelData[size_t(read.plus * slices + sliceOf(read))].data();
+    const uint8_t *minus =
+        read.minus >= 0
+            ? levelData[size_t(read.minus * slices + sliceOf(read))].data()
+            : nullptr;
+    std::vector<int16_t> &v = values[size_t(q)];
+    v.resize(size_t(rows * cols));
+    for (int64_t i = 0; i < rows * cols; ++i)
+      v[size_t(i)] = int16_t(int(plus[i]) - (minus ? int(minus[i]) : 0));
+  }
+  auto value = [&](int64_t q, int64_t k, int64_t n) {
+    return int64_t(values[size_t(q)][size_t(k * cols + n)]);
+  };
 
   // W_sl = sum_q sign_q 2^shift_q v_q (before the weight offset).
   std::vector<int64_t> sliced(size_t(rows * cols), 0);
-  for (const Read &read : reads)
-    for (int64_t k = 0; k < rows; ++k)
-      for (int64_t n = 0; n < cols; ++n)
-        sliced[size_t(k * cols + n)] +=
-            read.sign * (value(read, sliceOf(read), k, n) << read.shift);
+  for (int64_t q = 0; q < numReads; ++q) {
+    const Read &read = reads[size_t(q)];
+    const int16_t *v = values[size_t(q)].data();
+    for (int64_t i = 0; i < rows * cols; ++i)
+      sliced[size_t(i)] += read.sign * (int64_t(v[i]) << read.shift);
+  }
   if (op.encoding() == program::OFFSET)
     weightOffset = op.weight_offset();
 
   // Columns whose every conversion is exact for any input: every partial
   // sum of a group lies in [digitMax * sum(min(v, 0)), digitMax *
-  // sum(max(v, 0))].
+  // sum(max(v, 0))], per read, group and column.
   std::vector<bool> columnExact(size_t(cols), true);
   if (!senseAmp && adc.bits != 0) {
-    for (int64_t n = 0; n < cols; ++n) {
-      bool ok = true;
-      for (int64_t t = 0; t < cycles && ok; ++t) {
-        int64_t digitMax = std::min<int64_t>((int64_t(1) << digitBits) - 1,
-                                             maxInput >> (digitBits * t));
-        for (const Read &read : reads)
-          for (int64_t g = 0; g < groups && ok; ++g) {
-            int64_t k0 = g * activeRows, k1 = std::min(rows, k0 + activeRows);
-            int64_t lo = 0, hi = 0;
-            for (int64_t k = k0; k < k1; ++k) {
-              int64_t v = value(read, sliceOf(read), k, n);
-              lo += std::min<int64_t>(v, 0);
-              hi += std::max<int64_t>(v, 0);
-            }
-            ok = adc.isExactOn(lo * digitMax, hi * digitMax);
+    std::vector<int64_t> lo(static_cast<size_t>(cols)), hi(lo);
+    for (int64_t q = 0; q < numReads; ++q)
+      for (int64_t g = 0; g < groups; ++g) {
+        int64_t k0 = g * activeRows, k1 = std::min(rows, k0 + activeRows);
+        std::fill(lo.begin(), lo.end(), 0);
+        std::fill(hi.begin(), hi.end(), 0);
+        for (int64_t k = k0; k < k1; ++k) {
+          const int16_t *v = values[size_t(q)].data() + k * cols;
+          for (int64_t n = 0; n < cols; ++n) {
+            lo[size_t(n)] += std::min<int64_t>(v[n], 0);
+            hi[size_t(n)] += std::max<int64_t>(v[n], 0);
           }
+        }
+        for (int64_t t = 0; t < cycles; ++t) {
+          int64_t digitMax = std::min<int64_t>((int64_t(1) << digitBits) - 1,
+                                               maxInput >> (digitBits * t));
+          for (int64_t n = 0; n < cols; ++n)
+            if (!adc.isExactOn(lo[size_t(n)] * digitMax, hi[size_t(n)] * digitMax))
+              columnExact[size_t(n)] = false;
+        }
       }
-      columnExact[size_t(n)] = ok;
-    }
   }
   for (int64_t n = 0; n < cols; ++n)
     if (!columnExact[size_t(n)])
@@ -228,7 +239,7 @@ MvmPlan::MvmPlan(const program::Mvm &op,
       for (int64_t q = 0; q < numReads; ++q)
         for (int64_t k = group.k0; k < group.k0 + group.kn; ++k)
           for (int64_t n : slowCols) {
-            int64_t v = value(reads[size_t(q)], sliceOf(reads[size_t(q)]), k, n);
+            int64_t v = value(q, k, n);
             minV[size_t(q)] = std::min(minV[size_t(q)], v);
             maxV[size_t(q)] = std::max(maxV[size_t(q)], v);
           }
@@ -258,24 +269,29 @@ MvmPlan::MvmPlan(const program::Mvm &op,
           int64_t set = term == 0 ? read.plus : read.minus;
           if (set < 0)
             continue;
-          for (int64_t k = 0; k < group.kn; ++k)
-            for (int64_t c = 0; c < numSlow; ++c) {
-              int64_t l = level(set, sliceOf(read), group.k0 + k, slowCols[size_t(c)]);
-              for (int64_t b = 0; b < cellBits; ++b)
-                if ((l >> b) & 1)
-                  group.bits[size_t(((((q * 2 + term) * cellBits + b) * words +
-                                      k / 64) * paddedCols) + c)] |=
-                      uint64_t(1) << (k % 64);
+          const uint8_t *levels =
+              levelData[size_t(set * slices + sliceOf(read))].data();
+          for (int64_t k = 0; k < group.kn; ++k) {
+            const uint8_t *row = levels + (group.k0 + k) * cols;
+            uint64_t bit = uint64_t(1) << (k % 64);
+            for (int64_t b = 0; b < cellBits; ++b) {
+              uint64_t *out = group.bits.data() +
+                              (((q * 2 + term) * cellBits + b) * words + k / 64) *
+                                  paddedCols;
+              for (int64_t c = 0; c < numSlow; ++c)
+                if ((row[slowCols[size_t(c)]] >> b) & 1)
+                  out[c] |= bit;
             }
+          }
         }
       }
     } else {
       double bound = 0;
       for (int64_t c = 0; c < numSlow; ++c)
-        for (const Read &read : reads) {
+        for (int64_t q = 0; q < numReads; ++q) {
           double sum = 0;
           for (int64_t k = group.k0; k < group.k0 + group.kn; ++k)
-            sum += std::abs(double(value(read, sliceOf(read), k, slowCols[size_t(c)])));
+            sum += std::abs(double(value(q, k, slowCols[size_t(c)])));
           bound = std::max(bound, sum * double(digitMax));
         }
       gemmInt64 |= bound >= 9007199254740992.0;
@@ -284,8 +300,7 @@ MvmPlan::MvmPlan(const program::Mvm &op,
         for (int64_t q = 0; q < numReads; ++q)
           for (int64_t c = 0; c < numSlow; ++c)
             group.gemmWeights[size_t((k * numReads + q) * numSlow + c)] =
-                double(value(reads[size_t(q)], sliceOf(reads[size_t(q)]),
-                             group.k0 + k, slowCols[size_t(c)]));
+                double(value(q, group.k0 + k, slowCols[size_t(c)]));
     }
     groupPlans.push_back(std::move(group));
   }
@@ -441,6 +456,7 @@ bool MvmPlan::runSliced(const S *x, int64_t width, int64_t count, int32_t *out,
     }
 
   // 2. Classify every (row, cycle, group) by its digit sum.
+  uint64_t slowConstant = bitSerial ? entryConstant() : 0;
   ws.rowConst.assign(size_t(count), 0);
   ws.masks.assign(size_t(count * groups), 0);
   std::vector<std::vector<int32_t>> &slow = ws.entries;
@@ -477,6 +493,8 @@ bool MvmPlan::runSliced(const S *x, int64_t width, int64_t count, int32_t *out,
           ++counters.exactEntries;
         } else {
           slow[size_t(g)].push_back(int32_t(i * cycles + t));
+          if (bitSerial)
+            ws.rowConst[size_t(i)] += slowConstant << (digitBits * t);
           ++counters.slowEntries;
         }
       }
@@ -559,19 +577,26 @@ bool MvmPlan::runSliced(const S *x, int64_t width, int64_t count, int32_t *out,
 
 namespace {
 
-/// What the bit-serial kernels need of a plan, flattened.
+/// What the bit-serial kernels need of a plan, flattened. Each kernel adds
+/// sum_q sign_q 2^(d t + shift_q + e) code_q to the accumulators, with
+/// code_q = clamp((P_q - lo + step/2) >> e, 0, maxCode) and step = 2^e;
+/// the rest of each conversion, lo + code * step, contributes
+/// sum_q sign_q 2^shift_q lo per (row, cycle), which the caller adds
+/// (MvmPlan::entryConstant).
 struct SerialArgs {
   const uint64_t *bits;
   int64_t numReads, cellBits, digitBits, planes, words, paddedCols, cycles;
-  const int *hasMinus; // per read
-  const int64_t *signs;
-  const int *shifts;
-  int64_t lo, step, stepLog2, maxCode;
+  const int *hasMinus;     // per read
+  const int64_t *signs;    // per read
+  const int *shifts;       // per read: shift_q + e
+  int64_t bias;            // step/2 - lo
+  int64_t stepLog2, maxCode;
 };
 
-void slowPopcountGeneric(const SerialArgs &a, const int32_t *entries,
-                         int64_t numEntries, int64_t rowStride,
-                         const uint64_t *packed, uint32_t *acc) {
+/// The portable kernel: one column at a time.
+void serialGeneric(const SerialArgs &a, const int32_t *entries,
+                   int64_t numEntries, int64_t rowStride,
+                   const uint64_t *packed, uint32_t *acc) {
   for (int64_t e = 0; e < numEntries; ++e) {
     int64_t i = entries[e] / a.cycles, t = entries[e] % a.cycles;
     const uint64_t *xw = packed + i * rowStride + a.digitBits * t * a.words;
@@ -592,62 +617,78 @@ void slowPopcountGeneric(const SerialArgs &a, const int32_t *entries,
               p += (term ? -count : count) << (b + j);
             }
           }
-        int64_t code = (p - a.lo + (a.step >> 1)) >> a.stepLog2;
+        int64_t code = (p + a.bias) >> a.stepLog2;
         code = code < 0 ? 0 : code > a.maxCode ? a.maxCode : code;
-        uint64_t converted = uint64_t(a.lo + (code << a.stepLog2));
-        total += uint64_t(a.signs[q]) *
-                 (converted << (a.digitBits * t + a.shifts[q]));
+        total += uint64_t(a.signs[q]) * (uint64_t(code) << a.shifts[q]);
       }
-      row[c] += uint32_t(total);
+      row[c] += uint32_t(total << (a.digitBits * t));
     }
   }
 }
 
 #if OHMRT_X86
-__attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512vpopcntdq"))) void
-slowPopcountAvx512(const SerialArgs &a, const int32_t *entries,
-                   int64_t numEntries, int64_t rowStride,
-                   const uint64_t *packed, uint32_t *acc) {
-  const __m512i lo = _mm512_set1_epi64(a.lo);
-  const __m512i half = _mm512_set1_epi64(a.step >> 1);
+#define OHMRT_AVX512 \
+  __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512vpopcntdq")))
+
+/// sum_w popcount(x[w] & m[w]) for 8 columns.
+template <int W>
+OHMRT_AVX512 inline __m512i popcountWords(const __m512i *x, const uint64_t *m,
+                                          int64_t stride) {
+  __m512i count = _mm512_popcnt_epi64(
+      _mm512_and_si512(x[0], _mm512_loadu_si512(m)));
+  for (int w = 1; w < W; ++w)
+    count = _mm512_add_epi64(
+        count, _mm512_popcnt_epi64(_mm512_and_si512(
+                   x[w], _mm512_loadu_si512(m + w * stride))));
+  return count;
+}
+
+/// The partial sums of one cell set for 8 columns: sum_b 2^b popcounts.
+template <int C, int W>
+OHMRT_AVX512 inline __m512i partialSums(const __m512i *x, const uint64_t *m,
+                                        int64_t stride) {
+  __m512i p = popcountWords<W>(x, m, stride);
+  for (int b = 1; b < C; ++b)
+    p = _mm512_add_epi64(
+        p, _mm512_slli_epi64(popcountWords<W>(x, m + b * W * stride, stride), b));
+  return p;
+}
+
+/// 1-bit digits, C-bit cells, W words per group: everything unrolled and
+/// the input's words broadcast once per (row, cycle).
+template <int C, int W>
+OHMRT_AVX512 void serialAvx512(const SerialArgs &a, const int32_t *entries,
+                               int64_t numEntries, int64_t rowStride,
+                               const uint64_t *packed, uint32_t *acc) {
+  const __m512i bias = _mm512_set1_epi64(a.bias);
   const __m512i maxCode = _mm512_set1_epi64(a.maxCode);
   const __m512i zero = _mm512_setzero_si512();
   const __m128i stepShift = _mm_cvtsi64_si128(a.stepLog2);
+  int64_t stride = a.paddedCols;
+  int64_t readStride = 2 * C * W * stride; // per read
+  __m128i shifts[64];
+  for (int64_t q = 0; q < a.numReads && q < 64; ++q)
+    shifts[q] = _mm_cvtsi64_si128(a.shifts[q]);
   for (int64_t cb = 0; cb < a.paddedCols; cb += 8) {
     for (int64_t e = 0; e < numEntries; ++e) {
       int64_t i = entries[e] / a.cycles, t = entries[e] % a.cycles;
-      const uint64_t *xw = packed + i * rowStride + a.digitBits * t * a.words;
-      int64_t digitPlanes = std::min(a.digitBits, a.planes - a.digitBits * t);
+      const uint64_t *xw = packed + i * rowStride + t * W;
+      __m512i x[W];
+      for (int w = 0; w < W; ++w)
+        x[w] = _mm512_set1_epi64(int64_t(xw[w]));
       __m512i total = zero;
-      for (int64_t q = 0; q < a.numReads; ++q) {
-        __m512i p = zero;
-        for (int64_t term = 0; term < 1 + a.hasMinus[q]; ++term)
-          for (int64_t b = 0; b < a.cellBits; ++b) {
-            const uint64_t *m = a.bits +
-                                (((q * 2 + term) * a.cellBits + b) * a.words) *
-                                    a.paddedCols +
-                                cb;
-            for (int64_t j = 0; j < digitPlanes; ++j) {
-              __m512i count = zero;
-              for (int64_t w = 0; w < a.words; ++w)
-                count = _mm512_add_epi64(
-                    count, _mm512_popcnt_epi64(_mm512_and_si512(
-                               _mm512_set1_epi64(int64_t(xw[j * a.words + w])),
-                               _mm512_loadu_si512(m + w * a.paddedCols))));
-              count = _mm512_sll_epi64(count, _mm_cvtsi64_si128(b + j));
-              p = term ? _mm512_sub_epi64(p, count) : _mm512_add_epi64(p, count);
-            }
-          }
-        // The ADC: code = clamp((p - lo + step/2) >> log2(step)).
-        __m512i code = _mm512_sra_epi64(
-            _mm512_add_epi64(_mm512_sub_epi64(p, lo), half), stepShift);
+      const uint64_t *m = a.bits + cb;
+      for (int64_t q = 0; q < a.numReads; ++q, m += readStride) {
+        __m512i p = partialSums<C, W>(x, m, stride);
+        if (a.hasMinus[q])
+          p = _mm512_sub_epi64(p, partialSums<C, W>(x, m + C * W * stride, stride));
+        __m512i code = _mm512_sra_epi64(_mm512_add_epi64(p, bias), stepShift);
         code = _mm512_min_epi64(_mm512_max_epi64(code, zero), maxCode);
-        __m512i converted = _mm512_add_epi64(lo, _mm512_sll_epi64(code, stepShift));
-        converted = _mm512_sll_epi64(
-            converted, _mm_cvtsi64_si128(a.digitBits * t + a.shifts[q]));
-        total = a.signs[q] > 0 ? _mm512_add_epi64(total, converted)
-                               : _mm512_sub_epi64(total, converted);
+        code = _mm512_sll_epi64(code, shifts[q]);
+        total = a.signs[q] > 0 ? _mm512_add_epi64(total, code)
+                               : _mm512_sub_epi64(total, code);
       }
+      total = _mm512_sll_epi64(total, _mm_cvtsi64_si128(t));
       uint32_t *row = acc + i * a.paddedCols + cb;
       __m256i sum = _mm256_add_epi32(
           _mm256_loadu_si256(reinterpret_cast<const __m256i *>(row)),
@@ -656,6 +697,22 @@ slowPopcountAvx512(const SerialArgs &a, const int32_t *entries,
     }
   }
 }
+
+using SerialKernel = void (*)(const SerialArgs &, const int32_t *, int64_t,
+                              int64_t, const uint64_t *, uint32_t *);
+
+/// The unrolled kernel for (cell bits, words) with 1-bit digits, if any.
+SerialKernel findAvx512Kernel(int64_t cellBits, int64_t words) {
+#define OHMRT_KERNEL(C, W)                                                     \
+  if (cellBits == C && words == W)                                             \
+    return serialAvx512<C, W>;
+  OHMRT_KERNEL(1, 1) OHMRT_KERNEL(1, 2) OHMRT_KERNEL(1, 4)
+  OHMRT_KERNEL(2, 1) OHMRT_KERNEL(2, 2) OHMRT_KERNEL(2, 4)
+  OHMRT_KERNEL(3, 1) OHMRT_KERNEL(3, 2) OHMRT_KERNEL(3, 4)
+  OHMRT_KERNEL(4, 1) OHMRT_KERNEL(4, 2) OHMRT_KERNEL(4, 4)
+#undef OHMRT_KERNEL
+  return nullptr;
+}
 #endif
 
 } // namespace
@@ -663,26 +720,34 @@ slowPopcountAvx512(const SerialArgs &a, const int32_t *entries,
 void MvmPlan::slowPopcount(const Group &group, const int32_t *entries,
                            int64_t numEntries, int64_t rowStride,
                            const uint64_t *packed, uint32_t *acc) const {
+  int64_t stepLog2 = 0;
+  while ((int64_t(1) << stepLog2) < adc.step)
+    ++stepLog2;
   std::vector<int> hasMinus, shifts;
   std::vector<int64_t> signs;
   for (const Read &read : reads) {
     hasMinus.push_back(read.minus >= 0);
-    shifts.push_back(read.shift);
+    shifts.push_back(read.shift + int(stepLog2));
     signs.push_back(read.sign);
   }
-  int64_t stepLog2 = 0;
-  while ((int64_t(1) << stepLog2) < adc.step)
-    ++stepLog2;
   SerialArgs args{group.bits.data(), int64_t(reads.size()), cellBits,
                   digitBits,         inputBits,           words,
                   paddedCols,        cycles,              hasMinus.data(),
-                  signs.data(),      shifts.data(),       adc.offset,
-                  adc.step,          stepLog2,            adc.maxCode};
+                  signs.data(),      shifts.data(),       adc.step / 2 - adc.offset,
+                  stepLog2,          adc.maxCode};
 #if OHMRT_X86
-  if (useAvx512())
-    return slowPopcountAvx512(args, entries, numEntries, rowStride, packed, acc);
+  if (useAvx512() && digitBits == 1 && reads.size() <= 64)
+    if (SerialKernel kernel = findAvx512Kernel(cellBits, words))
+      return kernel(args, entries, numEntries, rowStride, packed, acc);
 #endif
-  slowPopcountGeneric(args, entries, numEntries, rowStride, packed, acc);
+  serialGeneric(args, entries, numEntries, rowStride, packed, acc);
+}
+
+uint64_t MvmPlan::entryConstant() const {
+  uint64_t constant = 0;
+  for (const Read &read : reads)
+    constant += uint64_t(read.sign) * (uint64_t(adc.offset) << read.shift);
+  return constant;
 }
 
 void MvmPlan::slowGemm(const Group &group, const int32_t *entries,

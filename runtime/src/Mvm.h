@@ -105,6 +105,9 @@ private:
   void slowPopcount(const Group &group, const int32_t *entries,
                     int64_t numEntries, int64_t planeStride,
                     const uint64_t *packed, uint32_t *acc) const;
+  /// sum_q sign_q 2^shift_q lo: what the ADCs' offset adds to every
+  /// converted (row, cycle) of the bit-serial kernels.
+  uint64_t entryConstant() const;
   void slowGemm(const Group &group, const int32_t *entries, int64_t numEntries,
                 const uint64_t *packed, int64_t planeStride, uint32_t *acc,
                 MvmWorkspace &ws) const;

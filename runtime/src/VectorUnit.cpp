@@ -121,56 +121,128 @@ template <typename Fn> void withAnyType(const Mem &m, Fn &&fn) {
 // Data movement
 //===----------------------------------------------------------------------===//
 
+namespace {
+/// An im2col's geometry, passed by value so that its fields live in
+/// registers: stores through byte pointers may alias anything, and would
+/// otherwise force the compiler to reload every captured variable.
+struct Im2ColShape {
+  int64_t c, h, w, cg, kh, kw, sh, sw, dh, dw, pt, pl, oh, ow, k, group0;
+  int64_t offset, padCode;
+};
+
+/// Lines [begin, end) of (batch, output row); no checks needed. KW is the
+/// kernel width when known at compile time (0: g.kw), so the common 1, 3,
+/// 5 and 7 wide kernels copy their rows unrolled.
+template <int KW, typename S, typename D>
+void im2colLines(const S *x, D *out, Im2ColShape g, int64_t begin, int64_t end) {
+  if (KW)
+    g.kw = KW;
+  for (int64_t line = begin; line < end; ++line) {
+    int64_t b = line / g.oh, y = line % g.oh;
+    D *row = out + line * g.ow * g.k;
+    for (int64_t xo = 0; xo < g.ow; ++xo) {
+      int64_t x0 = xo * g.sw - g.pl;
+      bool xInside = x0 >= 0 && x0 + (g.kw - 1) * g.dw < g.w;
+      for (int64_t ic = 0; ic < g.cg; ++ic) {
+        const S *plane = x + (b * g.c + g.group0 + ic) * g.h * g.w;
+        for (int64_t ky = 0; ky < g.kh; ++ky, row += g.kw) {
+          int64_t iy = y * g.sh - g.pt + ky * g.dh;
+          if (iy < 0 || iy >= g.h) {
+            for (int64_t kx = 0; kx < g.kw; ++kx)
+              row[kx] = D(g.padCode);
+            continue;
+          }
+          const S *in = plane + iy * g.w + x0;
+          if (xInside) {
+            for (int64_t kx = 0; kx < g.kw; ++kx)
+              row[kx] = D(int64_t(in[kx * g.dw]) + g.offset);
+            continue;
+          }
+          for (int64_t kx = 0; kx < g.kw; ++kx) {
+            int64_t ix = x0 + kx * g.dw;
+            row[kx] = ix < 0 || ix >= g.w ? D(g.padCode)
+                                          : D(int64_t(in[kx * g.dw]) + g.offset);
+          }
+        }
+      }
+    }
+  }
+}
+} // namespace
+
 bool Machine::im2col(const program::Im2Col &op) {
   Mem src = mem(op.src()), dst = mem(op.dst());
-  int64_t n = src.dims[0], c = src.dims[1], h = src.dims[2], w = src.dims[3];
-  int64_t cg = c / op.group(), kh = op.kernel(0), kw = op.kernel(1);
-  int64_t sh = op.strides(0), sw = op.strides(1);
-  int64_t dh = op.dilations(0), dw = op.dilations(1);
-  int64_t pt = op.pads(0), pl = op.pads(1);
-  int64_t oh = (h + pt + op.pads(2) - dh * (kh - 1) - 1) / sh + 1;
-  int64_t ow = (w + pl + op.pads(3) - dw * (kw - 1) - 1) / sw + 1;
-  int64_t k = cg * kh * kw, lo, hi;
+  Im2ColShape g;
+  int64_t n = src.dims[0];
+  g.c = src.dims[1];
+  g.h = src.dims[2];
+  g.w = src.dims[3];
+  g.cg = g.c / op.group();
+  g.kh = op.kernel(0);
+  g.kw = op.kernel(1);
+  g.sh = op.strides(0);
+  g.sw = op.strides(1);
+  g.dh = op.dilations(0);
+  g.dw = op.dilations(1);
+  g.pt = op.pads(0);
+  g.pl = op.pads(1);
+  g.oh = (g.h + g.pt + op.pads(2) - g.dh * (g.kh - 1) - 1) / g.sh + 1;
+  g.ow = (g.w + g.pl + op.pads(3) - g.dw * (g.kw - 1) - 1) / g.sw + 1;
+  g.k = g.cg * g.kh * g.kw;
+  g.group0 = op.group_index() * g.cg;
+  g.offset = op.offset();
+  g.padCode = op.pad_value() + g.offset;
+  int64_t lo, hi;
   dst.range(lo, hi);
-  int64_t offset = op.offset(), padCode = op.pad_value() + offset;
-  bool padFits = padCode >= lo && padCode <= hi;
+  bool padFits = g.padCode >= lo && g.padCode <= hi;
   FirstBad bad;
   src.withInts([&](auto *x) {
     using S = std::remove_pointer_t<decltype(x)>;
     dst.withInts([&](auto *out) {
       using D = std::remove_pointer_t<decltype(out)>;
-      // Codes that need no check: the source's range shifted by `offset`
-      // fits the destination.
+      // Codes need no check when the source's range shifted by `offset`
+      // fits the destination and so does the pad code.
       int64_t slo, shi;
       src.range(slo, shi);
-      bool checked = slo + offset < lo || shi + offset > hi;
-      pool->parallelFor(n * oh, 16, [&](int64_t begin, int64_t end) {
-        for (int64_t line = begin; line < end; ++line) {
-          int64_t b = line / oh, y = line % oh;
-          for (int64_t xo = 0; xo < ow; ++xo) {
-            D *row = out + ((b * oh + y) * ow + xo) * k;
-            for (int64_t ic = 0; ic < cg; ++ic) {
-              const S *plane = x + (b * c + op.group_index() * cg + ic) * h * w;
-              for (int64_t ky = 0; ky < kh; ++ky) {
-                int64_t iy = y * sh - pt + ky * dh;
-                bool rowInside = iy >= 0 && iy < h;
-                for (int64_t kx = 0; kx < kw; ++kx) {
-                  int64_t ix = xo * sw - pl + kx * dw;
-                  int64_t value = padCode;
-                  bool fits = padFits;
-                  if (rowInside && ix >= 0 && ix < w) {
-                    value = int64_t(plane[iy * w + ix]) + offset;
-                    fits = !checked || (value >= lo && value <= hi);
-                  }
-                  if (!fits)
-                    bad.report(row - out, value);
-                  *row++ = D(value);
-                }
+      if (padFits && slo + g.offset >= lo && shi + g.offset <= hi) {
+        pool->parallelFor(n * g.oh, 16, [&](int64_t begin, int64_t end) {
+          switch (g.kw) {
+          case 1:
+            return im2colLines<1>(x, out, g, begin, end);
+          case 3:
+            return im2colLines<3>(x, out, g, begin, end);
+          case 5:
+            return im2colLines<5>(x, out, g, begin, end);
+          case 7:
+            return im2colLines<7>(x, out, g, begin, end);
+          default:
+            return im2colLines<0>(x, out, g, begin, end);
+          }
+        });
+        return;
+      }
+      // Checked, element by element (the compiler's range assumption may
+      // not hold; the first code that does not fit is reported).
+      for (int64_t line = 0; line < n * g.oh; ++line) {
+        int64_t b = line / g.oh, y = line % g.oh;
+        for (int64_t xo = 0; xo < g.ow; ++xo) {
+          D *row = out + (line * g.ow + xo) * g.k;
+          for (int64_t ic = 0; ic < g.cg; ++ic) {
+            const S *plane = x + (b * g.c + g.group0 + ic) * g.h * g.w;
+            for (int64_t ky = 0; ky < g.kh; ++ky)
+              for (int64_t kx = 0; kx < g.kw; ++kx) {
+                int64_t iy = y * g.sh - g.pt + ky * g.dh;
+                int64_t ix = xo * g.sw - g.pl + kx * g.dw;
+                int64_t value = g.padCode;
+                if (iy >= 0 && iy < g.h && ix >= 0 && ix < g.w)
+                  value = int64_t(plane[iy * g.w + ix]) + g.offset;
+                if (value < lo || value > hi)
+                  bad.report(row - out, value);
+                *row++ = D(value);
               }
-            }
           }
         }
-      });
+      }
     });
   });
   if (bad.any())
@@ -352,6 +424,66 @@ void Machine::bias(const program::Bias &op) {
 // Quantization
 //===----------------------------------------------------------------------===//
 
+namespace {
+/// The float requantize of 32-bit (or narrower) inputs with no input zero
+/// point and a clamp range within 2^24 of the zero point -- the common
+/// case -- in a form compilers vectorize: clamping the rounded value to
+/// [lo - zp, hi - zp] in float and adding zp after is exact (both bounds
+/// are floats exactly), and equal to rounding, adding zp and clamping in
+/// double; NaN still becomes zp.
+template <typename S, typename D>
+__attribute__((target_clones("avx512f", "avx2", "default"))) void
+requantizeFloatFast(const S *x, D *out, int64_t count, float scale, int32_t zp,
+                    float lo, float hi) {
+  for (int64_t i = 0; i < count; ++i) {
+    float scaled = float(x[i]) * scale;
+    float magnitude = std::fabs(scaled);
+    float rounded = magnitude < 8388608.0f
+                        ? std::copysign((magnitude + 8388608.0f) - 8388608.0f,
+                                        scaled)
+                        : scaled;
+    float clamped = rounded < lo ? lo : rounded;
+    clamped = clamped > hi ? hi : clamped;
+    int32_t value = rounded == rounded ? int32_t(clamped) : 0;
+    out[i] = D(value + zp);
+  }
+}
+
+/// One requantize line: `count` elements of one channel, float mode.
+/// Parameters by value (see Im2ColShape).
+template <typename S, typename D>
+void requantizeFloat(const S *x, D *out, int64_t count, float scale,
+                     int64_t inputZp, int64_t zp, int64_t lo, int64_t hi) {
+  const int64_t limit = int64_t(1) << 24;
+  if (sizeof(S) <= 4 && !std::is_same<S, uint32_t>::value && inputZp == 0 &&
+      std::abs(zp) < limit && std::abs(lo - zp) < limit &&
+      std::abs(hi - zp) < limit)
+    return requantizeFloatFast(x, out, count, scale, int32_t(zp),
+                               float(lo - zp), float(hi - zp));
+  for (int64_t i = 0; i < count; ++i) {
+    float scaled = float(int64_t(x[i]) - inputZp) * scale;
+    out[i] = D(clampToRange(double(roundHalfEven(scaled)) + double(zp), lo, hi,
+                            zp));
+  }
+}
+
+/// Fixed point mode: ((x - input_zp) * multiplier + 2^(shift - 1)) >> shift.
+template <typename S, typename D>
+void requantizeFixed(const S *x, D *out, int64_t count, int64_t multiplier,
+                     int64_t shift, int64_t inputZp, int64_t zp, int64_t lo,
+                     int64_t hi) {
+  for (int64_t i = 0; i < count; ++i) {
+    __int128 product = __int128(int64_t(x[i]) - inputZp) * multiplier;
+    if (shift > 0)
+      product = (product + (__int128(1) << (shift - 1))) >> shift;
+    else
+      product <<= -shift;
+    __int128 shifted = product + zp;
+    out[i] = D(shifted < lo ? lo : shifted > hi ? hi : int64_t(shifted));
+  }
+}
+} // namespace
+
 void Machine::requantize(const program::Requantize &op) {
   Mem src = mem(op.src()), dst = mem(op.dst());
   bool perChannel = op.scales_size() > 1;
@@ -360,50 +492,42 @@ void Machine::requantize(const program::Requantize &op) {
   int64_t lo = op.min(), hi = op.max();
   int64_t tlo, thi;
   dst.range(tlo, thi);
-  // Clamped values fit the destination unless min/max exceed its type.
+  // Clamped values fit the destination unless min/max exceed its type;
+  // then they wrap, through an int64 staging line.
   bool direct = dst.isFullWidth() && !dst.isFloat() && lo >= tlo && hi <= thi;
   src.withInts([&](auto *x) {
-    auto kernel = [&](auto *out, int64_t begin, int64_t end) {
+    auto lines = [&](auto *out, int64_t begin, int64_t end) {
       using D = std::remove_pointer_t<decltype(out)>;
-      auto store = [&](int64_t i, int64_t value) {
-        if (out)
-          out[i] = D(value);
-        else
-          dst.storeInt(i, value);
-      };
+      std::vector<int64_t> staging;
       for (int64_t i = begin; i < end;) {
         int64_t ch = layout.channelOf(i);
-        int64_t lineEnd = std::min(end, (i / layout.inner + 1) * layout.inner);
-        if (op.fixed_point()) {
-          int64_t multiplier = op.multipliers(int(ch));
-          int64_t shift = 31 + op.shifts(int(ch));
-          for (; i < lineEnd; ++i) {
-            __int128 product = __int128(int64_t(x[i]) - inputZp) * multiplier;
-            if (shift > 0)
-              product = (product + (__int128(1) << (shift - 1))) >> shift;
-            else
-              product <<= -shift;
-            __int128 shifted = product + zp;
-            store(i, shifted < lo   ? lo
-                     : shifted > hi ? hi
-                                    : int64_t(shifted));
-          }
-        } else {
-          float scale = op.scales(int(ch));
-          for (; i < lineEnd; ++i) {
-            float scaled = float(int64_t(x[i]) - inputZp) * scale;
-            store(i, clampToRange(double(std::nearbyintf(scaled)) + double(zp),
-                                  lo, hi, zp));
-          }
+        int64_t count = std::min(end, (i / layout.inner + 1) * layout.inner) - i;
+        int64_t *wide = nullptr;
+        if (!direct) {
+          staging.resize(size_t(count));
+          wide = staging.data();
         }
+        auto run = [&](auto *to) {
+          if (op.fixed_point())
+            requantizeFixed(x + i, to, count, op.multipliers(int(ch)),
+                            31 + op.shifts(int(ch)), inputZp, zp, lo, hi);
+          else
+            requantizeFloat(x + i, to, count, op.scales(int(ch)), inputZp, zp,
+                            lo, hi);
+        };
+        if (direct) {
+          run(out + i);
+        } else {
+          run(wide);
+          for (int64_t j = 0; j < count; ++j)
+            dst.storeInt(i + j, wide[j]);
+        }
+        i += count;
       }
+      (void)sizeof(D);
     };
     pool->parallelFor(src.count, kGrain, [&](int64_t begin, int64_t end) {
-      if (!direct) {
-        kernel(static_cast<uint8_t *>(nullptr), begin, end);
-        return;
-      }
-      dst.withInts([&](auto *out) { kernel(out, begin, end); });
+      dst.withInts([&](auto *out) { lines(out, begin, end); });
     });
   });
 }
@@ -422,7 +546,7 @@ void Machine::quantize(const program::Quantize &op) {
                      : op.zero_points_size() == 1 ? op.zero_points(0)
                                                   : op.zero_points(int(channel));
         float value =
-            std::nearbyintf(float(x[i]) / op.scales(int(channel))) + float(zp);
+            roundHalfEven(float(x[i]) / op.scales(int(channel))) + float(zp);
         dst.storeInt(i, clampToRange(value, lo, hi, zp));
       }
     });
@@ -447,28 +571,72 @@ void Machine::dequantize(const program::Dequantize &op) {
   });
 }
 
+namespace {
+/// QLinearAdd of same-shape operands of at most 16 bits with zero points
+/// and clamp bounds within 2^24, vectorizable (see requantizeFloatFast;
+/// the project builds with -ffp-contract=off, so the two products are
+/// rounded before they are added, as in the reference interpreter).
+template <typename L, typename R, typename D>
+__attribute__((target_clones("avx512f", "avx2", "default"))) void
+qaddFast(const L *l, const R *r, D *out, int64_t count, float lhsScale,
+         float rhsScale, int32_t lhsZp, int32_t rhsZp, int32_t zp, float lo,
+         float hi) {
+  for (int64_t i = 0; i < count; ++i) {
+    float value = lhsScale * float(int32_t(l[i]) - lhsZp) +
+                  rhsScale * float(int32_t(r[i]) - rhsZp);
+    float magnitude = std::fabs(value);
+    float rounded = magnitude < 8388608.0f
+                        ? std::copysign((magnitude + 8388608.0f) - 8388608.0f,
+                                        value)
+                        : value;
+    float clamped = rounded < lo ? lo : rounded;
+    clamped = clamped > hi ? hi : clamped;
+    int32_t result = rounded == rounded ? int32_t(clamped) : 0;
+    out[i] = D(result + zp);
+  }
+}
+} // namespace
+
 void Machine::qadd(const program::QAdd &op) {
   Mem lhs = mem(op.lhs()), rhs = mem(op.rhs()), dst = mem(op.dst());
   int64_t lo, hi;
   dst.range(lo, hi);
   lhs.withInts([&](auto *l) {
     rhs.withInts([&](auto *r) {
-      auto element = [&](int64_t i, int64_t j, int64_t n) {
-        float value =
-            op.lhs_scale() * float(int64_t(l[i]) - op.lhs_zero_point()) +
-            op.rhs_scale() * float(int64_t(r[j]) - op.rhs_zero_point());
-        dst.storeInt(n, clampToRange(double(std::nearbyintf(value)) +
-                                         double(op.zero_point()),
-                                     lo, hi, op.zero_point()));
-      };
-      if (lhs.dims == dst.dims && rhs.dims == dst.dims) {
-        pool->parallelFor(dst.count, kGrain, [&](int64_t begin, int64_t end) {
-          for (int64_t i = begin; i < end; ++i)
-            element(i, i, i);
-        });
-        return;
-      }
-      forEachBroadcast(lhs.dims, rhs.dims, dst.dims, element);
+      dst.withInts([&](auto *out) {
+        using D = std::remove_pointer_t<decltype(out)>;
+        // Values are clamped to the destination's logical range, which its
+        // storage holds.
+        auto element = [&](int64_t i, int64_t j, int64_t n) {
+          float value =
+              op.lhs_scale() * float(int64_t(l[i]) - op.lhs_zero_point()) +
+              op.rhs_scale() * float(int64_t(r[j]) - op.rhs_zero_point());
+          out[n] = D(clampToRange(double(roundHalfEven(value)) +
+                                      double(op.zero_point()),
+                                  lo, hi, op.zero_point()));
+        };
+        if (lhs.dims == dst.dims && rhs.dims == dst.dims) {
+          const int64_t limit = int64_t(1) << 24;
+          int64_t zp = op.zero_point();
+          bool fast = sizeof(*l) <= 2 && sizeof(*r) <= 2 &&
+                      std::abs(op.lhs_zero_point()) < limit &&
+                      std::abs(op.rhs_zero_point()) < limit &&
+                      std::abs(zp) < limit && std::abs(lo - zp) < limit &&
+                      std::abs(hi - zp) < limit;
+          pool->parallelFor(dst.count, kGrain, [&](int64_t begin, int64_t end) {
+            if (fast)
+              return qaddFast(l + begin, r + begin, out + begin, end - begin,
+                              op.lhs_scale(), op.rhs_scale(),
+                              int32_t(op.lhs_zero_point()),
+                              int32_t(op.rhs_zero_point()), int32_t(zp),
+                              float(lo - zp), float(hi - zp));
+            for (int64_t i = begin; i < end; ++i)
+              element(i, i, i);
+          });
+          return;
+        }
+        forEachBroadcast(lhs.dims, rhs.dims, dst.dims, element);
+      });
     });
   });
 }

@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -51,6 +52,9 @@ bool loadProgram(const std::string &path, program::Program &program,
                  std::string &error);
 /// Checks everything an executor relies on: versions, ids, bounds, shapes.
 bool validateProgram(const program::Program &program, std::string &error);
+
+/// An instruction's opcode as the text format spells it ("mvm", "im2col").
+const std::string &getOpcodeName(const program::Instruction &inst);
 
 /// The program as text (the same text `ohmc --emit=asm` prints).
 std::string disassemble(const program::Program &program);
@@ -90,6 +94,8 @@ struct RunOptions {
   int64_t chunk = 0;
   /// Called after each chunk with (inferences done, batch).
   std::function<void(int64_t, int64_t)> progress;
+  /// Time every instruction (RunStats::profile).
+  bool profile = false;
 };
 
 /// What one run did, for the summary and the cost model.
@@ -107,6 +113,9 @@ struct RunStats {
   // known from the digit sum, summed in an exact product, or converted.
   int64_t knownEntries = 0, exactEntries = 0, slowEntries = 0;
   double runSeconds = 0;
+  /// Seconds and executions per instruction kind ("mvm", "im2col", ...),
+  /// when RunOptions::profile is set.
+  std::map<std::string, std::pair<double, int64_t>> profile;
 };
 
 class Executor {
