@@ -10,12 +10,14 @@
 // groups into its integer kernels: QLinearConv, QGemm, QLinearAdd, ...).
 // The whole batch is one run: W warm-up runs (default 1), then R timed runs
 // (default 5), each timed around session.run alone (no file I/O, no session
-// creation). If the model's input has a fixed batch dimension of 1 and the
-// .npy has N > 1 rows, every timed repetition runs the rows one by one
-// (mode=per-image) and counts as one repetition of the batch. Prints one line
+// creation). Session creation (loading, optimizing and initializing the
+// model) is timed on its own as create_s. If the model's input has a fixed
+// batch dimension of 1 and the .npy has N > 1 rows, every timed repetition
+// runs the rows one by one (mode=per-image) and counts as one repetition of
+// the batch. Prints one line
 //
 //   ort: model=PATH batch=N threads=T mode=batch|per-image warmup=W repeat=R
-//        best_s=S median_s=S inferences_per_s=N/median ort=VERSION
+//        create_s=S best_s=S median_s=S inferences_per_s=N/median ort=VERSION
 //
 // --output writes the model's first output (of the last timed run) as .npy.
 // Inputs: .npy versions 1-3, C order, float32, uint8 or int8. The model must
@@ -240,6 +242,7 @@ async function main(argv) {
   if (x.shape.length < 1) fail(`${opts.input}: a batch needs at least one dimension`);
   const batch = x.shape[0];
 
+  const createStart = process.hrtime.bigint();
   const session = await ort.InferenceSession.create(opts.model, {
     executionProviders: ['cpu'],
     intraOpNumThreads: opts.threads,
@@ -248,6 +251,7 @@ async function main(argv) {
     graphOptimizationLevel: 'all',
     logSeverityLevel: 3,
   });
+  const createSeconds = Number(process.hrtime.bigint() - createStart) / 1e9;
   if (session.inputNames.length !== 1) {
     fail(`${opts.model}: ${session.inputNames.length} inputs (${session.inputNames.join(', ')}); one expected`);
   }
@@ -286,7 +290,7 @@ async function main(argv) {
   const fmt = (s) => s.toPrecision(4);
   console.log(`ort: model=${opts.model} batch=${batch} threads=${opts.threads} ` +
               `mode=${perImage ? 'per-image' : 'batch'} warmup=${opts.warmup} repeat=${opts.repeat} ` +
-              `best_s=${fmt(times[0])} median_s=${fmt(median)} ` +
+              `create_s=${fmt(createSeconds)} best_s=${fmt(times[0])} median_s=${fmt(median)} ` +
               `inferences_per_s=${(batch / median).toFixed(1)} ort=${version}`);
 
   if (opts.output) {
