@@ -86,249 +86,6 @@ constexpr int64_t kBlockBytes = 2 << 20;
 
 } // namespace
 
-//===----------------------------------------------------------------------===//
-// Planning
-//===----------------------------------------------------------------------===//
-
-namespace {
-
-/// Finds the fused reads of a program (see the file comment).
-class FusionPlanner {
-public:
-  explicit FusionPlanner(Machine &m) : m(m) {
-    int count = m.p.instructions_size();
-    std::vector<uint32_t> reads, writes;
-    for (int i = 0; i < count; ++i) {
-      getOperands(m.p.instructions(i), reads, writes);
-      for (uint32_t id : reads)
-        readers[id].push_back(i);
-      for (uint32_t id : writes)
-        writers[id].push_back(i);
-    }
-  }
-
-  void run() {
-    m.skipped.assign(size_t(m.p.instructions_size()), false);
-    std::set<int> absorbed; // accumulates taken into a concat_cols
-    for (int i = 0; i < m.p.instructions_size(); ++i) {
-      const I &inst = m.p.instructions(i);
-      if (inst.op_case() != I::kConcatCols)
-        continue;
-      Unit unit;
-      if (columnsOf(inst.concat_cols(), i, unit) && commit(unit, i))
-        for (int a : unit.consumers)
-          absorbed.insert(a);
-    }
-    for (int i = 0; i < m.p.instructions_size(); ++i) {
-      const I &inst = m.p.instructions(i);
-      if (inst.op_case() != I::kAccumulate || absorbed.count(i))
-        continue;
-      Unit unit;
-      if (rowsOf(inst.accumulate(), i, unit))
-        commit(unit, i);
-    }
-  }
-
-private:
-  /// Reads fused into one product: member mvms by their row and column
-  /// position, and the instructions whose work the product does.
-  struct Unit {
-    struct Part {
-      int mvm;
-      int64_t row, col; // position in the fused weights
-    };
-    std::vector<Part> parts;
-    std::vector<int> consumers; // accumulates and concat_cols replaced
-    uint32_t rows = 0, dst = 0;
-    int64_t rowOffset = 0, k = 0, n = 0, inputBits = 0;
-  };
-
-  /// The exact mvm that alone writes `id`, which only `consumer` reads.
-  const MvmPlan *soleExactWriter(uint32_t id, int consumer, int &index) {
-    auto w = writers.find(id);
-    auto r = readers.find(id);
-    if (w == writers.end() || w->second.size() != 1 || r == readers.end() ||
-        r->second.size() != 1 || r->second[0] != consumer)
-      return nullptr;
-    auto plan = m.plans.find(w->second[0]);
-    if (plan == m.plans.end() || !plan->second->isExact())
-      return nullptr;
-    index = w->second[0];
-    return plan->second.get();
-  }
-
-  /// Row tiles of one column block: accumulate(mvm, mvm, ...).
-  bool rowsOf(const program::Accumulate &acc, int consumer, Unit &unit) {
-    std::vector<std::pair<int64_t, int>> tiles; // row offset, mvm
-    for (uint32_t id : acc.srcs()) {
-      int index;
-      const MvmPlan *plan = soleExactWriter(id, consumer, index);
-      if (!plan)
-        return false;
-      const program::Mvm &op = plan->getOp();
-      if (tiles.empty()) {
-        unit.rows = op.rows();
-        unit.n = op.tile_cols();
-        unit.inputBits = op.input_bits();
-      } else if (op.rows() != unit.rows || op.tile_cols() != unit.n ||
-                 op.input_bits() != unit.inputBits) {
-        return false;
-      }
-      tiles.emplace_back(op.row_offset(), index);
-    }
-    std::sort(tiles.begin(), tiles.end());
-    unit.rowOffset = tiles.front().first;
-    int64_t next = unit.rowOffset;
-    for (auto &[offset, index] : tiles) {
-      if (offset != next)
-        return false; // gaps or overlaps
-      unit.parts.push_back({index, offset - unit.rowOffset, 0});
-      next += m.plans.at(index)->getOp().tile_rows();
-    }
-    unit.k = next - unit.rowOffset;
-    unit.dst = acc.dst();
-    unit.consumers.push_back(consumer);
-    return true;
-  }
-
-  /// Column blocks: concat_cols(mvm or accumulate(...), ...).
-  bool columnsOf(const program::ConcatCols &cc, int consumer, Unit &unit) {
-    int64_t col = 0;
-    bool first = true;
-    for (uint32_t id : cc.srcs()) {
-      Unit block;
-      int index;
-      if (const MvmPlan *plan = soleExactWriter(id, consumer, index)) {
-        const program::Mvm &op = plan->getOp();
-        block.rows = op.rows();
-        block.rowOffset = op.row_offset();
-        block.k = op.tile_rows();
-        block.n = op.tile_cols();
-        block.inputBits = op.input_bits();
-        block.parts.push_back({index, 0, 0});
-      } else {
-        auto w = writers.find(id);
-        auto r = readers.find(id);
-        if (w == writers.end() || w->second.size() != 1 ||
-            r == readers.end() || r->second.size() != 1 ||
-            r->second[0] != consumer)
-          return false;
-        const I &producer = m.p.instructions(w->second[0]);
-        if (producer.op_case() != I::kAccumulate ||
-            !rowsOf(producer.accumulate(), w->second[0], block))
-          return false;
-      }
-      if (first) {
-        unit.rows = block.rows;
-        unit.rowOffset = block.rowOffset;
-        unit.k = block.k;
-        unit.inputBits = block.inputBits;
-        first = false;
-      } else if (block.rows != unit.rows || block.rowOffset != unit.rowOffset ||
-                 block.k != unit.k || block.inputBits != unit.inputBits) {
-        return false;
-      }
-      for (Unit::Part part : block.parts) {
-        part.col = col;
-        unit.parts.push_back(part);
-      }
-      unit.consumers.insert(unit.consumers.end(), block.consumers.begin(),
-                            block.consumers.end());
-      col += block.n;
-    }
-    unit.n = col;
-    unit.dst = cc.dst();
-    unit.consumers.push_back(consumer);
-    return !first;
-  }
-
-  Region regionOf(uint32_t id) {
-    const program::Buffer *b = m.buffers.at(id);
-    Region region;
-    region.space = b->space();
-    region.core = b->space() == program::GLOBAL ? 0 : b->core();
-    region.begin = b->offset();
-    region.end = b->offset() + b->size();
-    return region;
-  }
-
-  bool touches(int index, const Region &region, bool writesOnly) {
-    std::vector<uint32_t> reads, writes;
-    getOperands(m.p.instructions(index), reads, writes);
-    for (uint32_t id : writes)
-      if (regionOf(id).overlaps(region))
-        return true;
-    if (!writesOnly)
-      for (uint32_t id : reads)
-        if (regionOf(id).overlaps(region))
-          return true;
-    return false;
-  }
-
-  /// Checks that running the unit at its last mvm, writing its final
-  /// buffer there, changes nothing any other instruction sees; then
-  /// records it.
-  bool commit(Unit &unit, int last) {
-    std::set<int> members;
-    for (const Unit::Part &part : unit.parts)
-      members.insert(part.mvm);
-    members.insert(unit.consumers.begin(), unit.consumers.end());
-    int first = unit.parts.front().mvm, at = first;
-    for (const Unit::Part &part : unit.parts) {
-      first = std::min(first, part.mvm);
-      at = std::max(at, part.mvm);
-    }
-    Region rows = regionOf(unit.rows), dst = regionOf(unit.dst);
-    if (rows.overlaps(dst))
-      return false;
-    for (int i = first + 1; i <= last; ++i) {
-      if (members.count(i))
-        continue;
-      // The rows stay as the first member read them until `at`; the final
-      // buffer, written at `at`, is not touched by anything else until the
-      // consumer would have written it.
-      if (i < at && touches(i, rows, /*writesOnly=*/true))
-        return false;
-      if (i > at && touches(i, dst, /*writesOnly=*/false))
-        return false;
-    }
-
-    std::vector<int64_t> weights(size_t(unit.k * unit.n), 0);
-    for (const Unit::Part &part : unit.parts) {
-      const MvmPlan &plan = *m.plans.at(part.mvm);
-      const program::Mvm &op = plan.getOp();
-      const std::vector<int64_t> &w = plan.getEffectiveWeights();
-      for (int64_t r = 0; r < op.tile_rows(); ++r)
-        for (int64_t c = 0; c < op.tile_cols(); ++c)
-          weights[size_t((part.row + r) * unit.n + part.col + c)] =
-              w[size_t(r * op.tile_cols() + c)];
-    }
-    FusedRead fused;
-    fused.at = at;
-    fused.rows = unit.rows;
-    fused.dst = unit.dst;
-    fused.rowOffset = unit.rowOffset;
-    fused.k = unit.k;
-    fused.n = unit.n;
-    fused.inputBits = unit.inputBits;
-    int64_t maxInput = unit.inputBits >= 63 ? INT64_MAX
-                                            : (int64_t(1) << unit.inputBits) - 1;
-    fused.product =
-        std::make_unique<ExactProduct>(weights, unit.k, unit.n, maxInput);
-    for (int i : members)
-      m.skipped[size_t(i)] = true;
-    for (const Unit::Part &part : unit.parts)
-      fused.members.push_back(part.mvm);
-    m.fused.emplace(at, std::move(fused));
-    return true;
-  }
-
-  Machine &m;
-  std::map<uint32_t, std::vector<int>> readers, writers;
-};
-
-} // namespace
-
 Machine::Machine(const program::Program &p) : p(p) {
   for (const auto &b : p.buffers()) {
     buffers[b.id()] = &b;
@@ -342,14 +99,16 @@ Machine::Machine(const program::Program &p) : p(p) {
   for (int i = 0; i < p.instructions_size(); ++i)
     if (p.instructions(i).op_case() == I::kMvm)
       plans.emplace(i, std::make_unique<MvmPlan>(p.instructions(i).mvm(), arrays));
-  FusionPlanner(*this).run();
+  planFusion();
   layOutScratchpads();
   for (auto &[index, plan] : plans) {
     plan->dropEffectiveWeights();
     planBytes += plan->getBytes();
   }
-  for (auto &[index, read] : fused)
-    planBytes += read.product->getBytes();
+  for (auto &[index, read] : fused) {
+    std::vector<int64_t>().swap(read.weights);
+    planBytes += read.product->getBytes() + (read.conv ? read.conv->getBytes() : 0);
+  }
 }
 
 void Machine::layOutScratchpads() {
@@ -382,9 +141,12 @@ void Machine::layOutScratchpads() {
   }
   // A fused read touches its rows and final buffer where it runs.
   for (const auto &[at, read] : fused) {
-    touch(read.rows, at);
+    touch(read.conv ? read.convSrc : read.rows, at);
     touch(read.dst, at);
   }
+  // An epilogue reads the bias's source where the requantize runs.
+  for (const auto &[at, epilogue] : epilogues)
+    touch(p.instructions(epilogue.bias).bias().src(), at);
   // Ports live for the whole run.
   for (const auto &ports : {p.inputs(), p.outputs()})
     for (const program::Port &port : ports) {
@@ -459,6 +221,7 @@ struct Executor::Impl {
 
   bool runMvm(int index, RunStats *stats);
   bool runFused(const FusedRead &read);
+  bool runConv(const FusedRead &read);
   bool allocate(int64_t chunk, std::string &error);
 };
 
@@ -509,7 +272,34 @@ bool Executor::Impl::runMvm(int index, RunStats *stats) {
   return true;
 }
 
+bool Executor::Impl::runConv(const FusedRead &read) {
+  Mem src = machine.mem(read.convSrc), dst = machine.mem(read.dst);
+  int64_t images = src.dims[0];
+  // The codes must fit the read's input bits, as im2col + mvm check them.
+  if (read.inputBits < 8) {
+    const uint8_t *x = src.as<uint8_t>();
+    for (int64_t i = 0; i < src.count; ++i)
+      if (x[i] >> read.inputBits)
+        return machine.fail("input code " + std::to_string(x[i]) +
+                            " needs more than input_bits = " +
+                            std::to_string(read.inputBits));
+  }
+  unsigned threads = machine.pool->size();
+  int64_t parts = std::min<int64_t>(threads, images);
+  int64_t perImage = src.count / std::max<int64_t>(images, 1);
+  int64_t rowsPerImage = dst.dims[0] / std::max<int64_t>(images, 1);
+  machine.pool->run(parts, [&](int64_t part, unsigned worker) {
+    int64_t first = images * part / parts, last = images * (part + 1) / parts;
+    read.conv->run(src.as<uint8_t>() + first * perImage, last - first,
+                   dst.as<int32_t>() + first * rowsPerImage * read.n,
+                   (*machine.workspaces)[worker].gemm);
+  });
+  return true;
+}
+
 bool Executor::Impl::runFused(const FusedRead &read) {
+  if (read.conv)
+    return runConv(read);
   Mem src = machine.mem(read.rows), dst = machine.mem(read.dst);
   int64_t total = src.dims[0], width = src.dims[1];
   unsigned threads = machine.pool->size();
@@ -715,14 +505,21 @@ bool Executor::run(const std::vector<HostTensor> &inputs,
       bool ok = true;
       auto began = std::chrono::steady_clock::now();
       auto fused = machine.fused.find(i);
+      auto epilogue = machine.epilogues.find(i);
       if (fused != machine.fused.end())
         ok = s.runFused(fused->second);
+      else if (epilogue != machine.epilogues.end())
+        machine.runEpilogue(epilogue->second);
       else if (!machine.skipped[size_t(i)])
         ok = inst.op_case() == I::kMvm ? s.runMvm(i, stats)
                                        : machine.executeVector(inst);
       if (options.profile && stats &&
           (fused != machine.fused.end() || !machine.skipped[size_t(i)])) {
-        std::string kind = fused != machine.fused.end() ? "mvm (fused)"
+        std::string kind = fused != machine.fused.end()
+                               ? (fused->second.conv ? "mvm (convolution)"
+                                                     : "mvm (fused)")
+                           : epilogue != machine.epilogues.end()
+                               ? "bias+unrows+requantize"
                            : inst.op_case() == I::kMvm
                                ? (machine.plans.at(i)->isExact() ? "mvm (exact)"
                                                                  : "mvm (sliced)")

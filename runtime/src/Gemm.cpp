@@ -274,3 +274,148 @@ template void ExactProduct::multiply<uint16_t>(const uint16_t *, int64_t,
 template void ExactProduct::multiply<uint32_t>(const uint32_t *, int64_t,
                                                int64_t, int32_t *, int64_t,
                                                GemmWorkspace &) const;
+
+//===----------------------------------------------------------------------===//
+// Convolutions
+//===----------------------------------------------------------------------===//
+
+struct ExactConv::Dnnl {
+  ConvShape shape;
+  std::vector<int8_t> oihw;
+  dnnl::memory::desc weightsDesc;
+  dnnl::memory weights;
+  bool reordered = false;
+
+  struct Primitive {
+    dnnl::convolution_forward::primitive_desc pd;
+    dnnl::convolution_forward conv;
+    dnnl::reorder toSrc; // NCHW to the layout the convolution prefers
+    bool plainWeights = false;
+  };
+  std::mutex mutex;
+  std::map<int64_t, std::shared_ptr<Primitive>> primitives; // by image count
+
+  std::shared_ptr<Primitive> get(int64_t images) {
+    std::lock_guard<std::mutex> lock(mutex);
+    auto it = primitives.find(images);
+    if (it != primitives.end())
+      return it->second;
+    using dt = dnnl::memory::data_type;
+    using tag = dnnl::memory::format_tag;
+    const ConvShape &s = shape;
+    auto prim = std::make_shared<Primitive>();
+    dnnl::memory::desc src({images, s.channels, s.height, s.width}, dt::u8,
+                           tag::any);
+    dnnl::memory::desc dst({images, s.outChannels, s.outHeight(), s.outWidth()},
+                           dt::s32, tag::nhwc);
+    dnnl::primitive_attr attr;
+    attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+    auto create = [&](const dnnl::memory::desc &w) {
+      dnnl::convolution_forward::desc desc(
+          dnnl::prop_kind::forward_inference,
+          dnnl::algorithm::convolution_direct, src, w, dst,
+          {s.strides[0], s.strides[1]},
+          {s.dilations[0] - 1, s.dilations[1] - 1}, {s.pads[0], s.pads[1]},
+          {s.pads[2], s.pads[3]});
+      prim->pd = dnnl::convolution_forward::primitive_desc(desc, attr,
+                                                           cpuEngine());
+    };
+    dnnl::memory::dims wdims = {s.outChannels, s.channels, s.kernel[0],
+                                s.kernel[1]};
+    if (!reordered) {
+      create(dnnl::memory::desc(wdims, dt::s8, tag::any));
+      weightsDesc = prim->pd.weights_desc();
+      weights = dnnl::memory(weightsDesc, cpuEngine());
+      dnnl::memory plain({wdims, dt::s8, tag::oihw}, cpuEngine(), oihw.data());
+      dnnl::reorder(plain, weights).execute(threadStream(), plain, weights);
+      threadStream().wait();
+      reordered = true;
+    } else {
+      try {
+        create(weightsDesc);
+      } catch (const dnnl::error &) {
+        create(dnnl::memory::desc(wdims, dt::s8, tag::oihw));
+        prim->plainWeights = true;
+      }
+    }
+    prim->conv = dnnl::convolution_forward(prim->pd);
+    dnnl::memory::desc nchw({images, s.channels, s.height, s.width}, dt::u8,
+                            tag::nchw);
+    if (prim->pd.src_desc() != nchw)
+      prim->toSrc = dnnl::reorder(dnnl::reorder::primitive_desc(
+          cpuEngine(), nchw, cpuEngine(), prim->pd.src_desc()));
+    primitives.emplace(images, prim);
+    return prim;
+  }
+};
+
+std::unique_ptr<ExactConv> ExactConv::create(const std::vector<int64_t> &w,
+                                             const ConvShape &shape,
+                                             int64_t maxInput) {
+  int64_t k = shape.channels * shape.kernel[0] * shape.kernel[1];
+  int64_t o = shape.outChannels;
+  std::vector<double> sums(size_t(o), 0);
+  for (int64_t row = 0; row < k; ++row)
+    for (int64_t col = 0; col < o; ++col) {
+      int64_t v = w[size_t(row * o + col)];
+      if (v < -128 || v > 127)
+        return nullptr;
+      sums[size_t(col)] += std::abs(double(v));
+    }
+  for (double sum : sums)
+    if (sum * double(maxInput) >= 2147483648.0)
+      return nullptr;
+  if (maxInput > maxByteInput())
+    return nullptr;
+  std::unique_ptr<ExactConv> conv(new ExactConv());
+  conv->dnnl = std::make_unique<Dnnl>();
+  conv->dnnl->shape = shape;
+  conv->dnnl->oihw.resize(size_t(k * o));
+  // Rows of the im2col matrix are (channel, ky, kx): OIHW is its transpose.
+  for (int64_t row = 0; row < k; ++row)
+    for (int64_t col = 0; col < o; ++col)
+      conv->dnnl->oihw[size_t(col * k + row)] = int8_t(w[size_t(row * o + col)]);
+  return conv;
+}
+
+ExactConv::~ExactConv() = default;
+
+size_t ExactConv::getBytes() const { return dnnl->oihw.size() * 2; }
+
+void ExactConv::run(const uint8_t *x, int64_t images, int32_t *out,
+                    GemmWorkspace &ws) const {
+  if (images <= 0)
+    return;
+  auto prim = dnnl->get(images);
+  dnnl::engine &engine = cpuEngine();
+  const ConvShape &s = dnnl->shape;
+  using dt = dnnl::memory::data_type;
+  using tag = dnnl::memory::format_tag;
+  dnnl::memory nchw({{images, s.channels, s.height, s.width}, dt::u8, tag::nchw},
+                    engine, const_cast<uint8_t *>(x));
+  dnnl::memory src = nchw;
+  if (prim->toSrc) {
+    size_t bytes = prim->pd.src_desc().get_size();
+    if (ws.converted.size() < bytes)
+      ws.converted.resize(bytes);
+    src = dnnl::memory(prim->pd.src_desc(), engine, ws.converted.data());
+    prim->toSrc.execute(threadStream(), nchw, src);
+  }
+  size_t scratchBytes = prim->pd.scratchpad_desc().get_size();
+  if (ws.scratchpad.size() < scratchBytes)
+    ws.scratchpad.resize(scratchBytes);
+  dnnl::memory dst(prim->pd.dst_desc(), engine, out);
+  dnnl::memory scratch(prim->pd.scratchpad_desc(), engine,
+                       ws.scratchpad.data());
+  dnnl::memory weights =
+      prim->plainWeights
+          ? dnnl::memory({{s.outChannels, s.channels, s.kernel[0], s.kernel[1]},
+                          dt::s8, tag::oihw},
+                         engine, dnnl->oihw.data())
+          : dnnl->weights;
+  prim->conv.execute(threadStream(), {{DNNL_ARG_SRC, src},
+                                      {DNNL_ARG_WEIGHTS, weights},
+                                      {DNNL_ARG_DST, dst},
+                                      {DNNL_ARG_SCRATCHPAD, scratch}});
+  threadStream().wait();
+}

@@ -81,6 +81,49 @@ extern template void
 ExactProduct::multiply<uint32_t>(const uint32_t *, int64_t, int64_t, int32_t *,
                                  int64_t, GemmWorkspace &) const;
 
+/// The geometry of a convolution over NCHW images.
+struct ConvShape {
+  int64_t channels = 0, height = 0, width = 0, outChannels = 0;
+  int64_t kernel[2] = {1, 1}, strides[2] = {1, 1}, dilations[2] = {1, 1};
+  int64_t pads[4] = {0, 0, 0, 0}; // top, left, bottom, right
+  int64_t outHeight() const {
+    return (height + pads[0] + pads[2] - dilations[0] * (kernel[0] - 1) - 1) /
+               strides[0] +
+           1;
+  }
+  int64_t outWidth() const {
+    return (width + pads[1] + pads[3] - dilations[1] * (kernel[1] - 1) - 1) /
+               strides[1] +
+           1;
+  }
+};
+
+/// An exact integer convolution of u8 NCHW images with zero padding and
+/// fixed int8 weights, into int32 NHWC results (the row layout of an
+/// im2col + product): oneDNN's u8 x s8 -> s32 convolution, under the same
+/// exactness conditions as ExactProduct's DnnlS8 kind.
+class ExactConv {
+public:
+  /// Returns null when the weights or inputs do not allow an exact int8
+  /// convolution. `weights` is K x O row-major with K ordered (channel,
+  /// ky, kx), as im2col lays rows out.
+  static std::unique_ptr<ExactConv> create(const std::vector<int64_t> &weights,
+                                           const ConvShape &shape,
+                                           int64_t maxInput);
+  ~ExactConv();
+
+  /// Convolves `images` NCHW images at `x` into `out` (images x OH x OW
+  /// rows of outChannels int32).
+  void run(const uint8_t *x, int64_t images, int32_t *out,
+           GemmWorkspace &ws) const;
+  size_t getBytes() const;
+
+private:
+  ExactConv() = default;
+  struct Dnnl;
+  std::unique_ptr<Dnnl> dnnl;
+};
+
 /// Makes oneDNN run single-threaded on the calling thread (the executor's
 /// own workers split the rows).
 void useOneDnnThreadLocally();

@@ -29,10 +29,23 @@ namespace detail {
 /// produced (docs/Simulator.md, "Fused reads").
 struct FusedRead {
   int at = 0;       // the instruction that runs it (the last member mvm)
+  int first = 0;    // the first member mvm
   uint32_t rows = 0, dst = 0;
   int64_t rowOffset = 0, k = 0, n = 0, inputBits = 8;
   std::unique_ptr<ExactProduct> product;
+  std::vector<int64_t> weights; // k x n, while planning
   std::vector<int> members; // the mvm instructions it replaces
+  // A convolution of an im2col's source, when the rows come from an
+  // im2col nothing else reads (which is then skipped).
+  std::unique_ptr<ExactConv> conv;
+  uint32_t convSrc = 0;
+  int im2col = -1;
+};
+
+/// bias -> unrows -> requantize in one pass (docs/Simulator.md), run at
+/// the requantize; the bias and unrows are skipped.
+struct Epilogue {
+  int bias = 0, unrows = 0, requantize = 0;
 };
 
 /// Where a buffer lives: (space, core) and its bytes for one inference.
@@ -55,6 +68,7 @@ struct Machine {
   std::map<uint32_t, const program::Constant *> constants;
   std::map<int, std::unique_ptr<MvmPlan>> plans; // by instruction index
   std::map<int, FusedRead> fused;                // by the index that runs it
+  std::map<int, Epilogue> epilogues;             // by its requantize
   std::vector<bool> skipped; // instructions a fused read replaces
   // Memory per inference. The global buffer is its buffers' high-water
   // mark. Cores' scratchpads share one arena: a core's scratchpad is live
@@ -74,8 +88,12 @@ struct Machine {
   std::string error;
 
   Mem mem(uint32_t id) const;
+  /// Finds fused reads, convolutions and epilogues (Fusion.cpp).
+  void planFusion();
   /// Lays the used cores' scratchpads out in the shared arena.
   void layOutScratchpads();
+  /// Runs an epilogue (VectorUnit.cpp).
+  void runEpilogue(const Epilogue &epilogue);
   bool fail(const std::string &message) {
     error = message;
     return false;

@@ -12,6 +12,9 @@
 #include "Machine.h"
 
 #include <limits>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include <mutex>
 
 using namespace ohmrt;
@@ -442,9 +445,12 @@ requantizeFloatFast(const S *x, D *out, int64_t count, float scale, int32_t zp,
                         ? std::copysign((magnitude + 8388608.0f) - 8388608.0f,
                                         scaled)
                         : scaled;
-    float clamped = rounded < lo ? lo : rounded;
-    clamped = clamped > hi ? hi : clamped;
-    int32_t value = rounded == rounded ? int32_t(clamped) : 0;
+    // NaN fails both comparisons and becomes lo, then 0 below; the
+    // branch-free form vectorizes.
+    float clamped = lo < rounded ? rounded : lo;
+    clamped = clamped < hi ? clamped : hi;
+    int32_t value = int32_t(clamped);
+    value = rounded == rounded ? value : 0;
     out[i] = D(value + zp);
   }
 }
@@ -589,9 +595,10 @@ qaddFast(const L *l, const R *r, D *out, int64_t count, float lhsScale,
                         ? std::copysign((magnitude + 8388608.0f) - 8388608.0f,
                                         value)
                         : value;
-    float clamped = rounded < lo ? lo : rounded;
-    clamped = clamped > hi ? hi : clamped;
-    int32_t result = rounded == rounded ? int32_t(clamped) : 0;
+    float clamped = lo < rounded ? rounded : lo;
+    clamped = clamped < hi ? clamped : hi;
+    int32_t result = int32_t(clamped);
+    result = rounded == rounded ? result : 0;
     out[i] = D(result + zp);
   }
 }
@@ -949,4 +956,160 @@ bool Machine::executeVector(const program::Instruction &inst) {
     break;
   }
   return fail("unknown opcode");
+}
+
+//===----------------------------------------------------------------------===//
+// Fused epilogues
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// One pixel's channels of an epilogue in float mode with no input zero
+/// point: bias, scale per channel, round, clamp -- the same arithmetic as
+/// requantizeFloatFast, vectorized across channels.
+template <typename D>
+__attribute__((target_clones("avx512f", "avx2", "default"))) void
+epilogueRow(const int32_t *in, const uint32_t *bias, const float *scales,
+            D *out, int64_t channels, int32_t zp, float lo, float hi) {
+  for (int64_t c = 0; c < channels; ++c) {
+    int32_t sum = int32_t(uint32_t(in[c]) + bias[c]);
+    float scaled = float(sum) * scales[c];
+    float magnitude = std::fabs(scaled);
+    float rounded = magnitude < 8388608.0f
+                        ? std::copysign((magnitude + 8388608.0f) - 8388608.0f,
+                                        scaled)
+                        : scaled;
+    float clamped = lo < rounded ? rounded : lo;
+    clamped = clamped < hi ? clamped : hi;
+    int32_t value = int32_t(clamped);
+    value = rounded == rounded ? value : 0;
+    out[c] = D(value + zp);
+  }
+}
+
+/// Transposes a rows x cols byte matrix (`from`, row stride `fromStride`)
+/// into `to` (row stride `toStride`): 16 x 16 blocks with SSE2 unpacks
+/// (the x86-64 baseline), the edges byte by byte.
+void transposeBytes(const uint8_t *from, int64_t fromStride, uint8_t *to,
+                    int64_t toStride, int64_t rows, int64_t cols) {
+  int64_t r0 = 0;
+#if defined(__SSE2__)
+  for (; r0 + 16 <= rows; r0 += 16) {
+    int64_t c0 = 0;
+    for (; c0 + 16 <= cols; c0 += 16) {
+      __m128i v[16], w[16];
+      for (int i = 0; i < 16; ++i)
+        v[i] = _mm_loadu_si128(
+            reinterpret_cast<const __m128i *>(from + (r0 + i) * fromStride + c0));
+      // Four rounds of interleaving: bytes, words, dwords, qwords.
+      for (int i = 0; i < 8; ++i) {
+        w[i] = _mm_unpacklo_epi8(v[2 * i], v[2 * i + 1]);
+        w[i + 8] = _mm_unpackhi_epi8(v[2 * i], v[2 * i + 1]);
+      }
+      for (int i = 0; i < 8; ++i) {
+        v[i] = _mm_unpacklo_epi16(w[2 * i], w[2 * i + 1]);
+        v[i + 8] = _mm_unpackhi_epi16(w[2 * i], w[2 * i + 1]);
+      }
+      for (int i = 0; i < 8; ++i) {
+        w[i] = _mm_unpacklo_epi32(v[2 * i], v[2 * i + 1]);
+        w[i + 8] = _mm_unpackhi_epi32(v[2 * i], v[2 * i + 1]);
+      }
+      for (int i = 0; i < 8; ++i) {
+        v[i] = _mm_unpacklo_epi64(w[2 * i], w[2 * i + 1]);
+        v[i + 8] = _mm_unpackhi_epi64(w[2 * i], w[2 * i + 1]);
+      }
+      // After the rounds, register j holds column kOrder[j] of the block.
+      static const int kOrder[16] = {0, 8, 4, 12, 2, 10, 6, 14,
+                                     1, 9, 5, 13, 3, 11, 7, 15};
+      for (int j = 0; j < 16; ++j)
+        _mm_storeu_si128(
+            reinterpret_cast<__m128i *>(to + (c0 + kOrder[j]) * toStride + r0),
+            v[j]);
+    }
+    for (; c0 < cols; ++c0)
+      for (int64_t r = r0; r < r0 + 16; ++r)
+        to[c0 * toStride + r] = from[r * fromStride + c0];
+  }
+#endif
+  for (int64_t r = r0; r < rows; ++r)
+    for (int64_t c = 0; c < cols; ++c)
+      to[c * toStride + r] = from[r * fromStride + c];
+}
+} // namespace
+
+void Machine::runEpilogue(const Epilogue &epilogue) {
+  const program::Bias &biasOp = p.instructions(epilogue.bias).bias();
+  const program::Requantize &op = p.instructions(epilogue.requantize).requantize();
+  Mem src = mem(biasOp.src()), dst = mem(op.dst());
+  const std::string &data = constants.at(biasOp.constant())->data();
+  int64_t channels = dst.dims[1], pixels = dst.dims[2] * dst.dims[3];
+  int64_t images = dst.dims[0];
+  std::vector<uint32_t> bias(size_t(channels), 0);
+  std::memcpy(bias.data(), data.data(), size_t(channels) * 4);
+  bool perChannel = op.scales_size() > 1 || op.multipliers_size() > 1;
+  int64_t inputZp = op.input_zero_point(), zp = op.zero_point();
+  int64_t lo = op.min(), hi = op.max();
+  const int32_t *in = src.as<int32_t>();
+  const int64_t limit = int64_t(1) << 24;
+  if (!op.fixed_point() && inputZp == 0 && dst.bytes == 1 &&
+      std::abs(zp) < limit && std::abs(lo - zp) < limit &&
+      std::abs(hi - zp) < limit) {
+    // Requantize pixel by pixel (channels contiguous, vectorized), then
+    // transpose the bytes of 64 pixels at a time into NCHW.
+    std::vector<float> scales(static_cast<size_t>(channels));
+    for (int64_t c = 0; c < channels; ++c)
+      scales[size_t(c)] = op.scales(perChannel ? int(c) : 0);
+    constexpr int64_t kPixels = 64;
+    int64_t pixelTiles = (pixels + kPixels - 1) / kPixels;
+    dst.withInts([&](auto *out) {
+      using D = std::remove_pointer_t<decltype(out)>;
+      pool->parallelFor(images * pixelTiles, 4, [&](int64_t begin, int64_t end) {
+        std::vector<D> tile(size_t(kPixels * channels));
+        for (int64_t job = begin; job < end; ++job) {
+          int64_t b = job / pixelTiles, p0 = (job % pixelTiles) * kPixels;
+          int64_t pn = std::min(kPixels, pixels - p0);
+          for (int64_t p = 0; p < pn; ++p)
+            epilogueRow(in + (b * pixels + p0 + p) * channels, bias.data(),
+                        scales.data(), tile.data() + p * channels, channels,
+                        int32_t(zp), float(lo - zp), float(hi - zp));
+          transposeBytes(reinterpret_cast<const uint8_t *>(tile.data()),
+                         channels,
+                         reinterpret_cast<uint8_t *>(out + b * channels * pixels + p0),
+                         pixels, pn, channels);
+        }
+      });
+    });
+    return;
+  }
+  // Tiles of 64 pixels x 64 channels: add the bias while transposing into
+  // a cache-resident tile, then requantize each channel's line of pixels.
+  constexpr int64_t kTile = 64;
+  int64_t pixelTiles = (pixels + kTile - 1) / kTile;
+  dst.withInts([&](auto *out) {
+    pool->parallelFor(images * pixelTiles, 4, [&](int64_t begin, int64_t end) {
+      int32_t tile[kTile * kTile];
+      for (int64_t job = begin; job < end; ++job) {
+        int64_t b = job / pixelTiles, p0 = (job % pixelTiles) * kTile;
+        int64_t pn = std::min(kTile, pixels - p0);
+        for (int64_t c0 = 0; c0 < channels; c0 += kTile) {
+          int64_t cn = std::min(kTile, channels - c0);
+          for (int64_t p = 0; p < pn; ++p) {
+            const int32_t *row = in + (b * pixels + p0 + p) * channels + c0;
+            for (int64_t c = 0; c < cn; ++c)
+              tile[c * kTile + p] =
+                  int32_t(uint32_t(row[c]) + bias[size_t(c0 + c)]);
+          }
+          for (int64_t c = 0; c < cn; ++c) {
+            int64_t ch = perChannel ? c0 + c : 0;
+            auto *to = out + (b * channels + c0 + c) * pixels + p0;
+            if (op.fixed_point())
+              requantizeFixed(tile + c * kTile, to, pn, op.multipliers(int(ch)),
+                              31 + op.shifts(int(ch)), inputZp, zp, lo, hi);
+            else
+              requantizeFloat(tile + c * kTile, to, pn, op.scales(int(ch)),
+                              inputZp, zp, lo, hi);
+          }
+        }
+      }
+    });
+  });
 }
