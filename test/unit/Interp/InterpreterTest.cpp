@@ -12,6 +12,7 @@
 #include "ohm/IR/Context.h"
 #include "ohm/IR/Function.h"
 #include "ohm/IR/Module.h"
+#include "ohm/Interp/Gemm.h"
 #include "ohm/Interp/Interpreter.h"
 #include "ohm/NN/NNOps.h"
 #include "ohm/Parser/Parser.h"
@@ -21,7 +22,9 @@
 
 #include "gtest/gtest.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -425,6 +428,405 @@ TEST_F(InterpreterTest, QMatMulBroadcastsBatchDimensions) {
   ASSERT_EQ(results.size(), 1u);
   // a[0] = [1, 2], a[1] = [3, 4]; b[q] = [1, 0], [0, 1], [1, 1] (columns).
   EXPECT_EQ(results[0].ints(), (std::vector<int64_t>{1, 2, 3, 3, 4, 7}));
+}
+
+//===----------------------------------------------------------------------===//
+// Integer accumulates: randomized, in every number format
+//===----------------------------------------------------------------------===//
+//
+// nn.qconv and nn.qmatmul multiply in f32, f64 or modulo 2^64 (Gemm.h),
+// whichever the operands' bound allows. Each case below asserts which
+// format its data selects and compares every output with a naive loop
+// that accumulates modulo 2^64 and wraps to the i32 result.
+
+using interp::ExactFormat;
+
+/// 64-bit pseudo-random integers in [lo, hi] (splitmix64); lo = INT64_MIN
+/// and hi = INT64_MAX give the full range.
+std::vector<int64_t> pseudoRandom64(size_t count, int64_t lo, int64_t hi,
+                                    uint64_t seed) {
+  std::vector<int64_t> values(count);
+  uint64_t state = seed, span = uint64_t(hi) - uint64_t(lo) + 1;
+  for (int64_t &value : values) {
+    uint64_t z = (state += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    z ^= z >> 31;
+    value = int64_t(uint64_t(lo) + (span == 0 ? z : z % span));
+  }
+  return values;
+}
+
+/// (x - x_zp) * (w - w_zp) modulo 2^64.
+uint64_t wrappedProduct(int64_t x, int64_t xZp, int64_t w, int64_t wZp) {
+  return (uint64_t(x) - uint64_t(xZp)) * (uint64_t(w) - uint64_t(wZp));
+}
+
+/// An accumulator wrapped to the i32 result type.
+int64_t wrapToI32(uint64_t acc) { return int32_t(uint32_t(acc)); }
+
+/// A shape as the prefix of a tensor type ("2x3x").
+std::string dims(llvm::ArrayRef<int64_t> shape) {
+  std::string text;
+  for (int64_t dim : shape)
+    text += std::to_string(dim) + "x";
+  return text;
+}
+
+/// One zero point as an attribute value: an integer, or dense per channel.
+std::string zpAttr(const std::vector<int64_t> &zps, const std::string &type) {
+  if (zps.size() == 1)
+    return std::to_string(zps[0]);
+  return "dense<[" + join(zps) + "]> : tensor<" + std::to_string(zps.size()) +
+         "x" + type + ">";
+}
+
+/// A quantized convolution with its data.
+struct QConvCase {
+  std::string xType, wType;
+  int64_t n, c, h, w, m, kh, kw, group;
+  int64_t strides[2], pads[4], dilations[2];
+  int64_t xZp;
+  std::vector<int64_t> wZp;              // one, or one per output channel
+  std::vector<int64_t> x, weights, bias; // no bias operand if empty
+};
+
+/// A quantized matrix product with its data.
+struct QMatMulCase {
+  std::string aType, bType;
+  std::vector<int64_t> aShape, bShape, yShape;
+  int64_t aZp;
+  std::vector<int64_t> bZp; // one, or one per column
+  std::vector<int64_t> a, b, bias;
+};
+
+class InterpreterGemmTest : public InterpreterTest {
+protected:
+  /// The number format the interpreter's bound picks for `q`.
+  static ExactFormat formatFor(const QConvCase &q) {
+    uint64_t maxAbs = 0;
+    for (int64_t v : q.x)
+      maxAbs = std::max(maxAbs, interp::magnitude(interp::centered(v, q.xZp)));
+    int64_t k = q.c / q.group * q.kh * q.kw;
+    unsigned __int128 maxAbsSum = 0;
+    for (int64_t oc = 0; oc < q.m; ++oc) {
+      unsigned __int128 sum = 0;
+      for (int64_t l = 0; l < k; ++l)
+        sum += interp::magnitude(interp::centered(
+            q.weights[oc * k + l], q.wZp[q.wZp.size() == 1 ? 0 : oc]));
+      maxAbsSum = std::max(maxAbsSum, sum);
+    }
+    return interp::getExactFormat(maxAbs, maxAbsSum);
+  }
+
+  /// Runs `q` and compares it with naive loops.
+  void checkQConv(const QConvCase &q) {
+    const int64_t cg = q.c / q.group, mg = q.m / q.group;
+    const int64_t oh =
+        (q.h + q.pads[0] + q.pads[2] - (q.dilations[0] * (q.kh - 1) + 1)) /
+            q.strides[0] +
+        1;
+    const int64_t ow =
+        (q.w + q.pads[1] + q.pads[3] - (q.dilations[1] * (q.kw - 1) + 1)) /
+            q.strides[1] +
+        1;
+    std::string xT = "tensor<" + dims({q.n, q.c, q.h, q.w}) + q.xType + ">";
+    std::string wT = "tensor<" + dims({q.m, cg, q.kh, q.kw}) + q.wType + ">";
+    std::string bT = "tensor<" + dims({q.m}) + "i32>";
+    std::string yT = "tensor<" + dims({q.n, q.m, oh, ow}) + "i32>";
+    bool hasBias = !q.bias.empty();
+    std::string text = "func @main(%x: " + xT + ", %w: " + wT +
+                       (hasBias ? ", %b: " + bT : "") + ") -> " + yT +
+                       " {\n  %y = nn.qconv(%x, %w" + (hasBias ? ", %b" : "") +
+                       ") {dilations = [" +
+                       join({q.dilations[0], q.dilations[1]}) +
+                       "], group = " + std::to_string(q.group) + ", pads = [" +
+                       join({q.pads[0], q.pads[1], q.pads[2], q.pads[3]}) +
+                       "], strides = [" + join({q.strides[0], q.strides[1]}) +
+                       "], w_zp = " + zpAttr(q.wZp, q.wType) +
+                       ", x_zp = " + std::to_string(q.xZp) + "} : (" + xT +
+                       ", " + wT + (hasBias ? ", " + bT : "") + ") -> " + yT +
+                       "\n  return %y : " + yT + "\n}";
+    parse(text);
+    std::vector<Tensor> inputs;
+    inputs.push_back(ints(q.xType, {q.n, q.c, q.h, q.w}, q.x));
+    inputs.push_back(ints(q.wType, {q.m, cg, q.kh, q.kw}, q.weights));
+    if (hasBias)
+      inputs.push_back(ints("i32", {q.m}, q.bias));
+    std::vector<Tensor> results = run(std::move(inputs));
+    ASSERT_EQ(results.size(), 1u);
+    const Tensor &y = results[0];
+    ASSERT_EQ(y.getShape(), (llvm::ArrayRef<int64_t>{q.n, q.m, oh, ow}));
+
+    int64_t mismatches = 0;
+    for (int64_t n = 0; n < q.n; ++n)
+      for (int64_t m = 0; m < q.m; ++m)
+        for (int64_t yy = 0; yy < oh; ++yy)
+          for (int64_t xx = 0; xx < ow; ++xx) {
+            int64_t g = m / mg, wZp = q.wZp[q.wZp.size() == 1 ? 0 : m];
+            uint64_t acc = hasBias ? uint64_t(q.bias[m]) : 0;
+            for (int64_t c = 0; c < cg; ++c)
+              for (int64_t ky = 0; ky < q.kh; ++ky)
+                for (int64_t kx = 0; kx < q.kw; ++kx) {
+                  int64_t iy =
+                      yy * q.strides[0] - q.pads[0] + ky * q.dilations[0];
+                  int64_t ix =
+                      xx * q.strides[1] - q.pads[1] + kx * q.dilations[1];
+                  if (iy < 0 || iy >= q.h || ix < 0 || ix >= q.w)
+                    continue;
+                  acc += wrappedProduct(
+                      q.x[((n * q.c + g * cg + c) * q.h + iy) * q.w + ix],
+                      q.xZp, q.weights[((m * cg + c) * q.kh + ky) * q.kw + kx],
+                      wZp);
+                }
+            int64_t got = y.ints()[((n * q.m + m) * oh + yy) * ow + xx];
+            if (got != wrapToI32(acc) && mismatches++ < 5)
+              ADD_FAILURE()
+                  << "at n=" << n << " m=" << m << " y=" << yy << " x=" << xx
+                  << ": got " << got << ", expected " << wrapToI32(acc);
+          }
+    EXPECT_EQ(mismatches, 0);
+  }
+
+  /// The number format the interpreter's bound picks for `q`.
+  static ExactFormat formatFor(const QMatMulCase &q) {
+    uint64_t maxAbs = 0;
+    for (int64_t v : q.a)
+      maxAbs = std::max(maxAbs, interp::magnitude(interp::centered(v, q.aZp)));
+    int64_t k = q.bShape[q.bShape.size() - 2], n = q.bShape.back();
+    unsigned __int128 maxAbsSum = 0;
+    for (size_t p = 0; p < q.b.size() / (k * n); ++p)
+      for (int64_t j = 0; j < n; ++j) {
+        unsigned __int128 sum = 0;
+        for (int64_t l = 0; l < k; ++l)
+          sum += interp::magnitude(interp::centered(
+              q.b[(p * k + l) * n + j], q.bZp[q.bZp.size() == 1 ? 0 : j]));
+        maxAbsSum = std::max(maxAbsSum, sum);
+      }
+    return interp::getExactFormat(maxAbs, maxAbsSum);
+  }
+
+  /// Runs `q` and compares it with naive loops. The batch dimensions
+  /// broadcast as numpy's: a [.., m, k] and b [.., k, n], with the result's
+  /// batch shape given in `yShape`.
+  void checkQMatMul(const QMatMulCase &q) {
+    std::string aT = "tensor<" + dims(q.aShape) + q.aType + ">";
+    std::string bT = "tensor<" + dims(q.bShape) + q.bType + ">";
+    std::string cT = "tensor<" + dims({q.bShape.back()}) + "i32>";
+    std::string yT = "tensor<" + dims(q.yShape) + "i32>";
+    bool hasBias = !q.bias.empty();
+    std::string text = "func @main(%a: " + aT + ", %b: " + bT +
+                       (hasBias ? ", %c: " + cT : "") + ") -> " + yT +
+                       " {\n  %y = nn.qmatmul(%a, %b" +
+                       (hasBias ? ", %c" : "") +
+                       ") {a_zp = " + std::to_string(q.aZp) +
+                       ", b_zp = " + zpAttr(q.bZp, q.bType) + "} : (" + aT +
+                       ", " + bT + (hasBias ? ", " + cT : "") + ") -> " + yT +
+                       "\n  return %y : " + yT + "\n}";
+    parse(text);
+    std::vector<Tensor> inputs;
+    inputs.push_back(ints(q.aType, q.aShape, q.a));
+    inputs.push_back(ints(q.bType, q.bShape, q.b));
+    if (hasBias)
+      inputs.push_back(ints("i32", {q.bShape.back()}, q.bias));
+    std::vector<Tensor> results = run(std::move(inputs));
+    ASSERT_EQ(results.size(), 1u);
+    const Tensor &y = results[0];
+    ASSERT_EQ(y.getShape(), llvm::ArrayRef<int64_t>(q.yShape));
+
+    // Row-major batch index of the result, and the operands' indices under
+    // broadcasting (operands right-aligned against the result's batch).
+    size_t rank = q.yShape.size();
+    int64_t m = q.yShape[rank - 2], n = q.yShape[rank - 1];
+    int64_t k = q.aShape.back();
+    auto batchIndex = [&](const std::vector<int64_t> &shape,
+                          const std::vector<int64_t> &yIndex) {
+      int64_t index = 0;
+      size_t offset = rank - shape.size();
+      for (size_t d = 0; d + 2 < shape.size(); ++d)
+        index = index * shape[d] + (shape[d] == 1 ? 0 : yIndex[d + offset]);
+      return index;
+    };
+    int64_t batches =
+        interp::getNumElements(llvm::ArrayRef<int64_t>(q.yShape).drop_back(2));
+    int64_t mismatches = 0;
+    std::vector<int64_t> yIndex(rank - 2, 0);
+    for (int64_t p = 0; p < batches; ++p) {
+      int64_t pa = batchIndex(q.aShape, yIndex),
+              pb = batchIndex(q.bShape, yIndex);
+      for (int64_t i = 0; i < m; ++i)
+        for (int64_t j = 0; j < n; ++j) {
+          uint64_t acc = hasBias ? uint64_t(q.bias[j]) : 0;
+          for (int64_t l = 0; l < k; ++l)
+            acc += wrappedProduct(q.a[(pa * m + i) * k + l], q.aZp,
+                                  q.b[(pb * k + l) * n + j],
+                                  q.bZp[q.bZp.size() == 1 ? 0 : j]);
+          int64_t got = y.ints()[(p * m + i) * n + j];
+          if (got != wrapToI32(acc) && mismatches++ < 5)
+            ADD_FAILURE() << "at batch " << p << ", " << i << ", " << j
+                          << ": got " << got << ", expected " << wrapToI32(acc);
+        }
+      for (size_t d = rank - 2; d-- > 0;) {
+        if (++yIndex[d] < q.yShape[d])
+          break;
+        yIndex[d] = 0;
+      }
+    }
+    EXPECT_EQ(mismatches, 0);
+  }
+};
+
+TEST_F(InterpreterGemmTest, ExactFormatBounds) {
+  const uint64_t f32Limit = uint64_t(1) << 24, f64Limit = uint64_t(1) << 53;
+  EXPECT_EQ(interp::getExactFormat(0, 0), ExactFormat::F32);
+  // A zero side makes every product 0, however large the other side.
+  EXPECT_EQ(interp::getExactFormat(0, ~(unsigned __int128)0), ExactFormat::F32);
+  EXPECT_EQ(interp::getExactFormat(UINT64_MAX, 0), ExactFormat::F32);
+  EXPECT_EQ(interp::getExactFormat(1, f32Limit - 1), ExactFormat::F32);
+  EXPECT_EQ(interp::getExactFormat(1, f32Limit), ExactFormat::F64);
+  EXPECT_EQ(interp::getExactFormat(255, 65793), ExactFormat::F32); // 2^24 - 1
+  EXPECT_EQ(interp::getExactFormat(256, 65536), ExactFormat::F64); // 2^24
+  EXPECT_EQ(interp::getExactFormat(f64Limit - 1, 1), ExactFormat::F64);
+  EXPECT_EQ(interp::getExactFormat(f64Limit, 1), ExactFormat::U64);
+  EXPECT_EQ(interp::getExactFormat(1, f64Limit), ExactFormat::U64);
+  EXPECT_EQ(interp::getExactFormat(uint64_t(1) << 26, (uint64_t(1) << 27) - 1),
+            ExactFormat::F64);
+  EXPECT_EQ(interp::getExactFormat(uint64_t(1) << 26, uint64_t(1) << 27),
+            ExactFormat::U64);
+  // No overflow in the bound itself.
+  EXPECT_EQ(interp::getExactFormat(UINT64_MAX, ~(unsigned __int128)0),
+            ExactFormat::U64);
+  EXPECT_EQ(
+      interp::getExactFormat((uint64_t(1) << 52) + 1, (uint64_t(1) << 52) + 1),
+      ExactFormat::U64);
+}
+
+TEST_F(InterpreterGemmTest, GemmMatchesNaiveLoopInEveryFormat) {
+  // Sizes past Eigen's small-product threshold, so its blocked kernels run.
+  const int64_t M = 13, K = 70, N = 37;
+  auto check = [&](auto zero, int64_t lo, int64_t hi) {
+    using T = decltype(zero);
+    std::vector<int64_t> a = pseudoRandom64(M * K, lo, hi, 1);
+    std::vector<int64_t> b = pseudoRandom64(K * N, lo, hi, 2);
+    std::vector<T> aT(a.size()), bT(b.size()), c(M * N);
+    for (size_t i = 0; i < a.size(); ++i)
+      aT[i] = interp::toExact<T>(a[i]);
+    for (size_t i = 0; i < b.size(); ++i)
+      bT[i] = interp::toExact<T>(b[i]);
+    interp::gemm(M, K, N, aT.data(), bT.data(), c.data());
+    for (int64_t i = 0; i < M; ++i)
+      for (int64_t j = 0; j < N; ++j) {
+        uint64_t acc = 0;
+        for (int64_t l = 0; l < K; ++l)
+          acc += uint64_t(a[i * K + l]) * uint64_t(b[l * N + j]);
+        EXPECT_EQ(interp::fromExact(c[i * N + j]), int64_t(acc))
+            << "at " << i << ", " << j;
+      }
+  };
+  check(float(0), -480, 480);               // 70 * 480^2 < 2^24
+  check(double(0), -(1 << 22), 1 << 22);    // 70 * 2^44 < 2^53
+  check(uint64_t(0), INT64_MIN, INT64_MAX); // wraps
+}
+
+TEST_F(InterpreterGemmTest, QConvF32GroupedDilatedAsymmetric) {
+  // Two groups, strides, dilations and asymmetric pads, per-channel weight
+  // zero points including the extremes, a bias and a batch of 2; large
+  // enough for Eigen's blocked product.
+  QConvCase q{"u8",   "i8",         2,      16,  9,  11, 12, 3, 3, 2,
+              {1, 2}, {2, 0, 1, 3}, {2, 1}, 128, {}, {}, {}, {}};
+  q.wZp = {0, 1, -1, 5, -128, 127, 3, -7, 64, -64, 100, -100};
+  q.x = pseudoRandom(q.n * q.c * q.h * q.w, 0, 255, 21);
+  q.weights = pseudoRandom(q.m * (q.c / q.group) * q.kh * q.kw, -128, 127, 22);
+  q.bias = pseudoRandom(q.m, -100000, 100000, 23);
+  ASSERT_EQ(formatFor(q), ExactFormat::F32);
+  checkQConv(q);
+}
+
+TEST_F(InterpreterGemmTest, QConvF32DepthwiseStridedNoBias) {
+  QConvCase q{"i8",   "i8",         1,      8,  10,  7,  8,  3, 3, 8,
+              {2, 2}, {1, 1, 0, 2}, {2, 1}, -3, {5}, {}, {}, {}};
+  q.x = pseudoRandom(q.n * q.c * q.h * q.w, -128, 127, 31);
+  q.weights = pseudoRandom(q.m * q.kh * q.kw, -128, 127, 32);
+  ASSERT_EQ(formatFor(q), ExactFormat::F32);
+  checkQConv(q);
+}
+
+TEST_F(InterpreterGemmTest, QConvF64WideInputs) {
+  // i32 inputs up to 2^20 against i8 weights: the bound passes 2^24 but
+  // not 2^53, and the sums pass 2^31, so the i32 result wraps.
+  QConvCase q{"i32",  "i8",         2,      6,     7,  8,  4,  3, 3, 1,
+              {1, 1}, {1, 2, 0, 1}, {1, 2}, 12345, {}, {}, {}, {}};
+  q.wZp = {-128, 0, 7, 127};
+  q.x = pseudoRandom64(q.n * q.c * q.h * q.w, -(1 << 20), 1 << 20, 41);
+  q.weights = pseudoRandom(q.m * q.c * q.kh * q.kw, -128, 127, 42);
+  q.bias = pseudoRandom64(q.m, INT32_MIN, INT32_MAX, 43);
+  ASSERT_EQ(formatFor(q), ExactFormat::F64);
+  checkQConv(q);
+}
+
+TEST_F(InterpreterGemmTest, QConvU64WrapsModulo2To64) {
+  // Full-range i64 inputs, weights and zero points: every difference,
+  // product and sum overflows, and only the low 32 bits survive.
+  QConvCase q{"i64",  "i64",        1,      4, 6,  5,  6,  2, 3, 2,
+              {2, 1}, {0, 1, 1, 0}, {1, 1}, 0, {}, {}, {}, {}};
+  q.xZp = 4611686018427387904; // 2^62
+  q.wZp = pseudoRandom64(q.m, INT64_MIN + 1, INT64_MAX, 51);
+  q.x = pseudoRandom64(q.n * q.c * q.h * q.w, INT64_MIN, INT64_MAX, 52);
+  q.weights = pseudoRandom64(q.m * (q.c / q.group) * q.kh * q.kw, INT64_MIN,
+                             INT64_MAX, 53);
+  q.bias = pseudoRandom64(q.m, INT32_MIN, INT32_MAX, 54);
+  ASSERT_EQ(formatFor(q), ExactFormat::U64);
+  checkQConv(q);
+}
+
+TEST_F(InterpreterGemmTest, QMatMulAtTheF32Limit) {
+  // Every term is 255 * -255 = -65025: with K = 258 the sum -16776450 is
+  // just within 2^24 and exact in f32; with K = 259 it is odd and past
+  // 2^24, where f32 would round, so f64 must be chosen.
+  for (int64_t k : {258, 259}) {
+    QMatMulCase q{"u8", "i8", {2, k}, {k, 3}, {2, 3}, 0, {127}, {}, {}, {}};
+    q.a.assign(2 * k, 255);
+    q.b.assign(k * 3, -128);
+    q.bias = {1, -1, 0};
+    ASSERT_EQ(formatFor(q), k == 258 ? ExactFormat::F32 : ExactFormat::F64);
+    checkQMatMul(q);
+  }
+}
+
+TEST_F(InterpreterGemmTest, QMatMulPastTheF64Limit) {
+  // (2^31 - 1) * (2^22 + 1) is odd and past 2^53: f64 would round it.
+  QMatMulCase q{"i32", "i32", {1, 1}, {1, 1}, {1, 1}, 0, {0}, {}, {}, {}};
+  q.a = {INT32_MAX};
+  q.b = {(1 << 22) + 1};
+  ASSERT_EQ(formatFor(q), ExactFormat::U64);
+  checkQMatMul(q);
+}
+
+TEST_F(InterpreterGemmTest, QMatMulRandomizedInEveryFormat) {
+  // Broadcast batches ([2, 1] with [3]) and per-column zero points.
+  struct Range {
+    const char *aType, *bType;
+    int64_t aLo, aHi, bLo, bHi, aZp, bZpLo, bZpHi;
+    ExactFormat format;
+  };
+  const Range ranges[] = {
+      {"u8", "i8", 0, 255, -128, 127, 3, -128, 127, ExactFormat::F32},
+      {"i16", "i16", -32768, 32767, -32768, 32767, -5, -9, 9, ExactFormat::F64},
+      {"i64", "i32", INT64_MIN, INT64_MAX, INT32_MIN, INT32_MAX,
+       -4611686018427387904, INT32_MIN, INT32_MAX, ExactFormat::U64}};
+  uint64_t seed = 60;
+  for (const Range &r : ranges) {
+    const int64_t M = 5, K = 23, N = 7;
+    QMatMulCase q{r.aType, r.bType, {2, 1, M, K}, {3, K, N}, {2, 3, M, N},
+                  r.aZp,   {},      {},           {},        {}};
+    q.bZp = pseudoRandom64(N, r.bZpLo, r.bZpHi, ++seed);
+    q.a = pseudoRandom64(2 * M * K, r.aLo, r.aHi, ++seed);
+    q.b = pseudoRandom64(3 * K * N, r.bLo, r.bHi, ++seed);
+    q.bias = pseudoRandom64(N, INT32_MIN, INT32_MAX, ++seed);
+    SCOPED_TRACE(r.aType);
+    ASSERT_EQ(formatFor(q), r.format);
+    checkQMatMul(q);
+  }
 }
 
 TEST_F(InterpreterTest, QAddRoundsInF32AndSaturates) {
