@@ -538,12 +538,51 @@ void Machine::requantize(const program::Requantize &op) {
   });
 }
 
+namespace {
+/// QuantizeLinear per tensor into bytes, vectorizable: the float sum
+/// round(x / scale) + zp is clamped in float (lo and hi are exact floats)
+/// and NaN becomes zp, as clampToRange does.
+template <typename D>
+__attribute__((target_clones("avx512f", "avx2", "default"))) void
+quantizeFast(const float *x, D *out, int64_t count, float scale, float zp,
+             float lo, float hi, int32_t nanValue) {
+  for (int64_t i = 0; i < count; ++i) {
+    float q = x[i] / scale;
+    float magnitude = std::fabs(q);
+    float rounded =
+        magnitude < 8388608.0f
+            ? std::copysign((magnitude + 8388608.0f) - 8388608.0f, q)
+            : q;
+    float value = rounded + zp;
+    float clamped = lo < value ? value : lo;
+    clamped = clamped < hi ? clamped : hi;
+    int32_t result = int32_t(clamped);
+    out[i] = D(value == value ? result : nanValue);
+  }
+}
+} // namespace
+
 void Machine::quantize(const program::Quantize &op) {
   Mem src = mem(op.src()), dst = mem(op.dst());
   int64_t lo, hi;
   dst.range(lo, hi);
   bool perChannel = op.scales_size() > 1;
   ChannelLayout layout(src.dims, op.axis(), perChannel, src.count);
+  const int64_t limit = int64_t(1) << 24;
+  if (!perChannel && src.dtype == program::F32 && dst.bytes == 1 &&
+      std::abs(lo) < limit && std::abs(hi) < limit) {
+    int64_t zp = op.zero_points_size() ? op.zero_points(0) : 0;
+    if (std::abs(zp) < limit) {
+      dst.withInts([&](auto *out) {
+        pool->parallelFor(src.count, kGrain, [&](int64_t begin, int64_t end) {
+          quantizeFast(src.as<float>() + begin, out + begin, end - begin,
+                       op.scales(0), float(zp), float(lo), float(hi),
+                       int32_t(zp));
+        });
+      });
+      return;
+    }
+  }
   withFloats(src, [&](auto *x) {
     pool->parallelFor(src.count, kGrain, [&](int64_t begin, int64_t end) {
       for (int64_t i = begin; i < end; ++i) {
@@ -736,11 +775,26 @@ void Machine::binary(const program::Binary &op) {
   });
 }
 
-/// Integer max pooling (any padding; dilation 1, no ceil mode).
+/// 2x2 windows with stride 2 and no padding: every window is whole, and
+/// the loop vectorizes.
 template <typename T>
+static void maxPool2x2(const T *x, T *y, int64_t planes, int64_t h, int64_t w,
+                       int64_t oh, int64_t ow) {
+  for (int64_t plane = 0; plane < planes; ++plane, x += h * w)
+    for (int64_t oy = 0; oy < oh; ++oy, y += ow) {
+      const T *r0 = x + 2 * oy * w, *r1 = r0 + w;
+      for (int64_t ox = 0; ox < ow; ++ox)
+        y[ox] = std::max(std::max(r0[2 * ox], r0[2 * ox + 1]),
+                         std::max(r1[2 * ox], r1[2 * ox + 1]));
+    }
+}
+
+/// Integer max pooling (any padding; dilation 1, no ceil mode). K is the
+/// square kernel's size when known at compile time (0: from the op).
+template <int K, typename T>
 static void maxPoolInts(const T *x, T *y, int64_t planes, int64_t h, int64_t w,
                         int64_t oh, int64_t ow, const program::Pool &op) {
-  int64_t kh = op.kernel(0), kw = op.kernel(1);
+  int64_t kh = K ? K : op.kernel(0), kw = K ? K : op.kernel(1);
   int64_t sh = op.strides(0), sw = op.strides(1);
   int64_t pt = op.pads(0), pl = op.pads(1);
   for (int64_t plane = 0; plane < planes; ++plane, x += h * w)
@@ -771,9 +825,20 @@ void Machine::pool2d(const program::Pool &op) {
   if (op.kind() == program::MAX && !src.isFloat() && simpleWindow) {
     src.withInts([&](auto *in) {
       auto *out = reinterpret_cast<decltype(in)>(dst.data);
+      int64_t square = op.kernel(0) == op.kernel(1) ? op.kernel(0) : 0;
       pool->parallelFor(planes, 16, [&](int64_t begin, int64_t end) {
-        maxPoolInts(in + begin * h * w, out + begin * oh * ow, end - begin, h,
-                    w, oh, ow, op);
+        auto *from = in + begin * h * w;
+        auto *to = out + begin * oh * ow;
+        bool unpadded = op.pads(0) == 0 && op.pads(1) == 0 &&
+                        op.pads(2) == 0 && op.pads(3) == 0;
+        if (square == 2 && op.strides(0) == 2 && op.strides(1) == 2 && unpadded)
+          maxPool2x2(from, to, end - begin, h, w, oh, ow);
+        else if (square == 2)
+          maxPoolInts<2>(from, to, end - begin, h, w, oh, ow, op);
+        else if (square == 3)
+          maxPoolInts<3>(from, to, end - begin, h, w, oh, ow, op);
+        else
+          maxPoolInts<0>(from, to, end - begin, h, w, oh, ow, op);
       });
     });
     return;
@@ -1053,24 +1118,29 @@ void Machine::runEpilogue(const Epilogue &epilogue) {
   if (!op.fixed_point() && inputZp == 0 && dst.bytes == 1 &&
       std::abs(zp) < limit && std::abs(lo - zp) < limit &&
       std::abs(hi - zp) < limit) {
-    // Requantize pixel by pixel (channels contiguous, vectorized), then
-    // transpose the bytes of 64 pixels at a time into NCHW.
-    std::vector<float> scales(static_cast<size_t>(channels));
-    for (int64_t c = 0; c < channels; ++c)
-      scales[size_t(c)] = op.scales(perChannel ? int(c) : 0);
-    constexpr int64_t kPixels = 64;
-    int64_t pixelTiles = (pixels + kPixels - 1) / kPixels;
+    // Requantize a tile of pixels x channels as one flat vectorized loop
+    // (per-element bias and scale from a tile-sized copy of the channel
+    // vectors), then transpose its bytes into NCHW.
+    int64_t tilePixels = std::max<int64_t>(16, 4096 / channels);
+    int64_t tileSize = tilePixels * channels;
+    std::vector<float> scales(static_cast<size_t>(tileSize));
+    std::vector<uint32_t> biases(static_cast<size_t>(tileSize));
+    for (int64_t i = 0; i < tileSize; ++i) {
+      int64_t c = i % channels;
+      scales[size_t(i)] = op.scales(perChannel ? int(c) : 0);
+      biases[size_t(i)] = bias[size_t(c)];
+    }
+    int64_t pixelTiles = (pixels + tilePixels - 1) / tilePixels;
     dst.withInts([&](auto *out) {
       using D = std::remove_pointer_t<decltype(out)>;
       pool->parallelFor(images * pixelTiles, 4, [&](int64_t begin, int64_t end) {
-        std::vector<D> tile(size_t(kPixels * channels));
+        std::vector<D> tile(static_cast<size_t>(tileSize));
         for (int64_t job = begin; job < end; ++job) {
-          int64_t b = job / pixelTiles, p0 = (job % pixelTiles) * kPixels;
-          int64_t pn = std::min(kPixels, pixels - p0);
-          for (int64_t p = 0; p < pn; ++p)
-            epilogueRow(in + (b * pixels + p0 + p) * channels, bias.data(),
-                        scales.data(), tile.data() + p * channels, channels,
-                        int32_t(zp), float(lo - zp), float(hi - zp));
+          int64_t b = job / pixelTiles, p0 = (job % pixelTiles) * tilePixels;
+          int64_t pn = std::min(tilePixels, pixels - p0);
+          epilogueRow(in + (b * pixels + p0) * channels, biases.data(),
+                      scales.data(), tile.data(), pn * channels, int32_t(zp),
+                      float(lo - zp), float(hi - zp));
           transposeBytes(reinterpret_cast<const uint8_t *>(tile.data()),
                          channels,
                          reinterpret_cast<uint8_t *>(out + b * channels * pixels + p0),
