@@ -538,12 +538,17 @@ static int runProgram(const std::string &path, const SimOptions &sim) {
   std::vector<ohmrt::HostTensor> outputs;
   // --repeat runs the batch again with warm memory and reports the median.
   std::vector<double> runTimes;
+  std::map<std::string, std::pair<double, int64_t>> profile; // over all runs
   for (unsigned r = 0; r < std::max(sim.repeat, 1u); ++r) {
     if (!executor.run(inputs, outputs, error, options, &stats)) {
       reportError("ohm-sim", path + ": " + error);
       return 1;
     }
     runTimes.push_back(stats.runSeconds);
+    for (const auto &[kind, entry] : stats.profile) {
+      profile[kind].first += entry.first / double(std::max(sim.repeat, 1u));
+      profile[kind].second += entry.second;
+    }
   }
   std::sort(runTimes.begin(), runTimes.end());
   double planSeconds = executor.getPlanSeconds();
@@ -631,8 +636,10 @@ static int runProgram(const std::string &path, const SimOptions &sim) {
       threads == 1 ? "" : "s");
   if (sim.profile) {
     llvm::outs() << "\ninstruction kind      executed   seconds  share\n";
+    llvm::outs() << "(seconds per run, averaged over " << runTimes.size()
+                 << " run" << (runTimes.size() == 1 ? "" : "s") << ")\n";
     std::vector<std::pair<std::string, std::pair<double, int64_t>>> rows(
-        stats.profile.begin(), stats.profile.end());
+        profile.begin(), profile.end());
     llvm::sort(rows, [](const auto &a, const auto &b) {
       return a.second.first > b.second.first;
     });

@@ -2,25 +2,31 @@
 //
 // Executes a validated program for a batch of N inferences, in chunks of
 // at most C inferences sized to a memory budget, so memory does not grow
-// with the batch. For a chunk of n inferences, each memory space (the
-// global buffer, each used core's scratchpad) is one arena of n times that
-// space's per-inference high-water mark; buffer b lives at offset(b) * n.
-// Arenas are allocated once, never zero-filled (the validator proves every
-// buffer is written before it is read), and reused by every chunk.
+// with the batch. For a chunk of n inferences, the global buffer and the
+// scratchpads are two arenas of n times their per-inference high-water
+// marks; buffer b lives at offset(b) * n. Arenas are allocated once, never
+// zero-filled (the validator proves every buffer is written before it is
+// read), and reused by every chunk.
 //
-// Planning happens once, in the constructor: crossbar read plans
-// (Mvm.cpp), and fused reads -- the exact reads of one layer that read the
-// same rows and whose results are only summed (accumulate) or placed side
-// by side (concat_cols) become one product into the final buffer, when
-// the memory those instructions touch allows it.
+// Threads: when the batch is large enough, each thread is a lane that runs
+// whole chunks on its own arenas -- no synchronization inside a chunk.
+// Otherwise one lane runs each instruction on all threads. Every inference
+// is computed by the same arithmetic either way, so results do not depend
+// on the thread count or the chunking.
+//
+// Planning happens once, in the constructor: crossbar read plans (Mvm.cpp)
+// and fused work (Fusion.cpp).
 //
 //===----------------------------------------------------------------------===//
 
 #include "Machine.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <mutex>
 #include <set>
+#include <thread>
 
 #include <sys/mman.h>
 #include <sys/resource.h>
@@ -86,7 +92,7 @@ constexpr int64_t kBlockBytes = 2 << 20;
 
 } // namespace
 
-Machine::Machine(const program::Program &p) : p(p) {
+Plan::Plan(const program::Program &p) : p(p) {
   for (const auto &b : p.buffers()) {
     buffers[b.id()] = &b;
     if (b.space() == program::GLOBAL)
@@ -111,7 +117,7 @@ Machine::Machine(const program::Program &p) : p(p) {
   }
 }
 
-void Machine::layOutScratchpads() {
+void Plan::layOutScratchpads() {
   // Each used core: its high-water mark and live range.
   struct Core {
     uint64_t bytes = 0;
@@ -191,7 +197,7 @@ Mem Machine::mem(uint32_t id) const {
   uint64_t n = uint64_t(batch);
   m.data = b->space() == program::GLOBAL
                ? global + b->offset() * n
-               : scratch + (coreOffset.at(b->core()) + b->offset()) * n;
+               : scratch + (plan.coreOffset.at(b->core()) + b->offset()) * n;
   m.dtype = b->type().dtype();
   m.bytes = getStorageBytes(m.dtype);
   m.bits = b->type().bits() ? b->type().bits() : m.bytes * 8;
@@ -204,112 +210,104 @@ Mem Machine::mem(uint32_t id) const {
   return m;
 }
 
-//===----------------------------------------------------------------------===//
-// The executor
-//===----------------------------------------------------------------------===//
-
-struct Executor::Impl {
-  Machine machine;
-  double planSeconds = 0;
-  // Kept between runs.
-  std::unique_ptr<ThreadPool> pool;
-  std::vector<MvmWorkspace> workspaces;
-  Arena globalArena, scratchArena;
-  int64_t arenaBatch = 0;
-
-  explicit Impl(const program::Program &p) : machine(p) {}
-
-  bool runMvm(int index, RunStats *stats);
-  bool runFused(const FusedRead &read);
-  bool runConv(const FusedRead &read);
-  bool allocate(int64_t chunk, std::string &error);
-};
-
-Executor::Executor(const program::Program &program) {
-  auto start = std::chrono::steady_clock::now();
-  impl = std::make_unique<Impl>(program);
-  impl->planSeconds = secondsSince(start);
-}
-Executor::~Executor() = default;
-
-double Executor::getPlanSeconds() const { return impl->planSeconds; }
-size_t Executor::getPlanBytes() const { return impl->machine.planBytes; }
-
-uint64_t Executor::getBytesPerInference() const {
-  return impl->machine.globalBytes + impl->machine.scratchBytes;
+bool Machine::execute(int index) {
+  const program::Instruction &inst = p.instructions(index);
+  auto fused = plan.fused.find(index);
+  auto epilogue = plan.epilogues.find(index);
+  bool isFused = fused != plan.fused.end();
+  bool isEpilogue = epilogue != plan.epilogues.end();
+  if (!isFused && !isEpilogue && plan.skipped[size_t(index)])
+    return true;
+  auto began = std::chrono::steady_clock::now();
+  bool ok = true;
+  if (isFused)
+    ok = runFused(fused->second);
+  else if (isEpilogue)
+    runEpilogue(epilogue->second);
+  else if (inst.op_case() == I::kMvm)
+    ok = runMvm(index);
+  else
+    ok = executeVector(inst);
+  if (profiling) {
+    std::string kind =
+        isFused ? (fused->second.conv ? "mvm (convolution)" : "mvm (fused)")
+        : isEpilogue ? "bias+unrows+requantize"
+        : inst.op_case() == I::kMvm
+            ? (plan.plans.at(index)->isExact() ? "mvm (exact)" : "mvm (sliced)")
+            : getOpcodeName(inst);
+    auto &entry = profile[kind];
+    entry.first += secondsSince(began);
+    entry.second += 1;
+  }
+  return ok;
 }
 
-bool Executor::Impl::runMvm(int index, RunStats *stats) {
-  const MvmPlan &plan = *machine.plans.at(index);
-  const program::Mvm &op = plan.getOp();
-  Mem src = machine.mem(op.rows()), dst = machine.mem(op.dst());
+bool Machine::runMvm(int index) {
+  const MvmPlan &read = *plan.plans.at(index);
+  const program::Mvm &op = read.getOp();
+  Mem src = mem(op.rows()), dst = mem(op.dst());
   int64_t total = src.dims[0], cols = op.tile_cols();
-  int64_t block = plan.getBlockRows(kBlockBytes);
-  unsigned threads = machine.pool->size();
+  int64_t block = read.getBlockRows(kBlockBytes);
+  unsigned threads = pool->size();
   if (threads > 1) // enough blocks to keep every thread busy to the end
     block = std::max<int64_t>(
         16, std::min<int64_t>(block, (total + 4 * threads - 1) / (4 * threads)));
   int64_t blocks = (total + block - 1) / block;
-  std::vector<MvmCounters> counters(threads);
+  std::vector<MvmCounters> blockCounters(threads);
   std::vector<std::string> errors(static_cast<size_t>(blocks));
-  machine.pool->run(blocks, [&](int64_t b, unsigned worker) {
+  pool->run(blocks, [&](int64_t b, unsigned worker) {
     int64_t first = b * block, count = std::min(block, total - first);
-    if (!plan.run(src, first, count, dst.as<int32_t>() + first * cols, cols,
-                  (*machine.workspaces)[worker], counters[worker],
+    if (!read.run(src, first, count, dst.as<int32_t>() + first * cols, cols,
+                  (*workspaces)[worker], blockCounters[worker],
                   errors[size_t(b)]))
       return;
   });
   for (const std::string &e : errors)
     if (!e.empty())
-      return machine.fail(e);
-  if (stats)
-    for (const MvmCounters &c : counters) {
-      stats->exactRows += c.exactRows;
-      stats->knownEntries += c.knownEntries;
-      stats->exactEntries += c.exactEntries;
-      stats->slowEntries += c.slowEntries;
-    }
+      return fail(e);
+  for (const MvmCounters &c : blockCounters)
+    counters.add(c);
   return true;
 }
 
-bool Executor::Impl::runConv(const FusedRead &read) {
-  Mem src = machine.mem(read.convSrc), dst = machine.mem(read.dst);
+bool Machine::runConv(const FusedRead &read) {
+  Mem src = mem(read.convSrc), dst = mem(read.dst);
   int64_t images = src.dims[0];
   // The codes must fit the read's input bits, as im2col + mvm check them.
   if (read.inputBits < 8) {
     const uint8_t *x = src.as<uint8_t>();
     for (int64_t i = 0; i < src.count; ++i)
       if (x[i] >> read.inputBits)
-        return machine.fail("input code " + std::to_string(x[i]) +
+        return fail("input code " + std::to_string(x[i]) +
                             " needs more than input_bits = " +
                             std::to_string(read.inputBits));
   }
-  unsigned threads = machine.pool->size();
+  unsigned threads = pool->size();
   int64_t parts = std::min<int64_t>(threads, images);
   int64_t perImage = src.count / std::max<int64_t>(images, 1);
   int64_t rowsPerImage = dst.dims[0] / std::max<int64_t>(images, 1);
-  machine.pool->run(parts, [&](int64_t part, unsigned worker) {
+  pool->run(parts, [&](int64_t part, unsigned worker) {
     int64_t first = images * part / parts, last = images * (part + 1) / parts;
     read.conv->run(src.as<uint8_t>() + first * perImage, last - first,
                    dst.as<int32_t>() + first * rowsPerImage * read.n,
-                   (*machine.workspaces)[worker].gemm);
+                   (*workspaces)[worker].gemm);
   });
   return true;
 }
 
-bool Executor::Impl::runFused(const FusedRead &read) {
+bool Machine::runFused(const FusedRead &read) {
   if (read.conv)
     return runConv(read);
-  Mem src = machine.mem(read.rows), dst = machine.mem(read.dst);
+  Mem src = mem(read.rows), dst = mem(read.dst);
   int64_t total = src.dims[0], width = src.dims[1];
-  unsigned threads = machine.pool->size();
+  unsigned threads = pool->size();
   // Large blocks suit oneDNN; a fixed size keeps its primitives few.
   int64_t block = std::max<int64_t>(
       64, std::min<int64_t>(kBlockBytes / std::max<int64_t>(read.k + 4 * read.n, 1),
                             (total + threads - 1) / threads));
   int64_t blocks = (total + block - 1) / block;
   std::vector<int64_t> wide(size_t(blocks), -1);
-  machine.pool->run(blocks, [&](int64_t b, unsigned worker) {
+  pool->run(blocks, [&](int64_t b, unsigned worker) {
     int64_t first = b * block, count = std::min(block, total - first);
     int32_t *out = dst.as<int32_t>() + first * read.n;
     src.withInts([&](auto *rows) {
@@ -325,34 +323,69 @@ bool Executor::Impl::runFused(const FusedRead &read) {
               }
         if (wide[size_t(b)] < 0)
           read.product->multiply(x, width, count, out, read.n,
-                                 (*machine.workspaces)[worker].gemm);
+                                 (*workspaces)[worker].gemm);
       }
     });
   });
   for (int64_t code : wide)
     if (code >= 0)
-      return machine.fail("input code " + std::to_string(code) +
+      return fail("input code " + std::to_string(code) +
                           " needs more than input_bits = " +
                           std::to_string(read.inputBits));
   return true;
 }
 
-bool Executor::Impl::allocate(int64_t chunk, std::string &error) {
-  if (chunk == arenaBatch)
+//===----------------------------------------------------------------------===//
+// The executor
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// A lane's memory and threads, kept between runs.
+struct Lane {
+  Arena global, scratch;
+  int64_t arenaBatch = 0;
+  std::unique_ptr<ThreadPool> pool;
+  std::vector<MvmWorkspace> workspaces;
+
+  bool prepare(const Plan &plan, int64_t chunk, unsigned threads) {
+    if (!pool || pool->size() != threads) {
+      pool = std::make_unique<ThreadPool>(threads);
+      workspaces = std::vector<MvmWorkspace>(threads);
+    }
+    if (chunk == arenaBatch)
+      return true;
+    global.release();
+    scratch.release();
+    arenaBatch = 0;
+    if (!global.allocate(plan.globalBytes * uint64_t(chunk)) ||
+        !scratch.allocate(plan.scratchBytes * uint64_t(chunk)))
+      return false;
+    arenaBatch = chunk;
     return true;
-  globalArena.release();
-  scratchArena.release();
-  arenaBatch = 0;
-  if (!globalArena.allocate(machine.globalBytes * uint64_t(chunk)) ||
-      !scratchArena.allocate(machine.scratchBytes * uint64_t(chunk))) {
-    globalArena.release();
-    scratchArena.release();
-    error = "cannot allocate the memory for a chunk of " +
-            std::to_string(chunk) + " inferences";
-    return false;
   }
-  arenaBatch = chunk;
-  return true;
+};
+} // namespace
+
+struct Executor::Impl {
+  Plan plan;
+  double planSeconds = 0;
+  std::vector<Lane> lanes;
+
+  explicit Impl(const program::Program &p) : plan(p) {}
+};
+
+Executor::Executor(const program::Program &program) {
+  auto start = std::chrono::steady_clock::now();
+  impl = std::make_unique<Impl>(program);
+  impl->planSeconds = secondsSince(start);
+}
+Executor::~Executor() = default;
+
+double Executor::getPlanSeconds() const { return impl->planSeconds; }
+size_t Executor::getPlanBytes() const { return impl->plan.planBytes; }
+
+uint64_t Executor::getBytesPerInference() const {
+  return impl->plan.globalBytes + impl->plan.scratchBytes;
 }
 
 uint64_t ohmrt::getMemoryLimit() {
@@ -380,8 +413,8 @@ bool Executor::run(const std::vector<HostTensor> &inputs,
                    const RunOptions &options, RunStats *stats) {
   auto start = std::chrono::steady_clock::now();
   Impl &s = *impl;
-  Machine &machine = s.machine;
-  const program::Program &p = machine.p;
+  const Plan &plan = s.plan;
+  const program::Program &p = plan.p;
   if (int(inputs.size()) != p.inputs_size()) {
     error = "the program takes " + std::to_string(p.inputs_size()) +
             " input(s), got " + std::to_string(inputs.size());
@@ -392,7 +425,7 @@ bool Executor::run(const std::vector<HostTensor> &inputs,
   int64_t batch = -1;
   for (int i = 0; i < p.inputs_size(); ++i) {
     const program::Port &port = p.inputs(i);
-    const program::Buffer &b = *machine.buffers.at(port.buffer());
+    const program::Buffer &b = *plan.buffers.at(port.buffer());
     const HostTensor &in = inputs[size_t(i)];
     std::vector<int64_t> want(b.dims().begin(), b.dims().end());
     std::string expected = std::string(getDTypeName(b.type().dtype())) + " " +
@@ -440,15 +473,20 @@ bool Executor::run(const std::vector<HostTensor> &inputs,
         }
   }
 
-  // Chunks: as many inferences as the memory budget holds.
+  // Lanes and chunks. A lane per thread when every lane gets at least
+  // two inferences; chunks as large as the memory budget holds (all lanes'
+  // arenas together), at most an even share of the batch per lane.
   unsigned threads = std::max(1u, options.threads);
+  unsigned lanes = batch >= 2 * int64_t(threads) ? threads : 1;
+  unsigned laneThreads = lanes == 1 ? threads : 1;
   uint64_t perInference = getBytesPerInference();
-  uint64_t fixed = machine.planBytes + uint64_t(threads) * 2 * kBlockBytes;
+  uint64_t fixed = plan.planBytes + uint64_t(threads) * 2 * kBlockBytes;
   uint64_t budget = std::min(options.maxMemory, getMemoryLimit());
-  int64_t chunk = batch;
+  int64_t chunk = (batch + lanes - 1) / lanes;
   if (perInference > 0) {
     uint64_t room = budget > fixed ? budget - fixed : 0;
-    chunk = int64_t(std::min<uint64_t>(uint64_t(batch), room / perInference));
+    chunk = int64_t(std::min<uint64_t>(uint64_t(chunk),
+                                       room / perInference / lanes));
   }
   if (options.chunk > 0)
     chunk = std::min<int64_t>(chunk, options.chunk);
@@ -460,29 +498,19 @@ bool Executor::run(const std::vector<HostTensor> &inputs,
             " bytes for the crossbar plans and scratch (raise --max-memory)";
     return false;
   }
-
-  if (!s.pool || s.pool->size() != threads) {
-    s.pool = std::make_unique<ThreadPool>(threads);
-    s.workspaces = std::vector<MvmWorkspace>(threads);
-    // Each worker runs oneDNN on its own rows, single-threaded.
-    s.pool->run(threads, [](int64_t, unsigned) { useOneDnnThreadLocally(); });
-  }
-  if (!s.allocate(chunk, error))
-    return false;
-  machine.pool = s.pool.get();
-  machine.workspaces = &s.workspaces;
-  machine.global = s.globalArena.data;
-  machine.scratch = s.scratchArena.data;
-  if (stats) {
-    *stats = RunStats();
-    stats->batch = batch;
-    stats->chunk = chunk;
-  }
+  if (s.lanes.size() < lanes)
+    s.lanes.resize(lanes);
+  for (unsigned l = 0; l < lanes; ++l)
+    if (!s.lanes[l].prepare(plan, chunk, laneThreads)) {
+      error = "cannot allocate the memory for " + std::to_string(lanes) +
+              " chunk(s) of " + std::to_string(chunk) + " inferences";
+      return false;
+    }
 
   // Outputs for the whole batch, filled chunk by chunk.
   outputs.assign(size_t(p.outputs_size()), HostTensor());
   for (int o = 0; o < p.outputs_size(); ++o) {
-    const program::Buffer &b = *machine.buffers.at(p.outputs(o).buffer());
+    const program::Buffer &b = *plan.buffers.at(p.outputs(o).buffer());
     HostTensor &out = outputs[size_t(o)];
     out.dtype = b.type().dtype();
     out.shape.assign(b.dims().begin(), b.dims().end());
@@ -491,66 +519,98 @@ bool Executor::run(const std::vector<HostTensor> &inputs,
     out.data.resize(size_t(out.getNumElements() * getStorageBytes(out.dtype)));
   }
 
-  for (int64_t done = 0; done < batch; done += chunk) {
-    int64_t n = std::min(chunk, batch - done);
-    machine.batch = n;
-    for (int i = 0; i < p.inputs_size(); ++i) {
-      Mem m = machine.mem(p.inputs(i).buffer());
-      size_t bytes = size_t(m.count) * m.bytes;
-      std::memcpy(m.data, inputs[size_t(i)].data.data() + size_t(done) * (bytes / size_t(n)),
-                  bytes);
-    }
-    for (int i = 0; i < p.instructions_size(); ++i) {
-      const program::Instruction &inst = p.instructions(i);
-      bool ok = true;
-      auto began = std::chrono::steady_clock::now();
-      auto fused = machine.fused.find(i);
-      auto epilogue = machine.epilogues.find(i);
-      if (fused != machine.fused.end())
-        ok = s.runFused(fused->second);
-      else if (epilogue != machine.epilogues.end())
-        machine.runEpilogue(epilogue->second);
-      else if (!machine.skipped[size_t(i)])
-        ok = inst.op_case() == I::kMvm ? s.runMvm(i, stats)
-                                       : machine.executeVector(inst);
-      if (options.profile && stats &&
-          (fused != machine.fused.end() || !machine.skipped[size_t(i)])) {
-        std::string kind = fused != machine.fused.end()
-                               ? (fused->second.conv ? "mvm (convolution)"
-                                                     : "mvm (fused)")
-                           : epilogue != machine.epilogues.end()
-                               ? "bias+unrows+requantize"
-                           : inst.op_case() == I::kMvm
-                               ? (machine.plans.at(i)->isExact() ? "mvm (exact)"
-                                                                 : "mvm (sliced)")
-                               : getOpcodeName(inst);
-        auto &entry = stats->profile[kind];
-        entry.first += secondsSince(began);
-        entry.second += 1;
+  // Chunks are handed out in order; a failure stops new chunks, and the
+  // error reported is the one of the earliest failing chunk.
+  int64_t chunks = (batch + chunk - 1) / chunk;
+  std::atomic<int64_t> nextChunk{0}, done{0};
+  std::mutex mutex;
+  int64_t failedChunk = INT64_MAX;
+  std::string failure;
+  std::vector<Machine> machines;
+  for (unsigned l = 0; l < lanes; ++l) {
+    machines.emplace_back(plan);
+    Machine &m = machines.back();
+    m.pool = s.lanes[l].pool.get();
+    m.workspaces = &s.lanes[l].workspaces;
+    m.global = s.lanes[l].global.data;
+    m.scratch = s.lanes[l].scratch.data;
+    m.profiling = options.profile && stats;
+  }
+  auto runLane = [&](unsigned l) {
+    Machine &m = machines[l];
+    for (int64_t c = nextChunk++; c < chunks; c = nextChunk++) {
+      {
+        std::lock_guard<std::mutex> lock(mutex);
+        if (c > failedChunk)
+          return;
       }
-      if (!ok) {
-        std::string layer;
-        if (inst.op_case() == I::kMvm)
-          layer = " in layer '" + inst.mvm().layer() + "'";
-        error = "instruction " + std::to_string(i) + layer + ": " + machine.error;
-        return false;
+      int64_t first = c * chunk, n = std::min(chunk, batch - first);
+      m.batch = n;
+      for (int i = 0; i < p.inputs_size(); ++i) {
+        Mem in = m.mem(p.inputs(i).buffer());
+        size_t bytes = size_t(in.count) * in.bytes;
+        std::memcpy(in.data,
+                    inputs[size_t(i)].data.data() + size_t(first) * (bytes / size_t(n)),
+                    bytes);
+      }
+      for (int i = 0; i < p.instructions_size(); ++i)
+        if (!m.execute(i)) {
+          const program::Instruction &inst = p.instructions(i);
+          std::string layer;
+          if (inst.op_case() == I::kMvm)
+            layer = " in layer '" + inst.mvm().layer() + "'";
+          std::lock_guard<std::mutex> lock(mutex);
+          if (c < failedChunk) {
+            failedChunk = c;
+            failure = "instruction " + std::to_string(i) + layer + ": " + m.error;
+          }
+          return;
+        }
+      for (int o = 0; o < p.outputs_size(); ++o) {
+        const program::Buffer &b = *plan.buffers.at(p.outputs(o).buffer());
+        Mem out = m.mem(p.outputs(o).buffer());
+        size_t bytes = size_t(out.count) * out.bytes;
+        if (b.batched())
+          std::memcpy(outputs[size_t(o)].data.data() +
+                          size_t(first) * (bytes / size_t(n)),
+                      out.data, bytes);
+        else if (first == 0)
+          std::memcpy(outputs[size_t(o)].data.data(), out.data, bytes);
+      }
+      int64_t finished = done += n;
+      if (options.progress) {
+        std::lock_guard<std::mutex> lock(mutex);
+        options.progress(finished, batch);
       }
     }
-    for (int o = 0; o < p.outputs_size(); ++o) {
-      const program::Buffer &b = *machine.buffers.at(p.outputs(o).buffer());
-      Mem m = machine.mem(p.outputs(o).buffer());
-      size_t bytes = size_t(m.count) * m.bytes;
-      if (b.batched())
-        std::memcpy(outputs[size_t(o)].data.data() + size_t(done) * (bytes / size_t(n)),
-                    m.data, bytes);
-      else if (done == 0)
-        std::memcpy(outputs[size_t(o)].data.data(), m.data, bytes);
-    }
-    if (options.progress)
-      options.progress(done + n, batch);
+  };
+  std::vector<std::thread> workers;
+  for (unsigned l = 1; l < lanes; ++l)
+    workers.emplace_back(runLane, l);
+  runLane(0);
+  for (std::thread &worker : workers)
+    worker.join();
+  if (failedChunk != INT64_MAX) {
+    error = failure;
+    return false;
   }
 
   if (stats) {
+    *stats = RunStats();
+    stats->batch = batch;
+    stats->chunk = chunk;
+    stats->lanes = lanes;
+    for (const Machine &m : machines) {
+      stats->exactRows += m.counters.exactRows;
+      stats->knownEntries += m.counters.knownEntries;
+      stats->exactEntries += m.counters.exactEntries;
+      stats->slowEntries += m.counters.slowEntries;
+      // Seconds per lane, averaged: the lanes ran at the same time.
+      for (const auto &[kind, entry] : m.profile) {
+        stats->profile[kind].first += entry.first / lanes;
+        stats->profile[kind].second += entry.second;
+      }
+    }
     for (int i = 0; i < p.instructions_size(); ++i) {
       const program::Instruction &inst = p.instructions(i);
       if (inst.op_case() != I::kMvm)
@@ -561,9 +621,9 @@ bool Executor::run(const std::vector<HostTensor> &inputs,
       ++stats->mvmInstructions;
       stats->readCycles += counts.readCycles * rowsRun;
       stats->conversions += counts.conversions * rowsRun;
-      bool exact = machine.plans.at(i)->isExact();
+      bool exact = plan.plans.at(i)->isExact();
       (exact ? stats->exactProducts : stats->slicedProducts) += 1;
-      if (machine.skipped[size_t(i)] || machine.fused.count(i))
+      if (plan.skipped[size_t(i)] || plan.fused.count(i))
         ++stats->fusedProducts;
     }
     stats->runSeconds = secondsSince(start);

@@ -34,7 +34,7 @@ using I = program::Instruction;
 
 class FusionPlanner {
 public:
-  explicit FusionPlanner(Machine &m) : m(m) {
+  explicit FusionPlanner(Plan &m) : m(m) {
     int count = m.p.instructions_size();
     std::vector<uint32_t> reads, writes;
     for (int i = 0; i < count; ++i) {
@@ -401,10 +401,10 @@ private:
     m.epilogues.emplace(requantizeIndex, epilogue);
   }
 
-  Machine &m;
+  Plan &m;
   std::map<uint32_t, std::vector<int>> readers, writers;
 };
 
 } // namespace
 
-void Machine::planFusion() { FusionPlanner(*this).run(); }
+void Plan::planFusion() { FusionPlanner(*this).run(); }

@@ -22,7 +22,14 @@ using namespace ohmrt::detail;
 
 extern "C" void omp_set_num_threads(int);
 
-void ohmrt::detail::useOneDnnThreadLocally() { omp_set_num_threads(1); }
+void ohmrt::detail::useOneDnnThreadLocally() {
+  // Once per thread: the OpenMP thread count is a per-thread setting.
+  thread_local bool done = false;
+  if (!done) {
+    omp_set_num_threads(1);
+    done = true;
+  }
+}
 
 namespace {
 
@@ -189,6 +196,7 @@ size_t ExactProduct::getBytes() const {
 void ExactProduct::multiplyDnnl(const void *x, int64_t ldx, int64_t m,
                                 int32_t *out, int64_t ldo,
                                 GemmWorkspace &ws) const {
+  useOneDnnThreadLocally();
   bool f32 = kind == Kind::DnnlF32;
   // f32 results go to a contiguous buffer first and become int32 after.
   int64_t dstLd = f32 ? n : ldo;
@@ -386,6 +394,7 @@ void ExactConv::run(const uint8_t *x, int64_t images, int32_t *out,
                     GemmWorkspace &ws) const {
   if (images <= 0)
     return;
+  useOneDnnThreadLocally();
   auto prim = dnnl->get(images);
   dnnl::engine &engine = cpuEngine();
   const ConvShape &s = dnnl->shape;

@@ -125,7 +125,7 @@ private:
 };
 
 /// Makes oneDNN run single-threaded on the calling thread (the executor's
-/// own workers split the rows).
+/// own workers split the work); every oneDNN call here makes it first.
 void useOneDnnThreadLocally();
 
 } // namespace detail

@@ -59,8 +59,10 @@ struct Region {
   }
 };
 
-struct Machine {
-  explicit Machine(const program::Program &p);
+/// Everything planned once per program; read-only while running, shared
+/// by every lane.
+struct Plan {
+  explicit Plan(const program::Program &p);
 
   const program::Program &p;
   std::map<uint32_t, const program::Buffer *> buffers;
@@ -69,7 +71,7 @@ struct Machine {
   std::map<int, std::unique_ptr<MvmPlan>> plans; // by instruction index
   std::map<int, FusedRead> fused;                // by the index that runs it
   std::map<int, Epilogue> epilogues;             // by its requantize
-  std::vector<bool> skipped; // instructions a fused read replaces
+  std::vector<bool> skipped; // instructions fused work replaces
   // Memory per inference. The global buffer is its buffers' high-water
   // mark. Cores' scratchpads share one arena: a core's scratchpad is live
   // from the first to the last instruction that touches it, and cores
@@ -79,6 +81,24 @@ struct Machine {
   std::map<uint32_t, uint64_t> coreOffset; // in the scratch arena
   size_t planBytes = 0;
 
+  /// Finds fused reads, convolutions and epilogues (Fusion.cpp).
+  void planFusion();
+  /// Lays the used cores' scratchpads out in the shared arena.
+  void layOutScratchpads();
+};
+
+/// One lane of execution: runs chunks of the batch on its own memory,
+/// with its own threads (one per lane when lanes split the batch).
+struct Machine {
+  explicit Machine(const Plan &plan)
+      : plan(plan), p(plan.p), buffers(plan.buffers),
+        constants(plan.constants) {}
+
+  const Plan &plan;
+  const program::Program &p;
+  const std::map<uint32_t, const program::Buffer *> &buffers;
+  const std::map<uint32_t, const program::Constant *> &constants;
+
   // The chunk being run.
   int64_t batch = 1;
   char *global = nullptr;
@@ -86,24 +106,30 @@ struct Machine {
   ThreadPool *pool = nullptr;
   std::vector<MvmWorkspace> *workspaces = nullptr;
   std::string error;
+  // What the lane did, over its chunks.
+  MvmCounters counters;
+  bool profiling = false;
+  std::map<std::string, std::pair<double, int64_t>> profile;
 
   Mem mem(uint32_t id) const;
-  /// Finds fused reads, convolutions and epilogues (Fusion.cpp).
-  void planFusion();
-  /// Lays the used cores' scratchpads out in the shared arena.
-  void layOutScratchpads();
-  /// Runs an epilogue (VectorUnit.cpp).
-  void runEpilogue(const Epilogue &epilogue);
   bool fail(const std::string &message) {
     error = message;
     return false;
   }
 
-  /// The vector unit and data movement (VectorUnit.cpp); false with
-  /// `error` set on a runtime error.
+  /// Runs instruction `index` (or the fused work that replaces it); false
+  /// with `error` set on a runtime error.
+  bool execute(int index);
+
+  /// The vector unit and data movement (VectorUnit.cpp).
   bool executeVector(const program::Instruction &inst);
+  void runEpilogue(const Epilogue &epilogue);
 
 private:
+  bool runMvm(int index);
+  bool runFused(const FusedRead &read);
+  bool runConv(const FusedRead &read);
+
   bool im2col(const program::Im2Col &op);
   bool rows(const program::Rows &op);
   void accumulate(const program::Accumulate &op);

@@ -102,6 +102,7 @@ struct RunOptions {
 struct RunStats {
   int64_t batch = 0;
   int64_t chunk = 0;            // inferences per chunk
+  int64_t lanes = 0;            // chunks run at the same time
   int64_t mvmInstructions = 0;
   int64_t conversions = 0;      // ADC conversions (or sense operations)
   int64_t readCycles = 0;       // crossbar read cycles (per row, cycle, slice, group)
