@@ -56,6 +56,15 @@ std::string dimsText(const std::vector<int64_t> &dims) {
 struct Arena {
   char *data = nullptr;
   size_t bytes = 0;
+  Arena() = default;
+  Arena(const Arena &) = delete;
+  Arena &operator=(const Arena &) = delete;
+  Arena(Arena &&other) noexcept
+      : data(other.data), bytes(other.bytes), mapped(other.mapped) {
+    other.data = nullptr;
+    other.mapped = false;
+  }
+  Arena &operator=(Arena &&other) = delete;
   ~Arena() { release(); }
   bool allocate(uint64_t size) {
     bytes = size_t(std::max<uint64_t>(size, 64));
