@@ -377,6 +377,7 @@ struct SimOptions {
   bool quiet = false;
   bool profile = false;
   unsigned repeat = 1;
+  int64_t chunk = 0;
   uint64_t maxMemory = uint64_t(2) << 30;
 };
 
@@ -533,6 +534,7 @@ static int runProgram(const std::string &path, const SimOptions &sim) {
   ohmrt::RunOptions options;
   options.threads = threads;
   options.maxMemory = sim.maxMemory;
+  options.chunk = sim.chunk;
   options.profile = sim.profile;
   ohmrt::RunStats stats;
   std::vector<ohmrt::HostTensor> outputs;
@@ -688,6 +690,11 @@ int ohm::ohmSimMain(int argc, char **argv) {
       cl::desc("Memory the simulator may use for a batch (e.g. 512M, 2G; "
                "default 2G): larger batches run in chunks that fit"),
       cl::value_desc("SIZE"), cl::init("2G"), cl::cat(category));
+  cl::opt<int64_t> chunk(
+      "chunk",
+      cl::desc("Run the batch in chunks of at most N inferences (default: as "
+               "many as --max-memory holds)"),
+      cl::init(0), cl::value_desc("N"), cl::cat(category));
   cl::opt<unsigned> repeat(
       "repeat",
       cl::desc("Run the batch N times (memory warm after the first) and "
@@ -710,6 +717,11 @@ int ohm::ohmSimMain(int argc, char **argv) {
     sim.quiet = quiet;
     sim.profile = profile;
     sim.repeat = repeat;
+    if (chunk < 0) {
+      reportError("ohm-sim", "--chunk needs a positive number of inferences");
+      return 1;
+    }
+    sim.chunk = chunk;
     if (repeat < 1 || repeat > 100000) {
       reportError("ohm-sim", "--repeat needs 1 to 100000 runs");
       return 1;

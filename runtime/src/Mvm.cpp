@@ -593,7 +593,11 @@ struct SerialArgs {
   int64_t stepLog2, maxCode;
 };
 
-/// The portable kernel: one column at a time.
+/// The portable kernel: one column at a time (with the POPCNT instruction
+/// where the CPU has it; x86-64's baseline lacks it).
+#if OHMRT_X86
+__attribute__((target_clones("popcnt", "default")))
+#endif
 void serialGeneric(const SerialArgs &a, const int32_t *entries,
                    int64_t numEntries, int64_t rowStride,
                    const uint64_t *packed, uint32_t *acc) {
@@ -624,6 +628,62 @@ void serialGeneric(const SerialArgs &a, const int32_t *entries,
       row[c] += uint32_t(total << (a.digitBits * t));
     }
   }
+}
+
+/// The portable kernel unrolled for 1-bit digits, C-bit cells and W words
+/// per group (scalar POPCNT; 4 columns at a time share the input words).
+template <int C, int W>
+#if OHMRT_X86
+__attribute__((target_clones("popcnt", "default")))
+#endif
+void serialUnrolled(const SerialArgs &a, const int32_t *entries,
+                    int64_t numEntries, int64_t rowStride,
+                    const uint64_t *packed, uint32_t *acc) {
+  int64_t stride = a.paddedCols, readStride = 2 * C * W * stride;
+  for (int64_t e = 0; e < numEntries; ++e) {
+    int64_t i = entries[e] / a.cycles, t = entries[e] % a.cycles;
+    const uint64_t *xw = packed + i * rowStride + t * W;
+    uint64_t x[W];
+    for (int w = 0; w < W; ++w)
+      x[w] = xw[w];
+    uint32_t *row = acc + i * a.paddedCols;
+    for (int64_t c = 0; c < a.paddedCols; c += 4) {
+      uint64_t total[4] = {0, 0, 0, 0};
+      const uint64_t *m = a.bits + c;
+      for (int64_t q = 0; q < a.numReads; ++q, m += readStride) {
+        for (int lane = 0; lane < 4; ++lane) {
+          int64_t p = 0;
+          for (int64_t term = 0; term < 1 + a.hasMinus[q]; ++term) {
+            const uint64_t *mt = m + term * C * W * stride + lane;
+            int64_t sum = 0;
+            for (int b = 0; b < C; ++b)
+              for (int w = 0; w < W; ++w)
+                sum += int64_t(popcount64(x[w] & mt[(b * W + w) * stride])) << b;
+            p += term ? -sum : sum;
+          }
+          int64_t code = (p + a.bias) >> a.stepLog2;
+          code = code < 0 ? 0 : code > a.maxCode ? a.maxCode : code;
+          total[lane] += uint64_t(a.signs[q]) * (uint64_t(code) << a.shifts[q]);
+        }
+      }
+      for (int lane = 0; lane < 4; ++lane)
+        row[c + lane] += uint32_t(total[lane] << t);
+    }
+  }
+}
+
+using SerialKernel = void (*)(const SerialArgs &, const int32_t *, int64_t,
+                              int64_t, const uint64_t *, uint32_t *);
+
+/// The unrolled portable kernel for (cell bits, words), if there is one.
+SerialKernel findPortableKernel(int64_t cellBits, int64_t words) {
+#define OHMRT_KERNEL(C, W)                                                     \
+  if (cellBits == C && words == W)                                             \
+    return serialUnrolled<C, W>;
+  OHMRT_KERNEL(1, 1) OHMRT_KERNEL(1, 2) OHMRT_KERNEL(1, 4)
+  OHMRT_KERNEL(2, 1) OHMRT_KERNEL(2, 2) OHMRT_KERNEL(2, 4)
+#undef OHMRT_KERNEL
+  return nullptr;
 }
 
 #if OHMRT_X86
@@ -698,9 +758,6 @@ OHMRT_AVX512 void serialAvx512(const SerialArgs &a, const int32_t *entries,
   }
 }
 
-using SerialKernel = void (*)(const SerialArgs &, const int32_t *, int64_t,
-                              int64_t, const uint64_t *, uint32_t *);
-
 /// The unrolled kernel for (cell bits, words) with 1-bit digits, if any.
 SerialKernel findAvx512Kernel(int64_t cellBits, int64_t words) {
 #define OHMRT_KERNEL(C, W)                                                     \
@@ -740,6 +797,9 @@ void MvmPlan::slowPopcount(const Group &group, const int32_t *entries,
     if (SerialKernel kernel = findAvx512Kernel(cellBits, words))
       return kernel(args, entries, numEntries, rowStride, packed, acc);
 #endif
+  if (digitBits == 1)
+    if (SerialKernel kernel = findPortableKernel(cellBits, words))
+      return kernel(args, entries, numEntries, rowStride, packed, acc);
   serialGeneric(args, entries, numEntries, rowStride, packed, acc);
 }
 

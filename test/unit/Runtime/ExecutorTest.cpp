@@ -1346,6 +1346,35 @@ TEST(ExecutorTest, ThreadsAndRepeatedRunsGiveIdenticalBits) {
           << "run " << i << ", output " << o;
 }
 
+// The memory budget decides the chunk size: plans and scratch plus k
+// inferences' arenas run the batch in chunks of k, and the outputs equal
+// those of one chunk, for any budget and thread count.
+TEST(ExecutorTest, BudgetSetsTheChunkSize) {
+  program::Program p = miniCnn();
+  std::mt19937 rng(17);
+  const int64_t n = 23;
+  HostTensor input =
+      ints(program::U8, {n, 2, 6, 6}, randomInts(rng, n * 72, 0, 255));
+  ohmrt::Executor executor(p);
+  std::vector<HostTensor> whole;
+  std::string error;
+  ASSERT_TRUE(executor.run({input}, whole, error)) << error;
+  for (unsigned threads : {1u, 2u})
+    for (int64_t k : {1, 3, 5}) {
+      ohmrt::RunOptions options;
+      options.threads = threads;
+      // The fixed part is the plans and 4 MiB of scratch per thread.
+      options.maxMemory = executor.getPlanBytes() + threads * (uint64_t(4) << 20) +
+                          uint64_t(k) * threads * executor.getBytesPerInference();
+      ohmrt::RunStats stats;
+      std::vector<HostTensor> out;
+      ASSERT_TRUE(executor.run({input}, out, error, options, &stats)) << error;
+      EXPECT_EQ(stats.chunk, k) << "threads " << threads;
+      for (size_t o = 0; o < out.size(); ++o)
+        EXPECT_EQ(out[o].data, whole[o].data) << "k " << k << ", output " << o;
+    }
+}
+
 //===----------------------------------------------------------------------===//
 // Inputs
 //===----------------------------------------------------------------------===//
