@@ -96,6 +96,9 @@ private:
   bool mapped = false;
 };
 
+/// The arena bytes a lane's chunk aims at when the budget allows more.
+constexpr uint64_t kLaneArenaBytes = uint64_t(32) << 20;
+
 /// Scratch bytes per worker for one block of a crossbar read.
 constexpr int64_t kBlockBytes = 2 << 20;
 
@@ -492,6 +495,11 @@ bool Executor::run(const std::vector<HostTensor> &inputs,
   uint64_t fixed = plan.planBytes + uint64_t(threads) * 2 * kBlockBytes;
   uint64_t budget = std::min(options.maxMemory, getMemoryLimit());
   int64_t chunk = (batch + lanes - 1) / lanes;
+  // Beyond a few tens of MiB per lane, larger chunks only cost cache misses
+  // and first-touch page faults (measured in docs/Simulator.md).
+  if (perInference > 0 && options.chunk == 0)
+    chunk = std::min<int64_t>(
+        chunk, std::max<int64_t>(1, int64_t(kLaneArenaBytes / perInference)));
   if (perInference > 0) {
     uint64_t room = budget > fixed ? budget - fixed : 0;
     chunk = int64_t(std::min<uint64_t>(uint64_t(chunk),

@@ -90,7 +90,8 @@ struct RunOptions {
   /// Bytes the executor may use for its arenas, plans and scratch; the
   /// batch runs in chunks that fit (never more than getMemoryLimit()).
   uint64_t maxMemory = uint64_t(2) << 30;
-  /// At most this many inferences per chunk (0: as the budget allows).
+  /// Inferences per chunk (0: as many as fill about 32 MiB of arenas per
+  /// thread, within the budget).
   int64_t chunk = 0;
   /// Called after each chunk with (inferences done, batch).
   std::function<void(int64_t, int64_t)> progress;
