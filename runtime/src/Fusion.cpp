@@ -9,9 +9,9 @@
 //     side by side (concat_cols) become one product into the buffer those
 //     instructions would have produced;
 //   - convolutions: when such a read's rows come from an im2col that
-//     nothing else reads (zero padding, one group, byte codes), the read
-//     is one convolution of the im2col's source, and the im2col matrix is
-//     never built;
+//     nothing else reads (one group, byte codes read as they are), the
+//     read is one convolution of the im2col's source, and the im2col
+//     matrix is never built;
 //   - epilogues: bias -> unrows (to NCHW) -> requantize, whose
 //     intermediate results nothing else reads, become one pass.
 //
@@ -318,11 +318,8 @@ private:
         return;
     const program::Im2Col &op = m.p.instructions(index).im2col();
     const program::Buffer *src = m.buffers.at(op.src());
-    bool zeroPadding = op.pad_value() + op.offset() == 0 ||
-                       (op.pads(0) == 0 && op.pads(1) == 0 && op.pads(2) == 0 &&
-                        op.pads(3) == 0);
     // Byte codes, read as they are, and the whole batch's images.
-    if (op.group() != 1 || op.offset() != 0 || !zeroPadding ||
+    if (op.group() != 1 || op.offset() != 0 ||
         src->type().dtype() != program::U8 || !src->batched() ||
         src->dims_size() != 4 || src->dims(0) != 1 ||
         m.buffers.at(read.dst)->type().dtype() != program::I32)
@@ -342,6 +339,7 @@ private:
     }
     for (int d = 0; d < 4; ++d)
       shape.pads[d] = op.pads(d);
+    shape.padCode = op.pad_value();
     int64_t maxInput = read.inputBits >= 8 ? 255 : (int64_t(1) << read.inputBits) - 1;
     read.conv = ExactConv::create(read.weights, shape, maxInput);
     if (!read.conv)

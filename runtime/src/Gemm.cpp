@@ -13,7 +13,9 @@
 #include <Eigen/Core>
 #include <dnnl.hpp>
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <map>
 #include <mutex>
 #include <type_traits>
@@ -303,6 +305,19 @@ struct ExactConv::Dnnl {
   std::mutex mutex;
   std::map<int64_t, std::shared_ptr<Primitive>> primitives; // by image count
 
+  /// The convolution oneDNN runs: with explicit padding, the padded
+  /// images and no padding.
+  ConvShape padded() const {
+    ConvShape s = shape;
+    if (s.padCode != 0) {
+      s.height += s.pads[0] + s.pads[2];
+      s.width += s.pads[1] + s.pads[3];
+      for (int64_t &pad : s.pads)
+        pad = 0;
+    }
+    return s;
+  }
+
   std::shared_ptr<Primitive> get(int64_t images) {
     std::lock_guard<std::mutex> lock(mutex);
     auto it = primitives.find(images);
@@ -310,7 +325,7 @@ struct ExactConv::Dnnl {
       return it->second;
     using dt = dnnl::memory::data_type;
     using tag = dnnl::memory::format_tag;
-    const ConvShape &s = shape;
+    const ConvShape s = padded();
     auto prim = std::make_shared<Primitive>();
     dnnl::memory::desc src({images, s.channels, s.height, s.width}, dt::u8,
                            tag::any);
@@ -375,6 +390,8 @@ std::unique_ptr<ExactConv> ExactConv::create(const std::vector<int64_t> &w,
       return nullptr;
   if (maxInput > maxByteInput())
     return nullptr;
+  if (shape.padCode < 0 || shape.padCode > maxInput)
+    return nullptr;
   std::unique_ptr<ExactConv> conv(new ExactConv());
   conv->dnnl = std::make_unique<Dnnl>();
   conv->dnnl->shape = shape;
@@ -397,9 +414,24 @@ void ExactConv::run(const uint8_t *x, int64_t images, int32_t *out,
   useOneDnnThreadLocally();
   auto prim = dnnl->get(images);
   dnnl::engine &engine = cpuEngine();
-  const ConvShape &s = dnnl->shape;
+  const ConvShape s = dnnl->padded();
   using dt = dnnl::memory::data_type;
   using tag = dnnl::memory::format_tag;
+  if (dnnl->shape.padCode != 0) {
+    // Pad explicitly: every image into a frame of the pad code.
+    const ConvShape &in = dnnl->shape;
+    size_t bytes = size_t(images * s.channels * s.height * s.width);
+    if (ws.padded.size() < bytes)
+      ws.padded.resize(bytes);
+    uint8_t *frame = reinterpret_cast<uint8_t *>(ws.padded.data());
+    std::fill(frame, frame + bytes, uint8_t(in.padCode));
+    for (int64_t plane = 0; plane < images * in.channels; ++plane)
+      for (int64_t y = 0; y < in.height; ++y)
+        std::memcpy(frame + (plane * s.height + y + in.pads[0]) * s.width +
+                        in.pads[1],
+                    x + (plane * in.height + y) * in.width, size_t(in.width));
+    x = frame;
+  }
   dnnl::memory nchw({{images, s.channels, s.height, s.width}, dt::u8, tag::nchw},
                     engine, const_cast<uint8_t *>(x));
   dnnl::memory src = nchw;

@@ -32,6 +32,7 @@ struct GemmWorkspace {
   std::vector<char> scratchpad;
   std::vector<char> converted;
   std::vector<char> result;
+  std::vector<char> padded; // explicitly padded images
 };
 
 class ExactProduct {
@@ -86,6 +87,7 @@ struct ConvShape {
   int64_t channels = 0, height = 0, width = 0, outChannels = 0;
   int64_t kernel[2] = {1, 1}, strides[2] = {1, 1}, dilations[2] = {1, 1};
   int64_t pads[4] = {0, 0, 0, 0}; // top, left, bottom, right
+  int64_t padCode = 0;             // the code of padded pixels
   int64_t outHeight() const {
     return (height + pads[0] + pads[2] - dilations[0] * (kernel[0] - 1) - 1) /
                strides[0] +
@@ -98,10 +100,12 @@ struct ConvShape {
   }
 };
 
-/// An exact integer convolution of u8 NCHW images with zero padding and
-/// fixed int8 weights, into int32 NHWC results (the row layout of an
-/// im2col + product): oneDNN's u8 x s8 -> s32 convolution, under the same
-/// exactness conditions as ExactProduct's DnnlS8 kind.
+/// An exact integer convolution of u8 NCHW images and fixed int8 weights,
+/// into int32 NHWC results (the row layout of an im2col + product):
+/// oneDNN's u8 x s8 -> s32 convolution, under the same exactness
+/// conditions as ExactProduct's DnnlS8 kind. oneDNN pads with zeros; a
+/// nonzero pad code (an input zero point) is padded explicitly into a copy
+/// of the images first.
 class ExactConv {
 public:
   /// Returns null when the weights or inputs do not allow an exact int8

@@ -789,25 +789,34 @@ static void maxPool2x2(const T *x, T *y, int64_t planes, int64_t h, int64_t w,
     }
 }
 
-/// Integer max pooling (any padding; dilation 1, no ceil mode). K is the
-/// square kernel's size when known at compile time (0: from the op).
-template <int K, typename T>
+/// Integer max pooling (any padding; dilation 1, no ceil mode), in two
+/// passes per output row: the maximum over the window's rows for every
+/// column (a contiguous loop that vectorizes), then over the window's
+/// columns. Every window holds at least one pixel (checked by the caller).
+template <typename T>
 static void maxPoolInts(const T *x, T *y, int64_t planes, int64_t h, int64_t w,
                         int64_t oh, int64_t ow, const program::Pool &op) {
-  int64_t kh = K ? K : op.kernel(0), kw = K ? K : op.kernel(1);
+  int64_t kh = op.kernel(0), kw = op.kernel(1);
   int64_t sh = op.strides(0), sw = op.strides(1);
   int64_t pt = op.pads(0), pl = op.pads(1);
+  std::vector<T> columns(static_cast<size_t>(w));
   for (int64_t plane = 0; plane < planes; ++plane, x += h * w)
     for (int64_t oy = 0; oy < oh; ++oy) {
       int64_t y0 = std::max<int64_t>(oy * sh - pt, 0);
       int64_t y1 = std::min<int64_t>(oy * sh - pt + kh, h);
+      T *column = columns.data();
+      std::copy(x + y0 * w, x + (y0 + 1) * w, column);
+      for (int64_t iy = y0 + 1; iy < y1; ++iy) {
+        const T *row = x + iy * w;
+        for (int64_t ix = 0; ix < w; ++ix)
+          column[ix] = std::max(column[ix], row[ix]);
+      }
       for (int64_t ox = 0; ox < ow; ++ox) {
         int64_t x0 = std::max<int64_t>(ox * sw - pl, 0);
         int64_t x1 = std::min<int64_t>(ox * sw - pl + kw, w);
-        T best = std::numeric_limits<T>::lowest();
-        for (int64_t iy = y0; iy < y1; ++iy)
-          for (int64_t ix = x0; ix < x1; ++ix)
-            best = std::max(best, x[iy * w + ix]);
+        T best = column[x0];
+        for (int64_t ix = x0 + 1; ix < x1; ++ix)
+          best = std::max(best, column[ix]);
         *y++ = best;
       }
     }
@@ -825,20 +834,16 @@ void Machine::pool2d(const program::Pool &op) {
   if (op.kind() == program::MAX && !src.isFloat() && simpleWindow) {
     src.withInts([&](auto *in) {
       auto *out = reinterpret_cast<decltype(in)>(dst.data);
-      int64_t square = op.kernel(0) == op.kernel(1) ? op.kernel(0) : 0;
+      bool is2x2 = op.kernel(0) == 2 && op.kernel(1) == 2 &&
+                   op.strides(0) == 2 && op.strides(1) == 2 && op.pads(0) == 0 &&
+                   op.pads(1) == 0 && op.pads(2) == 0 && op.pads(3) == 0;
       pool->parallelFor(planes, 16, [&](int64_t begin, int64_t end) {
         auto *from = in + begin * h * w;
         auto *to = out + begin * oh * ow;
-        bool unpadded = op.pads(0) == 0 && op.pads(1) == 0 &&
-                        op.pads(2) == 0 && op.pads(3) == 0;
-        if (square == 2 && op.strides(0) == 2 && op.strides(1) == 2 && unpadded)
+        if (is2x2)
           maxPool2x2(from, to, end - begin, h, w, oh, ow);
-        else if (square == 2)
-          maxPoolInts<2>(from, to, end - begin, h, w, oh, ow, op);
-        else if (square == 3)
-          maxPoolInts<3>(from, to, end - begin, h, w, oh, ow, op);
         else
-          maxPoolInts<0>(from, to, end - begin, h, w, oh, ow, op);
+          maxPoolInts(from, to, end - begin, h, w, oh, ow, op);
       });
     });
     return;
