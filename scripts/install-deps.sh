@@ -43,6 +43,8 @@ packages=(
   python3-matplotlib
   # Node.js and npm: ONNX Runtime (onnxruntime-node) as the benchmarks' baseline.
   nodejs npm
+  # GNU time: the benchmarks' peak memory (/usr/bin/time -v).
+  time
 )
 
 # Virtual packages that installed packages provide (NodeSource's nodejs

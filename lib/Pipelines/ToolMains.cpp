@@ -637,7 +637,7 @@ static int runProgram(const std::string &path, const SimOptions &sim) {
       double(stats.batch) / total, double(stats.batch) / seconds, threads,
       threads == 1 ? "" : "s");
   if (sim.profile) {
-    llvm::outs() << "\ninstruction kind      executed   seconds  share\n";
+    llvm::outs() << "\ninstruction kind          per run   seconds  share\n";
     llvm::outs() << "(seconds per run, averaged over " << runTimes.size()
                  << " run" << (runTimes.size() == 1 ? "" : "s") << ")\n";
     std::vector<std::pair<std::string, std::pair<double, int64_t>>> rows(
@@ -646,9 +646,10 @@ static int runProgram(const std::string &path, const SimOptions &sim) {
       return a.second.first > b.second.first;
     });
     for (const auto &[kind, entry] : rows)
-      llvm::outs() << llvm::format("%-20s %9lld  %8.4f  %4.1f%%\n",
-                                   kind.c_str(), (long long)entry.second,
-                                   entry.first, 100.0 * entry.first / seconds);
+      llvm::outs() << llvm::format(
+          "%-24s %9lld  %8.4f  %4.1f%%\n", kind.c_str(),
+          (long long)(entry.second / int64_t(runTimes.size())), entry.first,
+          100.0 * entry.first / seconds);
   }
   return 0;
 }

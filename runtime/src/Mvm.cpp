@@ -62,6 +62,11 @@ bool useAvx512() {
 
 inline int popcount64(uint64_t v) { return __builtin_popcountll(v); }
 
+/// A slow (row, input cycle) entry is (row << kCycleBits) | cycle: input
+/// bits are at most 32 (the validator), so there are at most 32 cycles.
+constexpr int kCycleBits = 6;
+constexpr int32_t kCycleMask = (1 << kCycleBits) - 1;
+
 /// Codes of a read as the smallest unsigned type that holds them.
 template <typename Fn> void withCodeType(unsigned bytes, Fn &&fn) {
   if (bytes == 1)
@@ -492,7 +497,7 @@ bool MvmPlan::runSliced(const S *x, int64_t width, int64_t count, int32_t *out,
           anyExact = true;
           ++counters.exactEntries;
         } else {
-          slow[size_t(g)].push_back(int32_t(i * cycles + t));
+          slow[size_t(g)].push_back(int32_t(i << kCycleBits | t));
           if (bitSerial)
             ws.rowConst[size_t(i)] += slowConstant << (digitBits * t);
           ++counters.slowEntries;
@@ -538,7 +543,7 @@ bool MvmPlan::runSliced(const S *x, int64_t width, int64_t count, int32_t *out,
       // Digits of the slow entries, one row each.
       ws.digits.assign(size_t(int64_t(entries.size()) * group.kn), 0);
       for (size_t e = 0; e < entries.size(); ++e) {
-        int64_t i = entries[e] / cycles, t = entries[e] % cycles;
+        int64_t i = entries[e] >> kCycleBits, t = entries[e] & kCycleMask;
         const S *codes = x + i * width + group.k0;
         for (int64_t k = 0; k < group.kn; ++k)
           ws.digits[e * size_t(group.kn) + size_t(k)] =
@@ -602,7 +607,7 @@ void serialGeneric(const SerialArgs &a, const int32_t *entries,
                    int64_t numEntries, int64_t rowStride,
                    const uint64_t *packed, uint32_t *acc) {
   for (int64_t e = 0; e < numEntries; ++e) {
-    int64_t i = entries[e] / a.cycles, t = entries[e] % a.cycles;
+    int64_t i = entries[e] >> kCycleBits, t = entries[e] & kCycleMask;
     const uint64_t *xw = packed + i * rowStride + a.digitBits * t * a.words;
     int64_t digitPlanes = std::min(a.digitBits, a.planes - a.digitBits * t);
     uint32_t *row = acc + i * a.paddedCols;
@@ -641,7 +646,7 @@ void serialUnrolled(const SerialArgs &a, const int32_t *entries,
                     const uint64_t *packed, uint32_t *acc) {
   int64_t stride = a.paddedCols, readStride = 2 * C * W * stride;
   for (int64_t e = 0; e < numEntries; ++e) {
-    int64_t i = entries[e] / a.cycles, t = entries[e] % a.cycles;
+    int64_t i = entries[e] >> kCycleBits, t = entries[e] & kCycleMask;
     const uint64_t *xw = packed + i * rowStride + t * W;
     uint64_t x[W];
     for (int w = 0; w < W; ++w)
@@ -714,9 +719,12 @@ OHMRT_AVX512 inline __m512i partialSums(const __m512i *x, const uint64_t *m,
   return p;
 }
 
-/// 1-bit digits, C-bit cells, W words per group: everything unrolled and
-/// the input's words broadcast once per (row, cycle).
-template <int C, int W>
+/// 1-bit digits, C-bit cells, W words per group: everything unrolled, the
+/// input's words broadcast once per (row, cycle), and per read a shift and
+/// a conditional negation (xor, subtract) instead of branches. Minus: every
+/// read subtracts a second cell set before its conversion (analog
+/// sensing, 2T2R); otherwise none does.
+template <int C, int W, bool Minus>
 OHMRT_AVX512 void serialAvx512(const SerialArgs &a, const int32_t *entries,
                                int64_t numEntries, int64_t rowStride,
                                const uint64_t *packed, uint32_t *acc) {
@@ -726,12 +734,14 @@ OHMRT_AVX512 void serialAvx512(const SerialArgs &a, const int32_t *entries,
   const __m128i stepShift = _mm_cvtsi64_si128(a.stepLog2);
   int64_t stride = a.paddedCols;
   int64_t readStride = 2 * C * W * stride; // per read
-  __m128i shifts[64];
-  for (int64_t q = 0; q < a.numReads && q < 64; ++q)
-    shifts[q] = _mm_cvtsi64_si128(a.shifts[q]);
+  __m512i shifts[64], negate[64];
+  for (int64_t q = 0; q < a.numReads; ++q) {
+    shifts[q] = _mm512_set1_epi64(a.shifts[q]);
+    negate[q] = _mm512_set1_epi64(a.signs[q] > 0 ? 0 : -1);
+  }
   for (int64_t cb = 0; cb < a.paddedCols; cb += 8) {
     for (int64_t e = 0; e < numEntries; ++e) {
-      int64_t i = entries[e] / a.cycles, t = entries[e] % a.cycles;
+      int64_t i = entries[e] >> kCycleBits, t = entries[e] & kCycleMask;
       const uint64_t *xw = packed + i * rowStride + t * W;
       __m512i x[W];
       for (int w = 0; w < W; ++w)
@@ -740,13 +750,12 @@ OHMRT_AVX512 void serialAvx512(const SerialArgs &a, const int32_t *entries,
       const uint64_t *m = a.bits + cb;
       for (int64_t q = 0; q < a.numReads; ++q, m += readStride) {
         __m512i p = partialSums<C, W>(x, m, stride);
-        if (a.hasMinus[q])
+        if (Minus)
           p = _mm512_sub_epi64(p, partialSums<C, W>(x, m + C * W * stride, stride));
         __m512i code = _mm512_sra_epi64(_mm512_add_epi64(p, bias), stepShift);
         code = _mm512_min_epi64(_mm512_max_epi64(code, zero), maxCode);
-        code = _mm512_sll_epi64(code, shifts[q]);
-        total = a.signs[q] > 0 ? _mm512_add_epi64(total, code)
-                               : _mm512_sub_epi64(total, code);
+        code = _mm512_xor_si512(_mm512_sllv_epi64(code, shifts[q]), negate[q]);
+        total = _mm512_add_epi64(total, _mm512_sub_epi64(code, negate[q]));
       }
       total = _mm512_sll_epi64(total, _mm_cvtsi64_si128(t));
       uint32_t *row = acc + i * a.paddedCols + cb;
@@ -758,11 +767,12 @@ OHMRT_AVX512 void serialAvx512(const SerialArgs &a, const int32_t *entries,
   }
 }
 
-/// The unrolled kernel for (cell bits, words) with 1-bit digits, if any.
-SerialKernel findAvx512Kernel(int64_t cellBits, int64_t words) {
+/// The unrolled kernel for (cell bits, words, minus terms) with 1-bit
+/// digits, if any.
+SerialKernel findAvx512Kernel(int64_t cellBits, int64_t words, bool minus) {
 #define OHMRT_KERNEL(C, W)                                                     \
   if (cellBits == C && words == W)                                             \
-    return serialAvx512<C, W>;
+    return minus ? serialAvx512<C, W, true> : serialAvx512<C, W, false>;
   OHMRT_KERNEL(1, 1) OHMRT_KERNEL(1, 2) OHMRT_KERNEL(1, 4)
   OHMRT_KERNEL(2, 1) OHMRT_KERNEL(2, 2) OHMRT_KERNEL(2, 4)
   OHMRT_KERNEL(3, 1) OHMRT_KERNEL(3, 2) OHMRT_KERNEL(3, 4)
@@ -793,8 +803,16 @@ void MvmPlan::slowPopcount(const Group &group, const int32_t *entries,
                   signs.data(),      shifts.data(),       adc.step / 2 - adc.offset,
                   stepLog2,          adc.maxCode};
 #if OHMRT_X86
-  if (useAvx512() && digitBits == 1 && reads.size() <= 64)
-    if (SerialKernel kernel = findAvx512Kernel(cellBits, words))
+  // The unrolled kernels need every read alike: all with a second cell
+  // set subtracted before conversion, or none.
+  bool allMinus = true, noMinus = true;
+  for (int minus : hasMinus) {
+    allMinus &= minus != 0;
+    noMinus &= minus == 0;
+  }
+  if (useAvx512() && digitBits == 1 && reads.size() <= 64 &&
+      (allMinus || noMinus))
+    if (SerialKernel kernel = findAvx512Kernel(cellBits, words, allMinus))
       return kernel(args, entries, numEntries, rowStride, packed, acc);
 #endif
   if (digitBits == 1)
@@ -834,7 +852,7 @@ void MvmPlan::slowGemm(const Group &group, const int32_t *entries,
     return p;
   };
   for (int64_t e = 0; e < numEntries; ++e) {
-    int64_t i = entries[e] / cycles, t = entries[e] % cycles;
+    int64_t i = entries[e] >> kCycleBits, t = entries[e] & kCycleMask;
     uint32_t *row = acc + i * paddedCols;
     for (int64_t q = 0; q < numReads; ++q) {
       const Read &read = reads[size_t(q)];
