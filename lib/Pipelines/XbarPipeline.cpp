@@ -255,12 +255,13 @@ void ohm::writeMappingReport(Module &module, const Target &target,
           json.attribute("input_cycles", stats.cycles);
           json.attribute("row_groups", stats.groups);
           json.attributeArray("adc", [&] {
-            for (const auto &[adc, tiles] : stats.adcs)
+            // (No structured bindings: C++17 lambdas cannot capture them.)
+            for (const auto &entry : stats.adcs)
               json.object([&] {
-                json.attribute("bits", adc.bits);
-                json.attribute("step", adc.step);
-                json.attribute("offset", adc.offset);
-                json.attribute("tiles", tiles);
+                json.attribute("bits", entry.first.bits);
+                json.attribute("step", entry.first.step);
+                json.attribute("offset", entry.first.offset);
+                json.attribute("tiles", entry.second);
               });
           });
           json.attribute("conversions_per_inference", stats.conversions);

@@ -18,6 +18,18 @@
 #include <cstring>
 #include <vector>
 
+/// Compiles a function for AVX-512, AVX2 and the baseline, chosen when the
+/// program starts (GCC's target_clones). Clang 14 does not clone function
+/// templates; its builds (the fuzz and sanitizer builds) use the baseline.
+#if defined(__x86_64__) && !defined(__clang__)
+#define OHMRT_VECTOR_CLONES                                                    \
+  __attribute__((target_clones("avx512f", "avx2", "default")))
+#define OHMRT_POPCNT_CLONES __attribute__((target_clones("popcnt", "default")))
+#else
+#define OHMRT_VECTOR_CLONES
+#define OHMRT_POPCNT_CLONES
+#endif
+
 namespace ohmrt {
 namespace detail {
 

@@ -600,9 +600,7 @@ struct SerialArgs {
 
 /// The portable kernel: one column at a time (with the POPCNT instruction
 /// where the CPU has it; x86-64's baseline lacks it).
-#if OHMRT_X86
-__attribute__((target_clones("popcnt", "default")))
-#endif
+OHMRT_POPCNT_CLONES
 void serialGeneric(const SerialArgs &a, const int32_t *entries,
                    int64_t numEntries, int64_t rowStride,
                    const uint64_t *packed, uint32_t *acc) {
@@ -638,9 +636,7 @@ void serialGeneric(const SerialArgs &a, const int32_t *entries,
 /// The portable kernel unrolled for 1-bit digits, C-bit cells and W words
 /// per group (scalar POPCNT; 4 columns at a time share the input words).
 template <int C, int W>
-#if OHMRT_X86
-__attribute__((target_clones("popcnt", "default")))
-#endif
+OHMRT_POPCNT_CLONES
 void serialUnrolled(const SerialArgs &a, const int32_t *entries,
                     int64_t numEntries, int64_t rowStride,
                     const uint64_t *packed, uint32_t *acc) {

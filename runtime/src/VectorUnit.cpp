@@ -435,7 +435,7 @@ namespace {
 /// are floats exactly), and equal to rounding, adding zp and clamping in
 /// double; NaN still becomes zp.
 template <typename S, typename D>
-__attribute__((target_clones("avx512f", "avx2", "default"))) void
+OHMRT_VECTOR_CLONES void
 requantizeFloatFast(const S *x, D *out, int64_t count, float scale, int32_t zp,
                     float lo, float hi) {
   for (int64_t i = 0; i < count; ++i) {
@@ -543,7 +543,7 @@ namespace {
 /// round(x / scale) + zp is clamped in float (lo and hi are exact floats)
 /// and NaN becomes zp, as clampToRange does.
 template <typename D>
-__attribute__((target_clones("avx512f", "avx2", "default"))) void
+OHMRT_VECTOR_CLONES void
 quantizeFast(const float *x, D *out, int64_t count, float scale, float zp,
              float lo, float hi, int32_t nanValue) {
   for (int64_t i = 0; i < count; ++i) {
@@ -622,7 +622,7 @@ namespace {
 /// the project builds with -ffp-contract=off, so the two products are
 /// rounded before they are added, as in the reference interpreter).
 template <typename L, typename R, typename D>
-__attribute__((target_clones("avx512f", "avx2", "default"))) void
+OHMRT_VECTOR_CLONES void
 qaddFast(const L *l, const R *r, D *out, int64_t count, float lhsScale,
          float rhsScale, int32_t lhsZp, int32_t rhsZp, int32_t zp, float lo,
          float hi) {
@@ -1037,7 +1037,7 @@ namespace {
 /// point: bias, scale per channel, round, clamp -- the same arithmetic as
 /// requantizeFloatFast, vectorized across channels.
 template <typename D>
-__attribute__((target_clones("avx512f", "avx2", "default"))) void
+OHMRT_VECTOR_CLONES void
 epilogueRow(const int32_t *in, const uint32_t *bias, const float *scales,
             D *out, int64_t channels, int32_t zp, float lo, float hi) {
   for (int64_t c = 0; c < channels; ++c) {
