@@ -428,10 +428,22 @@ LogicalResult Emitter::emitMvm(Operation &op) {
     array->set_rows(r);
     array->set_cols(c);
     array->set_cell_bits(mvm.getCellBits());
-    std::string bytes(size_t(r * c), '\0');
-    for (int64_t k = 0; k < r * c; ++k)
-      bytes[size_t(k)] = char(levels[set].getInt(slice * r * c + k));
-    array->set_levels(std::move(bytes));
+    // The slice's levels (a splat holds one value for all of them).
+    std::vector<uint8_t> cellLevels(size_t(r * c));
+    DenseElementsAttr::withIntStorage(levels[set].getElementType(), [&](auto tag) {
+      using T = decltype(tag);
+      llvm::ArrayRef<T> raw = levels[set].getRawValues<T>();
+      if (levels[set].isSplat())
+        std::fill(cellLevels.begin(), cellLevels.end(), uint8_t(raw[0]));
+      else
+        std::transform(raw.begin() + slice * r * c,
+                       raw.begin() + (slice + 1) * r * c, cellLevels.begin(),
+                       [](T level) { return uint8_t(level); });
+    });
+    unsigned bits = unsigned(mvm.getCellBits());
+    array->set_levels(ohmrt::packArrayLevels(cellLevels, bits));
+    if (bits < 8)
+      array->set_level_bits(bits);
   }
 
   pb::Mvm *m = add()->mutable_mvm();

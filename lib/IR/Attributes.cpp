@@ -10,6 +10,7 @@
 
 #include "Storage.h"
 
+#include "llvm/Support/SwapByteOrder.h"
 #include "llvm/ADT/APFloat.h"
 #include "llvm/Support/Endian.h"
 #include "llvm/Support/raw_ostream.h"
@@ -141,6 +142,11 @@ UnitAttr UnitAttr::get(Context &ctx) {
 // DenseElementsAttr
 //===----------------------------------------------------------------------===//
 
+// Payloads are little endian; typed views of them (getRawValues) read
+// them in place.
+static_assert(llvm::sys::IsLittleEndianHost,
+              "dense payloads are read in place as little-endian values");
+
 namespace {
 /// Reads one packed element as an integer.
 int64_t readInt(Type elementType, const char *ptr) {
@@ -232,15 +238,6 @@ void writeDouble(FloatType type, char *ptr, double value) {
   }
 }
 
-/// Whether a packed integer element is representable in its type.
-bool intElementFits(Type elementType, const char *ptr) {
-  auto intType = elementType.dyn_cast<IntegerType>();
-  if (!intType)
-    return true; // index
-  int64_t value = readInt(elementType, ptr);
-  return intType.isSigned() ? intType.fitsSigned(value)
-                            : intType.fitsUnsigned(static_cast<uint64_t>(value));
-}
 } // namespace
 
 bool DenseElementsAttr::isValidType(Type type) {
@@ -278,15 +275,39 @@ std::string DenseElementsAttr::verifyRawData(TensorType type,
        << " bytes)";
     return os.str();
   }
-  for (size_t offset = 0; offset < data.size(); offset += bytes) {
-    if (!intElementFits(elementType, data.data() + offset)) {
-      os << "element " << offset / bytes << " (value "
-         << readInt(elementType, data.data() + offset)
-         << ") does not fit in " << elementType;
-      return os.str();
+  // Integers narrower than their storage must fit their width: one typed
+  // pass for the first that does not.
+  auto intType = elementType.dyn_cast<IntegerType>();
+  if (!intType || intType.getWidth() == bytes * 8)
+    return {};
+  // (The type's own range: i1 is {0, 1}.)
+  int64_t lo = intType.getMinValue(), hi = int64_t(intType.getMaxValue());
+  size_t count = data.size() / bytes;
+  size_t bad = withIntStorage(elementType, [&](auto tag) {
+    using T = decltype(tag);
+    // The range first (a reduction that vectorizes), the culprit after.
+    auto at = [&](size_t i) {
+      T value;
+      std::memcpy(&value, data.data() + i * sizeof(T), sizeof(T));
+      return value;
+    };
+    T least = count ? at(0) : T(0), most = least;
+    for (size_t i = 0; i < count; ++i) {
+      least = std::min(least, at(i));
+      most = std::max(most, at(i));
     }
-  }
-  return {};
+    if (int64_t(least) >= lo && int64_t(most) <= hi)
+      return count;
+    for (size_t i = 0; i < count; ++i)
+      if (int64_t(at(i)) < lo || int64_t(at(i)) > hi)
+        return i;
+    return count;
+  });
+  if (bad != count)
+    os << "element " << bad << " (value "
+       << readInt(elementType, data.data() + bad * bytes) << ") does not fit in "
+       << elementType;
+  return os.str();
 }
 
 DenseElementsAttr DenseElementsAttr::getFromRawData(TensorType type,
@@ -296,21 +317,22 @@ DenseElementsAttr DenseElementsAttr::getFromRawData(TensorType type,
   // Canonical form: a payload whose elements are all equal is a splat.
   bool splat = data.size() == bytes;
   if (!splat && !data.empty()) {
-    splat = true;
-    for (size_t offset = bytes; offset < data.size() && splat; offset += bytes)
-      splat = std::memcmp(data.data(), data.data() + offset, bytes) == 0;
+    // All elements equal: each equals the one before it, bytes apart.
+    splat = std::memcmp(data.data(), data.data() + bytes, data.size() - bytes) == 0;
     if (splat)
       data = data.take_front(bytes);
   }
   Context &ctx = type.getContext();
   ContextImpl &impl = ctx.getImpl();
-  return DenseElementsAttr(impl.getOrCreate(
-      impl.denseAttrs,
-      [&] {
-        return new (impl.allocator.Allocate<DenseAttrStorage>())
-            DenseAttrStorage(&ctx, type, splat, impl.copy(data));
-      },
-      Type(type), splat, data));
+  size_t hash = DenseAttrStorage::hash(type, splat, data);
+  auto [first, last] = impl.denseAttrs.equal_range(hash);
+  for (auto it = first; it != last; ++it)
+    if (it->second->equals(type, splat, data))
+      return DenseElementsAttr(it->second);
+  auto *storage = new (impl.allocator.Allocate<DenseAttrStorage>())
+      DenseAttrStorage(&ctx, type, splat, impl.copyAligned(data));
+  impl.denseAttrs.emplace(hash, storage);
+  return DenseElementsAttr(storage);
 }
 
 DenseElementsAttr DenseElementsAttr::getFromInts(TensorType type,
@@ -321,11 +343,16 @@ DenseElementsAttr DenseElementsAttr::getFromInts(TensorType type,
   if (type.getNumElements() == 0)
     values = {};
   std::vector<char> data(values.size() * bytes);
-  for (size_t i = 0; i < values.size(); ++i) {
-    if (auto floatType = elementType.dyn_cast<FloatType>())
+  if (auto floatType = elementType.dyn_cast<FloatType>()) {
+    for (size_t i = 0; i < values.size(); ++i)
       writeDouble(floatType, data.data() + i * bytes, double(values[i]));
-    else
-      writeInt(elementType, data.data() + i * bytes, values[i]);
+  } else {
+    withIntStorage(elementType, [&](auto tag) {
+      using T = decltype(tag);
+      T *out = reinterpret_cast<T *>(data.data());
+      for (size_t i = 0; i < values.size(); ++i)
+        out[i] = T(values[i]);
+    });
   }
   return getFromRawData(type, data);
 }
@@ -379,8 +406,20 @@ double DenseElementsAttr::getDouble(int64_t i) const {
 
 std::vector<int64_t> DenseElementsAttr::getInts() const {
   std::vector<int64_t> values(getNumElements());
-  for (int64_t i = 0, e = values.size(); i < e; ++i)
-    values[i] = getInt(i);
+  Type elementType = getElementType();
+  if (elementType.isa<FloatType>()) {
+    for (int64_t i = 0, e = values.size(); i < e; ++i)
+      values[i] = getInt(i);
+    return values;
+  }
+  withIntStorage(elementType, [&](auto tag) {
+    using T = decltype(tag);
+    llvm::ArrayRef<T> raw = getRawValues<T>();
+    if (isSplat())
+      std::fill(values.begin(), values.end(), raw.empty() ? 0 : int64_t(raw[0]));
+    else
+      std::copy(raw.begin(), raw.end(), values.begin());
+  });
   return values;
 }
 

@@ -20,6 +20,10 @@
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/Allocator.h"
 #include "llvm/ADT/StringSet.h"
+#include "llvm/ADT/Hashing.h"
+
+#include <cstring>
+#include <unordered_map>
 
 namespace ohm {
 namespace detail {
@@ -153,19 +157,34 @@ struct TypeAttrStorage : AttributeStorage {
       : AttributeStorage(Kind::Type, type, ctx) {}
 };
 
-struct DenseAttrStorage : AttributeStorage, llvm::FoldingSetNode {
+/// Dense payloads are uniqued by a hash of their bytes and compared in
+/// full (a FoldingSet profile would copy every byte of a weight tensor on
+/// each lookup). The payload is 8-byte aligned, so typed views of it are
+/// aligned too.
+struct DenseAttrStorage : AttributeStorage {
   DenseAttrStorage(Context *ctx, Type type, bool splat,
                    llvm::ArrayRef<char> data)
       : AttributeStorage(Kind::DenseElements, type, ctx), splat(splat),
         data(data) {}
-  static void profile(llvm::FoldingSetNodeID &id, Type type, bool splat,
-                      llvm::ArrayRef<char> data) {
-    id.AddPointer(type.getImpl());
-    id.AddBoolean(splat);
-    id.AddString(llvm::StringRef(data.data(), data.size()));
+  /// Payloads up to 64 KiB are hashed whole; larger ones by 64 samples of
+  /// 1 KiB spread over them (equal hashes are compared in full, so this
+  /// only trades lookups of near-identical weight tensors for speed).
+  static size_t hash(Type type, bool splat, llvm::ArrayRef<char> data) {
+    constexpr size_t kWhole = 64 << 10, kSamples = 64, kSample = 1 << 10;
+    if (data.size() <= kWhole)
+      return llvm::hash_combine(
+          type.getImpl(), splat, llvm::hash_combine_range(data.begin(), data.end()));
+    size_t hash = llvm::hash_combine(type.getImpl(), splat, data.size());
+    size_t stride = (data.size() - kSample) / (kSamples - 1);
+    for (size_t i = 0; i < kSamples; ++i) {
+      const char *sample = data.data() + i * stride;
+      hash = llvm::hash_combine(hash, llvm::hash_combine_range(sample, sample + kSample));
+    }
+    return hash;
   }
-  void Profile(llvm::FoldingSetNodeID &id) const {
-    profile(id, type, splat, data);
+  bool equals(Type other, bool otherSplat, llvm::ArrayRef<char> bytes) const {
+    return type == other && splat == otherSplat && data.size() == bytes.size() &&
+           (bytes.empty() || std::memcmp(data.data(), bytes.data(), bytes.size()) == 0);
   }
   bool splat;
   llvm::ArrayRef<char> data;
@@ -218,6 +237,15 @@ struct FusedLocStorage : LocationStorage, llvm::FoldingSetNode {
 struct ContextImpl {
   explicit ContextImpl(Context *ctx);
 
+  /// Copies bytes into the allocator, 8-byte aligned.
+  llvm::ArrayRef<char> copyAligned(llvm::ArrayRef<char> bytes) {
+    if (bytes.empty())
+      return {};
+    char *data = static_cast<char *>(allocator.Allocate(bytes.size(), llvm::Align(8)));
+    std::memcpy(data, bytes.data(), bytes.size());
+    return {data, bytes.size()};
+  }
+
   /// Copies `values` into the allocator.
   template <typename T> llvm::ArrayRef<T> copy(llvm::ArrayRef<T> values) {
     if (values.empty())
@@ -265,7 +293,7 @@ struct ContextImpl {
   llvm::StringMap<StringAttrStorage *> stringAttrs;
   llvm::FoldingSet<ArrayAttrStorage> arrayAttrs;
   llvm::DenseMap<Type, TypeAttrStorage *> typeAttrs;
-  llvm::FoldingSet<DenseAttrStorage> denseAttrs;
+  std::unordered_multimap<size_t, DenseAttrStorage *> denseAttrs;
 
   LocationStorage unknownLoc;
   llvm::FoldingSet<FileLineColLocStorage> fileLocs;

@@ -121,11 +121,11 @@ MvmPlan::MvmPlan(const program::Mvm &op,
   std::vector<std::vector<uint8_t>> levelData(size_t(sets * slices));
   for (int64_t i = 0; i < sets * slices; ++i) {
     const program::Array *a = arrays.at(op.arrays(int(i)));
+    std::vector<uint8_t> all = getArrayLevels(*a);
     std::vector<uint8_t> &m = levelData[size_t(i)];
     m.resize(size_t(rows * cols));
     for (int64_t k = 0; k < rows; ++k)
-      std::memcpy(m.data() + k * cols, a->levels().data() + k * a->cols(),
-                  size_t(cols));
+      std::memcpy(m.data() + k * cols, all.data() + k * a->cols(), size_t(cols));
   }
   bool pair = sets == 2;
   bool senseAmp = op.encoding() == program::BINARY ||

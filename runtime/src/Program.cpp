@@ -213,14 +213,23 @@ private:
                    " is larger than the target's arrays");
       if (a.cell_bits() < 1 || a.cell_bits() > 8)
         return bad("array " + std::to_string(a.id()) + " has invalid cell bits");
-      if (int64_t(a.levels().size()) != a.rows() * a.cols())
+      unsigned bits = a.level_bits() == 0 ? 8 : a.level_bits();
+      if (bits > 8 || int64_t(bits) < a.cell_bits())
+        return bad("array " + std::to_string(a.id()) + " packs levels at " +
+                   std::to_string(bits) + " bits for " +
+                   std::to_string(a.cell_bits()) + "-bit cells");
+      uint64_t cells = uint64_t(a.rows()) * uint64_t(a.cols());
+      if (a.levels().size() != (cells * bits + 7) / 8)
         return bad("array " + std::to_string(a.id()) + " holds " +
-                   std::to_string(a.levels().size()) + " levels for " +
-                   std::to_string(a.rows() * a.cols()) + " cells");
-      for (char level : a.levels())
-        if (uint8_t(level) >> a.cell_bits())
-          return bad("array " + std::to_string(a.id()) +
-                     " has a level that does not fit its cells");
+                   std::to_string(a.levels().size()) +
+                   (bits == 8 ? " levels for " + std::to_string(cells) + " cells"
+                              : " bytes of levels for " + std::to_string(cells) +
+                                    " cells of " + std::to_string(bits) + " bits"));
+      if (bits > uint64_t(a.cell_bits()))
+        for (uint8_t level : getArrayLevels(a))
+          if (level >> a.cell_bits())
+            return bad("array " + std::to_string(a.id()) +
+                       " has a level that does not fit its cells");
       if (a.core() >= p.target().cores())
         return bad("array " + std::to_string(a.id()) + " is on core " +
                    std::to_string(a.core()) + " of " +
@@ -940,6 +949,66 @@ bool ohmrt::validateProgram(const program::Program &program,
 //===----------------------------------------------------------------------===//
 // Summary
 //===----------------------------------------------------------------------===//
+
+std::vector<uint8_t> ohmrt::getArrayLevels(const program::Array &array) {
+  size_t cells = size_t(array.rows() * array.cols());
+  const std::string &bytes = array.levels();
+  unsigned bits = array.level_bits() == 0 ? 8 : array.level_bits();
+  if (bits == 8)
+    return std::vector<uint8_t>(bytes.begin(), bytes.begin() + cells);
+  std::vector<uint8_t> levels(cells);
+  unsigned mask = (1u << bits) - 1;
+  for (size_t i = 0; i < cells; ++i) {
+    size_t bit = i * bits;
+    // A level spans at most two bytes.
+    unsigned word = uint8_t(bytes[bit / 8]);
+    if (bit / 8 + 1 < bytes.size())
+      word |= unsigned(uint8_t(bytes[bit / 8 + 1])) << 8;
+    levels[i] = uint8_t((word >> (bit % 8)) & mask);
+  }
+  return levels;
+}
+
+std::string ohmrt::packArrayLevels(const std::vector<uint8_t> &levels,
+                                   unsigned bits) {
+  if (bits >= 8)
+    return std::string(levels.begin(), levels.end());
+  std::string bytes((levels.size() * bits + 7) / 8, '\0');
+  // Whole levels per byte (8, 4 or 2 of them), unrolled.
+  auto whole = [&](auto bitsTag) {
+    constexpr unsigned kBits = decltype(bitsTag)::value;
+    constexpr unsigned kPerByte = 8 / kBits, kMask = (1u << kBits) - 1;
+    size_t full = levels.size() / kPerByte;
+    for (size_t b = 0; b < full; ++b) {
+      unsigned byte = 0;
+      for (unsigned j = 0; j < kPerByte; ++j)
+        byte |= (levels[b * kPerByte + j] & kMask) << (j * kBits);
+      bytes[b] = char(byte);
+    }
+    unsigned byte = 0;
+    for (size_t i = full * kPerByte; i < levels.size(); ++i)
+      byte |= (levels[i] & kMask) << ((i - full * kPerByte) * kBits);
+    if (full < bytes.size())
+      bytes[full] = char(byte);
+  };
+  if (bits == 1 || bits == 2 || bits == 4) {
+    if (bits == 1)
+      whole(std::integral_constant<unsigned, 1>());
+    else if (bits == 2)
+      whole(std::integral_constant<unsigned, 2>());
+    else
+      whole(std::integral_constant<unsigned, 4>());
+    return bytes;
+  }
+  for (size_t i = 0; i < levels.size(); ++i) {
+    size_t bit = i * bits;
+    unsigned word = unsigned(levels[i] & ((1u << bits) - 1)) << (bit % 8);
+    bytes[bit / 8] = char(uint8_t(bytes[bit / 8]) | uint8_t(word));
+    if (word >> 8)
+      bytes[bit / 8 + 1] = char(uint8_t(bytes[bit / 8 + 1]) | uint8_t(word >> 8));
+  }
+  return bytes;
+}
 
 MvmCounts ohmrt::countMvm(const program::Mvm &op) {
   int64_t cycles = (op.input_bits() + op.dac_bits() - 1) / op.dac_bits();

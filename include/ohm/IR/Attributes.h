@@ -197,6 +197,59 @@ public:
   /// The packed payload: one element if splat, else all of them.
   llvm::ArrayRef<char> getRawData() const;
 
+  /// The payload as values of its C++ storage type T (int8_t for si8,
+  /// uint8_t for ui8 and ui4, int64_t for index, float for f32, ...; see
+  /// withStorageType): one value for a splat, else all of them. For bulk
+  /// work; T must be the storage type.
+  template <typename T> llvm::ArrayRef<T> getRawValues() const {
+    llvm::ArrayRef<char> raw = getRawData();
+    return {reinterpret_cast<const T *>(raw.data()), raw.size() / sizeof(T)};
+  }
+  /// From values of the element type's storage type T (one for a splat);
+  /// each must fit the element type.
+  template <typename T>
+  static DenseElementsAttr getFromValues(TensorType type,
+                                         llvm::ArrayRef<T> values) {
+    return getFromRawData(
+        type, {reinterpret_cast<const char *>(values.data()),
+               values.size() * sizeof(T)});
+  }
+  /// Calls fn(T()) with T the C++ storage type of an integer or index
+  /// element type: int8_t/uint8_t ... int64_t/uint64_t by the storage width
+  /// and signedness, int64_t for index.
+  template <typename Fn>
+  static decltype(auto) withIntStorage(Type elementType, Fn &&fn) {
+    bool isSigned = !elementType.isa<IntegerType>() ||
+                    elementType.cast<IntegerType>().isSigned();
+    switch (getStorageBytes(elementType)) {
+    case 1:
+      return isSigned ? fn(int8_t()) : fn(uint8_t());
+    case 2:
+      return isSigned ? fn(int16_t()) : fn(uint16_t());
+    case 4:
+      return isSigned ? fn(int32_t()) : fn(uint32_t());
+    default:
+      return isSigned ? fn(int64_t()) : fn(uint64_t());
+    }
+  }
+
+  /// The integer elements converted to T, one per element (a splat's value
+  /// repeated): getInts without the int64 intermediate, for bulk work on
+  /// narrow integers. T must hold every value of the element type.
+  template <typename T> std::vector<T> getIntsAs() const {
+    std::vector<T> values(static_cast<size_t>(getNumElements()));
+    withIntStorage(getElementType(), [&](auto tag) {
+      using S = decltype(tag);
+      llvm::ArrayRef<S> raw = getRawValues<S>();
+      if (isSplat())
+        std::fill(values.begin(), values.end(), raw.empty() ? T(0) : T(raw[0]));
+      else
+        std::transform(raw.begin(), raw.end(), values.begin(),
+                       [](S v) { return T(v); });
+    });
+    return values;
+  }
+
   /// Element `i` as an integer (sign- or zero-extended per the type).
   int64_t getInt(int64_t i) const;
   /// Element `i` as a double (integers are converted).

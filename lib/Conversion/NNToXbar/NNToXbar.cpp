@@ -199,16 +199,19 @@ private:
     llvm::SmallVector<Value *, 4> groupResults;
     for (int64_t g = 0; g < group; ++g) {
       // W'[k, j] = w[g*mg + j, c, ky, kx] - w_zp[g*mg + j], k = (c, ky, kx).
+      // (Transposed in 64 x 64 blocks that stay in cache.)
       std::vector<int64_t> matrix(k * mg);
-      for (int64_t j = 0; j < mg; ++j) {
-        int64_t oc = g * mg + j;
-        int64_t zp = wZp[wZp.size() == 1 ? 0 : oc];
-        for (int64_t i = 0; i < k; ++i) {
-          int64_t value = weights[oc * k + i] - zp;
-          matrix[i * mg + j] = value;
-          colSums[oc] += value;
-        }
-      }
+      for (int64_t j0 = 0; j0 < mg; j0 += 64)
+        for (int64_t i0 = 0; i0 < k; i0 += 64)
+          for (int64_t j = j0; j < std::min(mg, j0 + 64); ++j) {
+            int64_t oc = g * mg + j;
+            int64_t zp = wZp[wZp.size() == 1 ? 0 : oc];
+            for (int64_t i = i0; i < std::min(k, i0 + 64); ++i) {
+              int64_t value = weights[oc * k + i] - zp;
+              matrix[i * mg + j] = value;
+              colSums[oc] += value;
+            }
+          }
       auto rowsType = TensorType::get(
           {resultType.isDynamicDim(0)
                ? TensorType::kDynamic

@@ -72,20 +72,28 @@ private:
       return nullptr;
     int64_t c = cellBits;
     int64_t slices = std::max<int64_t>(1, (type->bits + c - 1) / c);
-    std::vector<int64_t> levels = CellsOp(def).getLevels().getInts();
+    DenseElementsAttr levelsAttr = CellsOp(def).getLevels();
     int64_t cellsPerSlice = type->rows * type->cols;
-    std::vector<int64_t> out(slices * cellsPerSlice);
-    int64_t mask = (int64_t(1) << c) - 1;
-    for (int64_t s = 0; s < slices; ++s)
-      for (int64_t i = 0; i < cellsPerSlice; ++i)
-        out[s * cellsPerSlice + i] = (levels[i] >> (c * s)) & mask;
+    // Slices of at most 8 bits: one byte per cell.
+    std::vector<uint8_t> out(size_t(slices * cellsPerSlice));
+    auto sliceLevels = [&](const auto &levels) {
+      uint64_t mask = (uint64_t(1) << c) - 1;
+      for (int64_t s = 0; s < slices; ++s)
+        for (int64_t i = 0; i < cellsPerSlice; ++i)
+          out[size_t(s * cellsPerSlice + i)] =
+              uint8_t((uint64_t(levels[size_t(i)]) >> (c * s)) & mask);
+    };
+    if (type->bits <= 16)
+      sliceLevels(levelsAttr.getIntsAs<uint16_t>());
+    else
+      sliceLevels(levelsAttr.getInts());
     auto tensorType = TensorType::get(
         {slices, type->rows, type->cols},
         IntegerType::get(builder.getContext(), c, /*isSigned=*/false));
     builder.setInsertionPoint(def);
     ++NumSliced;
     return CellsOp::build(builder, def->getLoc(),
-                          DenseElementsAttr::getFromInts(tensorType, out))
+                          DenseElementsAttr::getFromValues<uint8_t>(tensorType, out))
         ->getResult(0);
   }
 };

@@ -87,8 +87,20 @@ private:
     if (mvm.getEncoding() != "none" || !weights)
       return success();
     DenseElementsAttr value = weights.getValue();
+    // The weights in the narrowest vector that holds them (int32 for the
+    // frontend's products of 8-bit operands; int64 otherwise).
+    auto type = value.getElementType().dyn_cast<IntegerType>();
+    if (type && type.getWidth() <= 32)
+      return encodeWeights(mvm, scheme, def, value, value.getIntsAs<int32_t>());
+    return encodeWeights(mvm, scheme, def, value, value.getInts());
+  }
+
+  template <typename W>
+  LogicalResult encodeWeights(MvmOp mvm, llvm::StringRef scheme,
+                              Operation *def, DenseElementsAttr value,
+                              const std::vector<W> &w) {
+    Operation *op = mvm;
     int64_t r = value.getType().getDimSize(0), c = value.getType().getDimSize(1);
-    std::vector<int64_t> w = value.getInts();
     int64_t lo = w.empty() ? 0 : w[0], hi = lo;
     for (int64_t v : w) {
       lo = std::min(lo, v);
@@ -97,12 +109,19 @@ private:
     OpBuilder builder(op);
     Context &ctx = builder.getContext();
     Location loc = def->getLoc();
-    auto makeCells = [&](const std::vector<int64_t> &levels, int64_t bits) {
+    // Cells of `bits`-bit levels level(i), written in their storage type.
+    auto makeCells = [&](int64_t bits, auto level) {
       auto type = TensorType::get(
           {1, r, c}, IntegerType::get(ctx, bits, /*isSigned=*/false));
-      return CellsOp::build(builder, loc,
-                            DenseElementsAttr::getFromInts(type, levels))
-          ->getResult(0);
+      DenseElementsAttr attr = DenseElementsAttr::withIntStorage(
+          type.getElementType(), [&](auto tag) {
+            using T = decltype(tag);
+            std::vector<T> levels(w.size());
+            for (size_t i = 0; i < w.size(); ++i)
+              levels[i] = T(level(w[i]));
+            return DenseElementsAttr::getFromValues<T>(type, levels);
+          });
+      return CellsOp::build(builder, loc, attr)->getResult(0);
     };
 
     llvm::SmallVector<Value *, 3> operands = {mvm.getRows()};
@@ -112,10 +131,7 @@ private:
       while (lo < -(int64_t(1) << (bw - 1)) || hi > (int64_t(1) << (bw - 1)) - 1)
         ++bw;
       int64_t shift = int64_t(1) << (bw - 1);
-      std::vector<int64_t> levels(w.size());
-      for (size_t i = 0; i < w.size(); ++i)
-        levels[i] = w[i] + shift;
-      operands.push_back(makeCells(levels, bw));
+      operands.push_back(makeCells(bw, [&](int64_t v) { return v + shift; }));
       op->setAttr("weight_offset", builder.getI64Attr(shift));
     } else {
       if ((scheme == "binary" && llvm::any_of(w, [](int64_t v) {
@@ -127,14 +143,11 @@ private:
                << " (values in [" << lo << ", " << hi << "]); " << scheme
                << " encoding needs "
                << (scheme == "binary" ? "{-1, 1}" : "{-1, 0, 1}");
-      std::vector<int64_t> pos(w.size()), neg(w.size());
-      for (size_t i = 0; i < w.size(); ++i) {
-        pos[i] = std::max<int64_t>(w[i], 0);
-        neg[i] = std::max<int64_t>(-w[i], 0);
-      }
       int64_t bits = bitsFor(uint64_t(std::max(hi, -lo)));
-      operands.push_back(makeCells(pos, bits));
-      operands.push_back(makeCells(neg, bits));
+      operands.push_back(
+          makeCells(bits, [](int64_t v) { return std::max<int64_t>(v, 0); }));
+      operands.push_back(
+          makeCells(bits, [](int64_t v) { return std::max<int64_t>(-v, 0); }));
       if (scheme == "differential")
         op->setAttr("sensing", builder.getStringAttr(sensing.getValue()));
     }

@@ -53,6 +53,13 @@ bool loadProgram(const std::string &path, program::Program &program,
 /// Checks everything an executor relies on: versions, ids, bounds, shapes.
 bool validateProgram(const program::Program &program, std::string &error);
 
+/// The levels of an array, one byte per cell, row-major (unpacked when
+/// the program packs them, Array.level_bits). The array must be valid.
+std::vector<uint8_t> getArrayLevels(const program::Array &array);
+/// Packs one byte per cell at `bits` bits per cell (1 to 8), least
+/// significant bits first, as Array.levels with level_bits = bits.
+std::string packArrayLevels(const std::vector<uint8_t> &levels, unsigned bits);
+
 /// An instruction's opcode as the text format spells it ("mvm", "im2col").
 const std::string &getOpcodeName(const program::Instruction &inst);
 

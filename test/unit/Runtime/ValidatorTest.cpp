@@ -16,6 +16,7 @@
 #include <cmath>
 #include <functional>
 #include <limits>
+#include <random>
 
 using namespace ohmrt_test;
 using program::Program;
@@ -743,3 +744,53 @@ TEST(ValidatorTest, RejectsWhatOnceCrashed) {
 }
 
 } // namespace
+
+// Packed levels (Array.level_bits): packing and unpacking agree for every
+// width, a packed program runs exactly like its unpacked twin, and packed
+// arrays of the wrong size or width are invalid.
+TEST(ValidatorTest, PackedLevels) {
+  std::mt19937 rng(3);
+  for (unsigned bits = 1; bits <= 8; ++bits)
+    for (size_t cells : {1u, 7u, 8u, 9u, 100u}) {
+      std::vector<uint8_t> levels(cells);
+      for (uint8_t &level : levels)
+        level = uint8_t(rng() & ((1u << bits) - 1));
+      program::Array array;
+      array.set_rows(int64_t(cells));
+      array.set_cols(1);
+      array.set_cell_bits(bits);
+      array.set_levels(ohmrt::packArrayLevels(levels, bits));
+      if (bits < 8)
+        array.set_level_bits(bits);
+      EXPECT_EQ(array.levels().size(), (cells * bits + 7) / 8);
+      EXPECT_EQ(ohmrt::getArrayLevels(array), levels)
+          << bits << " bits, " << cells << " cells";
+    }
+
+  Program p = everyKind();
+  Program packed = p;
+  for (program::Array &a : *packed.mutable_arrays()) {
+    std::vector<uint8_t> levels = ohmrt::getArrayLevels(a);
+    a.set_levels(ohmrt::packArrayLevels(levels, unsigned(a.cell_bits())));
+    a.set_level_bits(uint32_t(a.cell_bits()));
+  }
+  HostTensor input = ints(program::U8, {2, 2, 4, 4}, std::vector<int64_t>(64, 9));
+  std::vector<HostTensor> a, b;
+  std::string error;
+  ASSERT_TRUE(ohmrt::validateProgram(packed, error)) << error;
+  ASSERT_TRUE(ohmrt::Executor(p).run({input}, a, error)) << error;
+  ASSERT_TRUE(ohmrt::Executor(packed).run({input}, b, error)) << error;
+  for (size_t o = 0; o < a.size(); ++o)
+    EXPECT_EQ(a[o].data, b[o].data) << "output " << o;
+
+  Program wrongSize = packed;
+  wrongSize.mutable_arrays(0)->mutable_levels()->push_back('\0');
+  expectInvalid(wrongSize, "bytes of levels for");
+  Program narrow = packed;
+  narrow.mutable_arrays(0)->set_level_bits(1);
+  narrow.mutable_arrays(0)->set_cell_bits(2);
+  expectInvalid(narrow, "packs levels at 1 bits for 2-bit cells");
+  Program wide = packed;
+  wide.mutable_arrays(0)->set_level_bits(9);
+  expectInvalid(wide, "packs levels at 9 bits");
+}
