@@ -24,6 +24,12 @@ config.environment["TERM"] = "dumb"
 
 config.substitutions.append(("%python", config.python_executable))
 config.substitutions.append(("%ohm_src_root", config.ohm_src_root))
+# The differential check of a crossbar pass in one RUN line
+# (test/Xbar/Inputs/xbcheck.py check FILE NAME DIR [--seed S] -- PASSES).
+config.substitutions.append(
+    ("%xbcheck", config.python_executable + " " +
+     os.path.join(config.ohm_src_root, "test", "Xbar", "Inputs", "xbcheck.py") +
+     " check"))
 
 # OHM_TEST_ROUNDTRIP=1 makes every ohm-opt invocation also check that its
 # output prints, parses and prints to the same text (CIRCT does the same).

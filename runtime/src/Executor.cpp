@@ -420,20 +420,17 @@ uint64_t ohmrt::getMemoryLimit() {
   return limit;
 }
 
-bool Executor::run(const std::vector<HostTensor> &inputs,
-                   std::vector<HostTensor> &outputs, std::string &error,
-                   const RunOptions &options, RunStats *stats) {
-  auto start = std::chrono::steady_clock::now();
-  Impl &s = *impl;
-  const Plan &plan = s.plan;
+/// The batch N of a run's inputs (every input's first dimension is N
+/// times the compiled one), or -1 with `error` set.
+static int64_t checkInputs(const Plan &plan,
+                           const std::vector<HostTensor> &inputs,
+                           std::string &error) {
   const program::Program &p = plan.p;
   if (int(inputs.size()) != p.inputs_size()) {
     error = "the program takes " + std::to_string(p.inputs_size()) +
             " input(s), got " + std::to_string(inputs.size());
-    return false;
+    return -1;
   }
-
-  // The batch: every input's first dimension is N times the compiled one.
   int64_t batch = -1;
   for (int i = 0; i < p.inputs_size(); ++i) {
     const program::Port &port = p.inputs(i);
@@ -451,20 +448,20 @@ bool Executor::run(const std::vector<HostTensor> &inputs,
     if (in.dtype != b.type().dtype() || !shapeOk) {
       error = "input '" + port.name() + "' must be " + expected + ", got " +
               getDTypeName(in.dtype) + " " + dimsText(in.shape);
-      return false;
+      return -1;
     }
     int64_t n = in.shape[0] / want[0];
     if (batch != -1 && n != batch) {
       error = "input '" + port.name() + "' holds a batch of " +
               std::to_string(n) + " but an earlier input holds " +
               std::to_string(batch);
-      return false;
+      return -1;
     }
     batch = n;
     if (int64_t(in.data.size()) !=
         in.getNumElements() * int64_t(getStorageBytes(in.dtype))) {
       error = "input '" + port.name() + "' has the wrong number of bytes";
-      return false;
+      return -1;
     }
     // Integer inputs narrower than their storage (u4 in a byte) must fit.
     Mem view;
@@ -481,9 +478,113 @@ bool Executor::run(const std::vector<HostTensor> &inputs,
                   std::to_string(view.loadInt(j)) +
                   ", which does not fit its " + std::to_string(view.bits) +
                   "-bit element type";
-          return false;
+          return -1;
         }
   }
+
+  return batch;
+}
+
+/// Outputs for the whole batch, in the ports' order, to be filled chunk by
+/// chunk.
+static std::vector<HostTensor> allocateOutputs(const Plan &plan, int64_t batch) {
+  const program::Program &p = plan.p;
+  std::vector<HostTensor> outputs(size_t(p.outputs_size()));
+  for (int o = 0; o < p.outputs_size(); ++o) {
+    const program::Buffer &b = *plan.buffers.at(p.outputs(o).buffer());
+    HostTensor &out = outputs[size_t(o)];
+    out.dtype = b.type().dtype();
+    out.shape.assign(b.dims().begin(), b.dims().end());
+    if (b.batched())
+      out.shape[0] *= batch;
+    out.data.resize(size_t(out.getNumElements() * getStorageBytes(out.dtype)));
+  }
+  return outputs;
+}
+
+/// Runs chunk `c` (inferences [c * chunk, ...)) on a lane's machine.
+static bool runChunk(Machine &m, int64_t c, int64_t chunk, int64_t batch,
+                     const std::vector<HostTensor> &inputs,
+                     std::vector<HostTensor> &outputs, std::string &error) {
+  const program::Program &p = m.p;
+  int64_t first = c * chunk, n = std::min(chunk, batch - first);
+  m.batch = n;
+  for (int i = 0; i < p.inputs_size(); ++i) {
+    Mem in = m.mem(p.inputs(i).buffer());
+    size_t bytes = size_t(in.count) * in.bytes;
+    std::memcpy(in.data,
+                inputs[size_t(i)].data.data() + size_t(first) * (bytes / size_t(n)),
+                bytes);
+  }
+  for (int i = 0; i < p.instructions_size(); ++i)
+    if (!m.execute(i)) {
+      const program::Instruction &inst = p.instructions(i);
+      std::string layer;
+      if (inst.op_case() == I::kMvm)
+        layer = " in layer '" + inst.mvm().layer() + "'";
+      error = "instruction " + std::to_string(i) + layer + ": " + m.error;
+      return false;
+    }
+  for (int o = 0; o < p.outputs_size(); ++o) {
+    const program::Buffer &b = *m.buffers.at(p.outputs(o).buffer());
+    Mem out = m.mem(p.outputs(o).buffer());
+    size_t bytes = size_t(out.count) * out.bytes;
+    if (b.batched())
+      std::memcpy(outputs[size_t(o)].data.data() +
+                      size_t(first) * (bytes / size_t(n)),
+                  out.data, bytes);
+    else if (first == 0)
+      std::memcpy(outputs[size_t(o)].data.data(), out.data, bytes);
+  }
+  return true;
+}
+
+/// What the lanes did and the program's per-read counts, for the batch.
+static void collectStats(const Plan &plan, const std::vector<Machine> &machines,
+                         int64_t batch, int64_t chunk, RunStats &stats) {
+  const program::Program &p = plan.p;
+  stats = RunStats();
+  stats.batch = batch;
+  stats.chunk = chunk;
+  int64_t lanes = int64_t(machines.size());
+  stats.lanes = lanes;
+  for (const Machine &m : machines) {
+    stats.exactRows += m.counters.exactRows;
+    stats.knownEntries += m.counters.knownEntries;
+    stats.exactEntries += m.counters.exactEntries;
+    stats.slowEntries += m.counters.slowEntries;
+    // Seconds per lane, averaged: the lanes ran at the same time.
+    for (const auto &[kind, entry] : m.profile) {
+      stats.profile[kind].first += entry.first / double(lanes);
+      stats.profile[kind].second += entry.second;
+    }
+  }
+  for (int i = 0; i < p.instructions_size(); ++i) {
+    const program::Instruction &inst = p.instructions(i);
+    if (inst.op_case() != I::kMvm)
+      continue;
+    const program::Mvm &op = inst.mvm();
+    MvmCounts counts = countMvm(op);
+    int64_t rowsRun = op.repeat() * batch;
+    ++stats.mvmInstructions;
+    stats.readCycles += counts.readCycles * rowsRun;
+    stats.conversions += counts.conversions * rowsRun;
+    bool exact = plan.plans.at(i)->isExact();
+    (exact ? stats.exactProducts : stats.slicedProducts) += 1;
+    if (plan.skipped[size_t(i)] || plan.fused.count(i))
+      ++stats.fusedProducts;
+  }
+}
+
+bool Executor::run(const std::vector<HostTensor> &inputs,
+                   std::vector<HostTensor> &outputs, std::string &error,
+                   const RunOptions &options, RunStats *stats) {
+  auto start = std::chrono::steady_clock::now();
+  Impl &s = *impl;
+  const Plan &plan = s.plan;
+  int64_t batch = checkInputs(plan, inputs, error);
+  if (batch < 0)
+    return false;
 
   // Lanes and chunks. A lane per thread when every lane gets at least
   // two inferences; chunks as large as the memory budget holds (all lanes'
@@ -524,17 +625,7 @@ bool Executor::run(const std::vector<HostTensor> &inputs,
       return false;
     }
 
-  // Outputs for the whole batch, filled chunk by chunk.
-  outputs.assign(size_t(p.outputs_size()), HostTensor());
-  for (int o = 0; o < p.outputs_size(); ++o) {
-    const program::Buffer &b = *plan.buffers.at(p.outputs(o).buffer());
-    HostTensor &out = outputs[size_t(o)];
-    out.dtype = b.type().dtype();
-    out.shape.assign(b.dims().begin(), b.dims().end());
-    if (b.batched())
-      out.shape[0] *= batch;
-    out.data.resize(size_t(out.getNumElements() * getStorageBytes(out.dtype)));
-  }
+  outputs = allocateOutputs(plan, batch);
 
   // Chunks are handed out in order; a failure stops new chunks, and the
   // error reported is the one of the earliest failing chunk.
@@ -554,47 +645,22 @@ bool Executor::run(const std::vector<HostTensor> &inputs,
     m.profiling = options.profile && stats;
   }
   auto runLane = [&](unsigned l) {
-    Machine &m = machines[l];
     for (int64_t c = nextChunk++; c < chunks; c = nextChunk++) {
       {
         std::lock_guard<std::mutex> lock(mutex);
         if (c > failedChunk)
           return;
       }
-      int64_t first = c * chunk, n = std::min(chunk, batch - first);
-      m.batch = n;
-      for (int i = 0; i < p.inputs_size(); ++i) {
-        Mem in = m.mem(p.inputs(i).buffer());
-        size_t bytes = size_t(in.count) * in.bytes;
-        std::memcpy(in.data,
-                    inputs[size_t(i)].data.data() + size_t(first) * (bytes / size_t(n)),
-                    bytes);
-      }
-      for (int i = 0; i < p.instructions_size(); ++i)
-        if (!m.execute(i)) {
-          const program::Instruction &inst = p.instructions(i);
-          std::string layer;
-          if (inst.op_case() == I::kMvm)
-            layer = " in layer '" + inst.mvm().layer() + "'";
-          std::lock_guard<std::mutex> lock(mutex);
-          if (c < failedChunk) {
-            failedChunk = c;
-            failure = "instruction " + std::to_string(i) + layer + ": " + m.error;
-          }
-          return;
+      std::string message;
+      if (!runChunk(machines[l], c, chunk, batch, inputs, outputs, message)) {
+        std::lock_guard<std::mutex> lock(mutex);
+        if (c < failedChunk) {
+          failedChunk = c;
+          failure = message;
         }
-      for (int o = 0; o < p.outputs_size(); ++o) {
-        const program::Buffer &b = *plan.buffers.at(p.outputs(o).buffer());
-        Mem out = m.mem(p.outputs(o).buffer());
-        size_t bytes = size_t(out.count) * out.bytes;
-        if (b.batched())
-          std::memcpy(outputs[size_t(o)].data.data() +
-                          size_t(first) * (bytes / size_t(n)),
-                      out.data, bytes);
-        else if (first == 0)
-          std::memcpy(outputs[size_t(o)].data.data(), out.data, bytes);
+        return;
       }
-      int64_t finished = done += n;
+      int64_t finished = done += std::min(chunk, batch - c * chunk);
       if (options.progress) {
         std::lock_guard<std::mutex> lock(mutex);
         options.progress(finished, batch);
@@ -611,38 +677,8 @@ bool Executor::run(const std::vector<HostTensor> &inputs,
     error = failure;
     return false;
   }
-
   if (stats) {
-    *stats = RunStats();
-    stats->batch = batch;
-    stats->chunk = chunk;
-    stats->lanes = lanes;
-    for (const Machine &m : machines) {
-      stats->exactRows += m.counters.exactRows;
-      stats->knownEntries += m.counters.knownEntries;
-      stats->exactEntries += m.counters.exactEntries;
-      stats->slowEntries += m.counters.slowEntries;
-      // Seconds per lane, averaged: the lanes ran at the same time.
-      for (const auto &[kind, entry] : m.profile) {
-        stats->profile[kind].first += entry.first / lanes;
-        stats->profile[kind].second += entry.second;
-      }
-    }
-    for (int i = 0; i < p.instructions_size(); ++i) {
-      const program::Instruction &inst = p.instructions(i);
-      if (inst.op_case() != I::kMvm)
-        continue;
-      const program::Mvm &op = inst.mvm();
-      MvmCounts counts = countMvm(op);
-      int64_t rowsRun = op.repeat() * batch;
-      ++stats->mvmInstructions;
-      stats->readCycles += counts.readCycles * rowsRun;
-      stats->conversions += counts.conversions * rowsRun;
-      bool exact = plan.plans.at(i)->isExact();
-      (exact ? stats->exactProducts : stats->slicedProducts) += 1;
-      if (plan.skipped[size_t(i)] || plan.fused.count(i))
-        ++stats->fusedProducts;
-    }
+    collectStats(plan, machines, batch, chunk, *stats);
     stats->runSeconds = secondsSince(start);
   }
   return true;

@@ -99,6 +99,24 @@ struct MvmPlan::Group {
 
 MvmPlan::~MvmPlan() = default;
 
+int64_t MvmPlan::sliceOf(const Read &read) const { return read.shift / cellBits; }
+
+/// The programmed levels of a read, and what each read's cell pair
+/// contributes before conversion -- what planning works from.
+struct MvmPlan::Cells {
+  int64_t slices = 1, cols = 0;
+  // levels[set * slices + slice]: tile_rows x tile_cols levels.
+  std::vector<std::vector<uint8_t>> levels;
+  // values[q][k * cols + n]: m+ - m- (or m) of read q.
+  std::vector<std::vector<int16_t>> values;
+  const uint8_t *levelsOf(int64_t set, int64_t slice) const {
+    return levels[size_t(set * slices + slice)].data();
+  }
+  int64_t value(int64_t q, int64_t k, int64_t n) const {
+    return int64_t(values[size_t(q)][size_t(k * cols + n)]);
+  }
+};
+
 MvmPlan::MvmPlan(const program::Mvm &op,
                  const std::map<uint32_t, const program::Array *> &arrays)
     : op(&op) {
@@ -115,96 +133,20 @@ MvmPlan::MvmPlan(const program::Mvm &op,
   adc.step = op.adc_step();
   adc.offset = op.adc_offset();
   adc.maxCode = adc.bits ? (int64_t(1) << adc.bits) - 1 : 0;
+  if (op.encoding() == program::OFFSET)
+    weightOffset = op.weight_offset();
 
-  int64_t sets = op.sets(), slices = op.slices();
-  // The levels of every (set, slice) as one tile_rows x tile_cols matrix.
-  std::vector<std::vector<uint8_t>> levelData(size_t(sets * slices));
-  for (int64_t i = 0; i < sets * slices; ++i) {
-    const program::Array *a = arrays.at(op.arrays(int(i)));
-    std::vector<uint8_t> all = getArrayLevels(*a);
-    std::vector<uint8_t> &m = levelData[size_t(i)];
-    m.resize(size_t(rows * cols));
-    for (int64_t k = 0; k < rows; ++k)
-      std::memcpy(m.data() + k * cols, all.data() + k * a->cols(), size_t(cols));
-  }
-  bool pair = sets == 2;
-  bool senseAmp = op.encoding() == program::BINARY ||
-                  op.encoding() == program::TERNARY;
-  bool analog = pair && op.analog_sensing();
-  for (int64_t s = 0; s < slices; ++s) {
-    Read read;
-    read.shift = int(cellBits * s);
-    if (!pair) {
-      reads.push_back(read);
-    } else if (analog || senseAmp) {
-      read.minus = 1;
-      reads.push_back(read);
-    } else {
-      reads.push_back(read);
-      read.plus = 1;
-      read.sign = -1;
-      reads.push_back(read);
-    }
-  }
+  Cells cells = loadCells(arrays);
   int64_t numReads = int64_t(reads.size());
-  auto sliceOf = [&](const Read &read) { return read.shift / cellBits; };
-  // values[q][k, n]: what read q's cell pair contributes before conversion.
-  std::vector<std::vector<int16_t>> values(static_cast<size_t>(numReads));
-  for (int64_t q = 0; q < numReads; ++q) {
-    const Read &read = reads[size_t(q)];
-    const uint8_t *plus =
-        levelData[size_t(read.plus * slices + sliceOf(read))].data();
-    const uint8_t *minus =
-        read.minus >= 0
-            ? levelData[size_t(read.minus * slices + sliceOf(read))].data()
-            : nullptr;
-    std::vector<int16_t> &v = values[size_t(q)];
-    v.resize(size_t(rows * cols));
-    for (int64_t i = 0; i < rows * cols; ++i)
-      v[size_t(i)] = int16_t(int(plus[i]) - (minus ? int(minus[i]) : 0));
-  }
-  auto value = [&](int64_t q, int64_t k, int64_t n) {
-    return int64_t(values[size_t(q)][size_t(k * cols + n)]);
-  };
-
   // W_sl = sum_q sign_q 2^shift_q v_q (before the weight offset).
   std::vector<int64_t> sliced(size_t(rows * cols), 0);
   for (int64_t q = 0; q < numReads; ++q) {
     const Read &read = reads[size_t(q)];
-    const int16_t *v = values[size_t(q)].data();
+    const int16_t *v = cells.values[size_t(q)].data();
     for (int64_t i = 0; i < rows * cols; ++i)
       sliced[size_t(i)] += read.sign * (int64_t(v[i]) << read.shift);
   }
-  if (op.encoding() == program::OFFSET)
-    weightOffset = op.weight_offset();
-
-  // Columns whose every conversion is exact for any input: every partial
-  // sum of a group lies in [digitMax * sum(min(v, 0)), digitMax *
-  // sum(max(v, 0))], per read, group and column.
-  std::vector<bool> columnExact(size_t(cols), true);
-  if (!senseAmp && adc.bits != 0) {
-    std::vector<int64_t> lo(static_cast<size_t>(cols)), hi(lo);
-    for (int64_t q = 0; q < numReads; ++q)
-      for (int64_t g = 0; g < groups; ++g) {
-        int64_t k0 = g * activeRows, k1 = std::min(rows, k0 + activeRows);
-        std::fill(lo.begin(), lo.end(), 0);
-        std::fill(hi.begin(), hi.end(), 0);
-        for (int64_t k = k0; k < k1; ++k) {
-          const int16_t *v = values[size_t(q)].data() + k * cols;
-          for (int64_t n = 0; n < cols; ++n) {
-            lo[size_t(n)] += std::min<int64_t>(v[n], 0);
-            hi[size_t(n)] += std::max<int64_t>(v[n], 0);
-          }
-        }
-        for (int64_t t = 0; t < cycles; ++t) {
-          int64_t digitMax = std::min<int64_t>((int64_t(1) << digitBits) - 1,
-                                               maxInput >> (digitBits * t));
-          for (int64_t n = 0; n < cols; ++n)
-            if (!adc.isExactOn(lo[size_t(n)] * digitMax, hi[size_t(n)] * digitMax))
-              columnExact[size_t(n)] = false;
-        }
-      }
-  }
+  std::vector<bool> columnExact = findExactColumns(cells);
   for (int64_t n = 0; n < cols; ++n)
     if (!columnExact[size_t(n)])
       slowCols.push_back(n);
@@ -219,10 +161,11 @@ MvmPlan::MvmPlan(const program::Mvm &op,
     return;
   }
 
-  // A sliced read.
+  // A sliced read: the exact columns' product, then per group the
+  // classification table and the kernel's weights.
   int64_t numSlow = int64_t(slowCols.size());
   paddedCols = (numSlow + 7) / 8 * 8;
-  if (int64_t(slowCols.size()) < cols) {
+  if (numSlow < cols) {
     for (int64_t n : slowCols)
       for (int64_t k = 0; k < rows; ++k)
         full[size_t(k * cols + n)] = 0;
@@ -230,83 +173,16 @@ MvmPlan::MvmPlan(const program::Mvm &op,
   }
   bitSerial = digitBits * cellBits <= 8 && inputBits <= 32;
   words = (std::min(activeRows, rows) + 63) / 64;
-  int64_t digitMax = (int64_t(1) << digitBits) - 1;
   bool anyExact = false;
   for (int64_t g = 0; g < groups; ++g) {
     Group group;
     group.k0 = g * activeRows;
     group.kn = std::min(rows, group.k0 + activeRows) - group.k0;
-    // The classification table, over the converted columns.
-    int64_t maxSum = group.kn * digitMax;
-    if (maxSum <= 65536) {
-      std::vector<int64_t> minV(size_t(numReads), INT64_MAX),
-          maxV(size_t(numReads), INT64_MIN);
-      for (int64_t q = 0; q < numReads; ++q)
-        for (int64_t k = group.k0; k < group.k0 + group.kn; ++k)
-          for (int64_t n : slowCols) {
-            int64_t v = value(q, k, n);
-            minV[size_t(q)] = std::min(minV[size_t(q)], v);
-            maxV[size_t(q)] = std::max(maxV[size_t(q)], v);
-          }
-      group.status.assign(size_t(maxSum + 1), 0);
-      group.known.assign(size_t(maxSum + 1), 0);
-      for (int64_t b = 0; b <= maxSum; ++b) {
-        bool allKnown = true, allExact = true;
-        uint64_t known = 0;
-        for (int64_t q = 0; q < numReads; ++q) {
-          int64_t lo = b * minV[size_t(q)], hi = b * maxV[size_t(q)];
-          int64_t code = adc.convert(lo);
-          allKnown &= code == adc.convert(hi);
-          allExact &= adc.isExactOn(lo, hi);
-          known += uint64_t(reads[size_t(q)].sign) *
-                   (uint64_t(code) << reads[size_t(q)].shift);
-        }
-        group.status[size_t(b)] = allKnown ? 1 : allExact ? 2 : 0;
-        group.known[size_t(b)] = known;
-        anyExact |= !allKnown && allExact;
-      }
-    }
-    if (bitSerial) {
-      group.bits.assign(size_t(numReads * 2 * cellBits * words * paddedCols), 0);
-      for (int64_t q = 0; q < numReads; ++q) {
-        const Read &read = reads[size_t(q)];
-        for (int64_t term = 0; term < 2; ++term) {
-          int64_t set = term == 0 ? read.plus : read.minus;
-          if (set < 0)
-            continue;
-          const uint8_t *levels =
-              levelData[size_t(set * slices + sliceOf(read))].data();
-          for (int64_t k = 0; k < group.kn; ++k) {
-            const uint8_t *row = levels + (group.k0 + k) * cols;
-            uint64_t bit = uint64_t(1) << (k % 64);
-            for (int64_t b = 0; b < cellBits; ++b) {
-              uint64_t *out = group.bits.data() +
-                              (((q * 2 + term) * cellBits + b) * words + k / 64) *
-                                  paddedCols;
-              for (int64_t c = 0; c < numSlow; ++c)
-                if ((row[slowCols[size_t(c)]] >> b) & 1)
-                  out[c] |= bit;
-            }
-          }
-        }
-      }
-    } else {
-      double bound = 0;
-      for (int64_t c = 0; c < numSlow; ++c)
-        for (int64_t q = 0; q < numReads; ++q) {
-          double sum = 0;
-          for (int64_t k = group.k0; k < group.k0 + group.kn; ++k)
-            sum += std::abs(double(value(q, k, slowCols[size_t(c)])));
-          bound = std::max(bound, sum * double(digitMax));
-        }
-      gemmInt64 |= bound >= 9007199254740992.0;
-      group.gemmWeights.assign(size_t(group.kn * numReads * numSlow), 0);
-      for (int64_t k = 0; k < group.kn; ++k)
-        for (int64_t q = 0; q < numReads; ++q)
-          for (int64_t c = 0; c < numSlow; ++c)
-            group.gemmWeights[size_t((k * numReads + q) * numSlow + c)] =
-                double(value(q, group.k0 + k, slowCols[size_t(c)]));
-    }
+    anyExact |= planTable(group, cells);
+    if (bitSerial)
+      packBits(group, cells);
+    else
+      planGemm(group, cells);
     groupPlans.push_back(std::move(group));
   }
   if (anyExact) {
@@ -317,6 +193,168 @@ MvmPlan::MvmPlan(const program::Mvm &op,
             sliced[size_t(k * cols + slowCols[size_t(c)])];
     masked = std::make_unique<ExactProduct>(compact, rows, numSlow, maxInput);
   }
+}
+
+MvmPlan::Cells MvmPlan::loadCells(
+    const std::map<uint32_t, const program::Array *> &arrays) {
+  Cells cells;
+  int64_t sets = op->sets();
+  cells.slices = op->slices();
+  cells.cols = cols;
+  for (int64_t i = 0; i < sets * cells.slices; ++i) {
+    const program::Array *a = arrays.at(op->arrays(int(i)));
+    std::vector<uint8_t> all = getArrayLevels(*a);
+    std::vector<uint8_t> m(size_t(rows * cols));
+    for (int64_t k = 0; k < rows; ++k)
+      std::memcpy(m.data() + k * cols, all.data() + k * a->cols(), size_t(cols));
+    cells.levels.push_back(std::move(m));
+  }
+  // The reads the ADCs convert, per slice: one (offset encoding, analog
+  // differences, 2T2R) or two (digitally sensed differential pairs).
+  bool pair = sets == 2;
+  bool senseAmp = op->encoding() == program::BINARY ||
+                  op->encoding() == program::TERNARY;
+  bool analog = pair && op->analog_sensing();
+  for (int64_t s = 0; s < cells.slices; ++s) {
+    Read read;
+    read.shift = int(cellBits * s);
+    if (!pair) {
+      reads.push_back(read);
+    } else if (analog || senseAmp) {
+      read.minus = 1;
+      reads.push_back(read);
+    } else {
+      reads.push_back(read);
+      read.plus = 1;
+      read.sign = -1;
+      reads.push_back(read);
+    }
+  }
+  for (const Read &read : reads) {
+    const uint8_t *plus = cells.levelsOf(read.plus, sliceOf(read));
+    const uint8_t *minus =
+        read.minus >= 0 ? cells.levelsOf(read.minus, sliceOf(read)) : nullptr;
+    std::vector<int16_t> v(size_t(rows * cols));
+    for (int64_t i = 0; i < rows * cols; ++i)
+      v[size_t(i)] = int16_t(int(plus[i]) - (minus ? int(minus[i]) : 0));
+    cells.values.push_back(std::move(v));
+  }
+  return cells;
+}
+
+std::vector<bool> MvmPlan::findExactColumns(const Cells &cells) const {
+  // Every partial sum of a group lies in [digitMax * sum(min(v, 0)),
+  // digitMax * sum(max(v, 0))], per read, group and column.
+  std::vector<bool> columnExact(size_t(cols), true);
+  bool senseAmp = op->encoding() == program::BINARY ||
+                  op->encoding() == program::TERNARY;
+  if (senseAmp || adc.bits == 0)
+    return columnExact;
+  std::vector<int64_t> lo(static_cast<size_t>(cols)), hi(lo);
+  for (size_t q = 0; q < reads.size(); ++q)
+    for (int64_t g = 0; g < groups; ++g) {
+      int64_t k0 = g * activeRows, k1 = std::min(rows, k0 + activeRows);
+      std::fill(lo.begin(), lo.end(), 0);
+      std::fill(hi.begin(), hi.end(), 0);
+      for (int64_t k = k0; k < k1; ++k) {
+        const int16_t *v = cells.values[q].data() + k * cols;
+        for (int64_t n = 0; n < cols; ++n) {
+          lo[size_t(n)] += std::min<int64_t>(v[n], 0);
+          hi[size_t(n)] += std::max<int64_t>(v[n], 0);
+        }
+      }
+      for (int64_t t = 0; t < cycles; ++t) {
+        int64_t digitMax = std::min<int64_t>((int64_t(1) << digitBits) - 1,
+                                             maxInput >> (digitBits * t));
+        for (int64_t n = 0; n < cols; ++n)
+          if (!adc.isExactOn(lo[size_t(n)] * digitMax, hi[size_t(n)] * digitMax))
+            columnExact[size_t(n)] = false;
+      }
+    }
+  return columnExact;
+}
+
+bool MvmPlan::planTable(Group &group, const Cells &cells) const {
+  // Per digit sum b of the group's active rows, over the converted
+  // columns: every partial sum of read q lies in [b min v_q, b max v_q].
+  int64_t numReads = int64_t(reads.size());
+  int64_t maxSum = group.kn * ((int64_t(1) << digitBits) - 1);
+  if (maxSum > 65536)
+    return false; // no table: every entry is converted
+  std::vector<int64_t> minV(size_t(numReads), INT64_MAX),
+      maxV(size_t(numReads), INT64_MIN);
+  for (int64_t q = 0; q < numReads; ++q)
+    for (int64_t k = group.k0; k < group.k0 + group.kn; ++k)
+      for (int64_t n : slowCols) {
+        int64_t v = cells.value(q, k, n);
+        minV[size_t(q)] = std::min(minV[size_t(q)], v);
+        maxV[size_t(q)] = std::max(maxV[size_t(q)], v);
+      }
+  group.status.assign(size_t(maxSum + 1), 0);
+  group.known.assign(size_t(maxSum + 1), 0);
+  bool anyExact = false;
+  for (int64_t b = 0; b <= maxSum; ++b) {
+    bool allKnown = true, allExact = true;
+    uint64_t known = 0;
+    for (int64_t q = 0; q < numReads; ++q) {
+      int64_t lo = b * minV[size_t(q)], hi = b * maxV[size_t(q)];
+      int64_t code = adc.convert(lo);
+      allKnown &= code == adc.convert(hi);
+      allExact &= adc.isExactOn(lo, hi);
+      known += uint64_t(reads[size_t(q)].sign) *
+               (uint64_t(code) << reads[size_t(q)].shift);
+    }
+    group.status[size_t(b)] = allKnown ? 1 : allExact ? 2 : 0;
+    group.known[size_t(b)] = known;
+    anyExact |= !allKnown && allExact;
+  }
+  return anyExact;
+}
+
+void MvmPlan::packBits(Group &group, const Cells &cells) const {
+  int64_t numReads = int64_t(reads.size()), numSlow = int64_t(slowCols.size());
+  group.bits.assign(size_t(numReads * 2 * cellBits * words * paddedCols), 0);
+  for (int64_t q = 0; q < numReads; ++q) {
+    const Read &read = reads[size_t(q)];
+    for (int64_t term = 0; term < 2; ++term) {
+      int64_t set = term == 0 ? read.plus : read.minus;
+      if (set < 0)
+        continue;
+      const uint8_t *levels = cells.levelsOf(set, sliceOf(read));
+      for (int64_t k = 0; k < group.kn; ++k) {
+        const uint8_t *row = levels + (group.k0 + k) * cols;
+        uint64_t bit = uint64_t(1) << (k % 64);
+        for (int64_t b = 0; b < cellBits; ++b) {
+          uint64_t *out = group.bits.data() +
+                          (((q * 2 + term) * cellBits + b) * words + k / 64) *
+                              paddedCols;
+          for (int64_t c = 0; c < numSlow; ++c)
+            if ((row[slowCols[size_t(c)]] >> b) & 1)
+              out[c] |= bit;
+        }
+      }
+    }
+  }
+}
+
+void MvmPlan::planGemm(Group &group, const Cells &cells) {
+  int64_t numReads = int64_t(reads.size()), numSlow = int64_t(slowCols.size());
+  int64_t digitMax = (int64_t(1) << digitBits) - 1;
+  double bound = 0;
+  for (int64_t c = 0; c < numSlow; ++c)
+    for (int64_t q = 0; q < numReads; ++q) {
+      double sum = 0;
+      for (int64_t k = group.k0; k < group.k0 + group.kn; ++k)
+        sum += std::abs(double(cells.value(q, k, slowCols[size_t(c)])));
+      bound = std::max(bound, sum * double(digitMax));
+    }
+  gemmInt64 |= bound >= 9007199254740992.0;
+  group.gemmWeights.assign(size_t(group.kn * numReads * numSlow), 0);
+  for (int64_t k = 0; k < group.kn; ++k)
+    for (int64_t q = 0; q < numReads; ++q)
+      for (int64_t c = 0; c < numSlow; ++c)
+        group.gemmWeights[size_t((k * numReads + q) * numSlow + c)] =
+            double(cells.value(q, group.k0 + k, slowCols[size_t(c)]));
 }
 
 size_t MvmPlan::getBytes() const {

@@ -98,6 +98,15 @@ public:
 private:
   struct Read;
   struct Group;
+  struct Cells;
+  Cells loadCells(const std::map<uint32_t, const program::Array *> &arrays);
+  std::vector<bool> findExactColumns(const Cells &cells) const;
+  /// Fills the group's classification table; true if some digit sum makes
+  /// every conversion exact.
+  bool planTable(Group &group, const Cells &cells) const;
+  void packBits(Group &group, const Cells &cells) const;
+  void planGemm(Group &group, const Cells &cells);
+  int64_t sliceOf(const Read &read) const;
   template <typename S>
   bool runSliced(const S *rows, int64_t width, int64_t count, int32_t *out,
                  int64_t ldo, MvmWorkspace &ws, MvmCounters &counters,

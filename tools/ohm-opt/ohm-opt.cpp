@@ -6,7 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "ohm/Pipelines/InitAll.h"
-#include "ohm/Pipelines/OptMain.h"
+#include "ohm/Tools/OptMain.h"
 
 #include "llvm/Support/InitLLVM.h"
 

@@ -1,7 +1,7 @@
 //===- ohm-sim.cpp - Runs models and compiled programs --------------------===//
 
 #include "ohm/Pipelines/InitAll.h"
-#include "ohm/Pipelines/ToolMains.h"
+#include "ohm/Tools/ToolMains.h"
 
 #include "llvm/Support/InitLLVM.h"
 

@@ -1,7 +1,7 @@
 //===- ohmc.cpp - The ohm compiler driver ---------------------------------===//
 
 #include "ohm/Pipelines/InitAll.h"
-#include "ohm/Pipelines/ToolMains.h"
+#include "ohm/Tools/ToolMains.h"
 
 #include "llvm/Support/InitLLVM.h"
 

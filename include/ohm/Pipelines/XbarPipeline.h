@@ -34,16 +34,6 @@ struct XbarPipelineOptions {
 llvm::Error buildXbarPipeline(PassManager &pm, const target::Target &target,
                               const XbarPipelineOptions &options = {});
 
-/// Writes the mapping report of a mapped module as JSON: per layer arrays,
-/// utilization, weight slices, input cycles, row groups, ADC configuration
-/// and conversions per inference; totals.
-void writeMappingReport(Module &module, const target::Target &target,
-                        llvm::raw_ostream &os);
-
-/// The same as a table, for `ohmc -v`.
-void printMappingTable(Module &module, const target::Target &target,
-                       llvm::raw_ostream &os);
-
 } // namespace ohm
 
 #endif // OHM_PIPELINES_XBARPIPELINE_H

@@ -15,6 +15,7 @@
 #ifndef OHMRT_RUNTIME_H
 #define OHMRT_RUNTIME_H
 
+#include "ohmrt/Counts.h"
 #include "program.pb.h"
 
 #include <cstdint>
@@ -78,14 +79,9 @@ struct LayerSummary {
 };
 std::vector<LayerSummary> summarizeLayers(const program::Program &program);
 
-/// What one row of a crossbar read costs (one of its `repeat` x N rows):
-/// array read cycles (input cycle x slice x word-line group) and ADC
-/// conversions (sense operations for 2T2R binary/ternary reads). The one
-/// formula the summary, the executor's counts and the cost model share.
-struct MvmCounts {
-  int64_t readCycles = 0;
-  int64_t conversions = 0;
-};
+/// The shape of a program's read, and what one of its rows costs
+/// (ohmrt/Counts.h: the formula the mapping report shares).
+ReadShape getReadShape(const program::Mvm &op);
 MvmCounts countMvm(const program::Mvm &op);
 
 /// The memory this process may use: physical memory, lowered by

@@ -12,6 +12,14 @@
       Checks that both directories hold the same .npy files with identical
       dtype, shape and values (or, with --expect-different, that some value
       differs), and prints a one-line summary.
+  xbcheck.py check FILE NAME DIR [--seed S] [--range LO,HI] [--tag T]
+                   [--expect-different] -- OHM-OPT-ARGS...
+      The whole differential check of a pass, in one RUN line (the lit
+      substitution %xbcheck): prepare DIR from FILE's @NAME (once; later
+      checks of the same DIR reuse it), run `ohm-opt DIR/case.ohm
+      OHM-OPT-ARGS -o DIR/T.ohm`, run the reference interpreter on the case
+      (once) and on the result, and compare them (identical, or with
+      --expect-different, different). T defaults to "after".
 """
 import argparse
 import os
@@ -84,6 +92,31 @@ def compare(args):
         print("identical: %d outputs, %d values" % (len(names), count))
 
 
+def check(args):
+    """prepare + ohm-opt + two reference runs + compare."""
+    import subprocess
+    case = os.path.join(args.dir, "case.ohm")
+    if not os.path.exists(case):
+        prepare(args)
+    inputs = sorted(n for n in os.listdir(args.dir) if re.fullmatch(r"in\d+\.npy", n))
+    input_args = [a for n in inputs for a in ("--input", os.path.join(args.dir, n))]
+
+    def run(command):
+        result = subprocess.run(command, stdout=subprocess.DEVNULL)
+        if result.returncode != 0:
+            sys.exit("xbcheck: failed (exit %d): %s" % (result.returncode, " ".join(command)))
+
+    before = os.path.join(args.dir, "before")
+    if not os.path.isdir(before):
+        run(["ohm-sim", "--reference", case] + input_args + ["--output-dir", before])
+    result = os.path.join(args.dir, args.tag + ".ohm")
+    run(["ohm-opt", case] + args.passes + ["-o", result])
+    after = os.path.join(args.dir, args.tag)
+    run(["ohm-sim", "--reference", result] + input_args + ["--output-dir", after])
+    args.dir1, args.dir2 = before, after
+    compare(args)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -100,7 +133,23 @@ def main():
     p.add_argument("dir2")
     p.add_argument("--expect-different", action="store_true")
     p.set_defaults(run=compare)
-    args = parser.parse_args()
+    p = sub.add_parser("check")
+    p.add_argument("file")
+    p.add_argument("name")
+    p.add_argument("dir")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--range")
+    p.add_argument("--tag", default="after")
+    p.add_argument("--expect-different", action="store_true")
+    p.set_defaults(run=check)
+    # Everything after "--" goes to ohm-opt.
+    argv = sys.argv[1:]
+    passes = []
+    if "--" in argv:
+        passes = argv[argv.index("--") + 1:]
+        argv = argv[:argv.index("--")]
+    args = parser.parse_args(argv)
+    args.passes = passes
     args.run(args)
 
 

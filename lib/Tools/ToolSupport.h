@@ -1,13 +1,15 @@
 //===- ToolSupport.h - Pieces shared by the tool drivers --------*- C++ -*-===//
 
-#ifndef OHM_LIB_PIPELINES_TOOLSUPPORT_H
-#define OHM_LIB_PIPELINES_TOOLSUPPORT_H
+#ifndef OHM_LIB_TOOLS_TOOLSUPPORT_H
+#define OHM_LIB_TOOLS_TOOLSUPPORT_H
 
 #include "ohm/Interp/Tensor.h"
 
 #include "llvm/ADT/StringRef.h"
+#include "llvm/Support/CommandLine.h"
 #include "llvm/Support/Error.h"
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -15,6 +17,7 @@ namespace ohm {
 
 class Context;
 class Function;
+class Module;
 
 /// A `--input NAME=FILE` (or `--input FILE`) argument, loaded.
 struct NamedTensor {
@@ -36,9 +39,18 @@ loadInputs(const std::vector<std::string> &specs, Context &ctx);
 llvm::Expected<std::vector<interp::Tensor>>
 bindInputs(Function &fn, std::vector<NamedTensor> given);
 
+/// Shows LLVM's --time-passes with the tool's options and hides the rest
+/// of libLLVM's.
+void hideUnrelatedOptions(llvm::cl::OptionCategory &category);
+
+/// Imports `path`, freezing the given inputs where constants are needed.
+std::unique_ptr<Module> importWithInputs(llvm::StringRef path, Context &ctx,
+                                         const std::vector<NamedTensor> &inputs,
+                                         bool freezeCompletely = false);
+
 /// Prints an error the way every tool does: `tool: error: message`.
 void reportError(llvm::StringRef tool, const llvm::Twine &message);
 
 } // namespace ohm
 
-#endif // OHM_LIB_PIPELINES_TOOLSUPPORT_H
+#endif // OHM_LIB_TOOLS_TOOLSUPPORT_H

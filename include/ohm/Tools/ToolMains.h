@@ -1,7 +1,7 @@
 //===- ToolMains.h - The drivers behind ohmc and ohm-sim --------*- C++ -*-===//
 
-#ifndef OHM_PIPELINES_TOOLMAINS_H
-#define OHM_PIPELINES_TOOLMAINS_H
+#ifndef OHM_TOOLS_TOOLMAINS_H
+#define OHM_TOOLS_TOOLMAINS_H
 
 namespace ohm {
 
@@ -14,4 +14,4 @@ int ohmSimMain(int argc, char **argv);
 
 } // namespace ohm
 
-#endif // OHM_PIPELINES_TOOLMAINS_H
+#endif // OHM_TOOLS_TOOLMAINS_H

@@ -133,3 +133,27 @@ ohm::bindInputs(Function &fn, std::vector<NamedTensor> given) {
 void ohm::reportError(llvm::StringRef tool, const llvm::Twine &message) {
   llvm::WithColor::error(llvm::errs(), tool) << message << "\n";
 }
+
+/// Shows LLVM's --time-passes with our options and hides the rest of
+/// libLLVM's.
+void ohm::hideUnrelatedOptions(llvm::cl::OptionCategory &category) {
+  auto &registered = llvm::cl::getRegisteredOptions();
+  auto it = registered.find("time-passes");
+  if (it != registered.end())
+    it->second->addCategory(category);
+  llvm::cl::HideUnrelatedOptions({&category});
+}
+
+/// Imports `path`, freezing the given inputs where constants are needed.
+std::unique_ptr<Module>
+ohm::importWithInputs(llvm::StringRef path, Context &ctx,
+                 const std::vector<NamedTensor> &inputs,
+                 bool freezeCompletely) {
+  onnx_frontend::ImportOptions options;
+  options.freezeCompletely = freezeCompletely;
+  for (const NamedTensor &input : inputs)
+    if (!input.name.empty() && input.tensor.getNumElements() >= 0)
+      options.frozenInputs[input.name] = input.tensor.toAttr();
+  return onnx_frontend::importModelFile(path, ctx, options);
+}
+

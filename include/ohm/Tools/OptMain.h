@@ -6,8 +6,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef OHM_PIPELINES_OPTMAIN_H
-#define OHM_PIPELINES_OPTMAIN_H
+#ifndef OHM_TOOLS_OPTMAIN_H
+#define OHM_TOOLS_OPTMAIN_H
 
 #include <functional>
 
@@ -25,4 +25,4 @@ int ohmOptMain(int argc, char **argv,
 
 } // namespace ohm
 
-#endif // OHM_PIPELINES_OPTMAIN_H
+#endif // OHM_TOOLS_OPTMAIN_H

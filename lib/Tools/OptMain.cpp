@@ -8,7 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "ohm/Pipelines/OptMain.h"
+#include "ohm/Tools/OptMain.h"
 #include "ohm/IR/Context.h"
 #include "ohm/IR/Module.h"
 #include "ohm/Parser/Parser.h"

@@ -1,0 +1,322 @@
+//===- OhmcMain.cpp - The driver behind ohmc ------------------------------===//
+//
+// ohmc imports an ONNX model, runs the nn pipeline and (for xb, asm and
+// bin) the crossbar pipeline of the chosen target, and writes the IR, the
+// program as text, or the program. The steps are separate functions; the
+// options are one struct.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ToolSupport.h"
+#include "ohm/Backend/Backend.h"
+#include "ohm/IR/AsmPrinter.h"
+#include "ohm/IR/Context.h"
+#include "ohm/IR/Module.h"
+#include "ohm/Pass/PassManager.h"
+#include "ohm/Pipelines/InitAll.h"
+#include "ohm/Pipelines/NNPipeline.h"
+#include "ohm/Pipelines/XbarPipeline.h"
+#include "ohm/Support/FileUtilities.h"
+#include "ohm/Support/Timing.h"
+#include "ohm/Target/Target.h"
+#include "ohm/Tools/ToolMains.h"
+#include "ohm/Xbar/MappingReport.h"
+#include "ohmrt/Runtime.h"
+
+#include "llvm/ADT/Statistic.h"
+#include "llvm/Pass.h" // llvm::TimePassesIsEnabled (--time-passes)
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/Path.h"
+
+using namespace ohm;
+namespace cl = llvm::cl;
+
+namespace {
+
+enum class Emit { Import, NN, Xbar, Asm, Bin };
+
+/// ohmc's command line.
+struct OhmcOptions {
+  cl::OptionCategory category{"ohmc options"};
+  cl::opt<std::string> modelPath{cl::Positional, cl::desc("<model.onnx>"),
+                                 cl::Required, cl::cat(category)};
+  cl::opt<std::string> outputPath{
+      "o",
+      cl::desc("Output file (default: MODEL.ohmx for --emit=bin, else stdout; "
+               "- is stdout)"),
+      cl::value_desc("file"), cl::cat(category)};
+  cl::opt<Emit> emit{
+      "emit", cl::desc("What to produce"), cl::init(Emit::Bin),
+      cl::values(clEnumValN(Emit::Import, "import",
+                            "nn IR as imported, before any pass"),
+                 clEnumValN(Emit::NN, "nn",
+                            "normalized nn IR (integer accumulates + "
+                            "requantize)"),
+                 clEnumValN(Emit::Xbar, "xb",
+                            "crossbar IR mapped onto the target"),
+                 clEnumValN(Emit::Asm, "asm",
+                            "the program as text (as ohm-sim --disasm prints "
+                            "it)"),
+                 clEnumValN(Emit::Bin, "bin",
+                            "the program (.ohmx) for ohm-sim (the default)")),
+      cl::cat(category)};
+  cl::opt<std::string> encoding{
+      "encoding",
+      cl::desc("Weight encoding for every layer, overriding the target's: "
+               "differential, offset, binary or ternary"),
+      cl::value_desc("name"), cl::cat(category)};
+  cl::opt<std::string> sensing{
+      "sensing",
+      cl::desc("Where differential pairs subtract, overriding the target's: "
+               "digital or analog"),
+      cl::value_desc("name"), cl::cat(category)};
+  cl::opt<std::string> targetName{
+      "target", cl::desc("Target preset name or .yaml file"),
+      cl::value_desc("NAME|FILE.yaml"), cl::init("default"), cl::cat(category)};
+  cl::opt<std::string> adc{
+      "adc",
+      cl::desc("ADC policy: lossless, a width N (fixed), calibrated or "
+               "calibrated:N (default: the target's)"),
+      cl::value_desc("policy"), cl::cat(category)};
+  cl::opt<std::string> calibDir{
+      "calib", cl::desc("Directory of .npy input batches for --adc=calibrated"),
+      cl::value_desc("dir"), cl::cat(category)};
+  cl::opt<int64_t> duplicate{"duplicate",
+                             cl::desc("Copies of every weight tile"),
+                             cl::init(1), cl::cat(category)};
+  cl::opt<std::string> mappingReport{
+      "mapping-report",
+      cl::desc("Write the per-layer mapping report as JSON (needs --emit=xb)"),
+      cl::value_desc("file.json"), cl::cat(category)};
+  cl::opt<bool> verbose{"v", cl::desc("Print the mapping table to stderr"),
+                        cl::cat(category)};
+  cl::list<std::string> freeze{
+      "freeze",
+      cl::desc("NAME=FILE: a graph input's value, used where the model needs "
+               "a constant (.npy or ONNX .pb)"),
+      cl::value_desc("NAME=FILE"), cl::cat(category)};
+  cl::opt<bool> dumpPipeline{
+      "dump-pipeline",
+      cl::desc("Print the pass pipeline (accepted by ohm-opt --pass-pipeline) "
+               "to stderr"),
+      cl::cat(category)};
+  cl::opt<bool> printDebugInfo{"print-debuginfo",
+                               cl::desc("Print source positions in locations"),
+                               cl::cat(category)};
+  cl::opt<int64_t> elide{
+      "elide-elements-larger-than",
+      cl::desc("Print dense attributes with more elements as __elided__"),
+      cl::init(-1), cl::cat(category)};
+  cl::opt<bool> passStatistics{"pass-statistics",
+                               cl::desc("Print what each pass changed"),
+                               cl::cat(category)};
+
+  bool isMapped() const {
+    return emit == Emit::Xbar || emit == Emit::Asm || emit == Emit::Bin;
+  }
+};
+
+/// Imports the model with its --freeze inputs; every frozen name must be a
+/// graph input. Null after reporting an error.
+std::unique_ptr<Module> importModel(const OhmcOptions &opts, Context &ctx,
+                                    std::vector<NamedTensor> &frozen,
+                                    Timing *timing) {
+  auto inputs = loadInputs(
+      std::vector<std::string>(opts.freeze.begin(), opts.freeze.end()), ctx);
+  if (!inputs) {
+    reportError("ohmc", toString(inputs.takeError()));
+    return nullptr;
+  }
+  for (const NamedTensor &input : *inputs)
+    if (input.name.empty()) {
+      reportError("ohmc", "--freeze needs NAME=FILE, got '" + input.path + "'");
+      return nullptr;
+    }
+  std::unique_ptr<Module> module;
+  {
+    llvm::Optional<llvm::TimeRegion> region;
+    if (timing)
+      region.emplace(timing->get("import"));
+    module = importWithInputs(opts.modelPath, ctx, *inputs,
+                              /*freezeCompletely=*/true);
+  }
+  if (!module)
+    return nullptr;
+  auto frozenAttr =
+      module->begin()->getAttr("frozen_inputs").dyn_cast_or_null<ArrayAttr>();
+  for (const NamedTensor &input : *inputs)
+    if (!frozenAttr || llvm::none_of(frozenAttr.getValue(), [&](Attribute name) {
+          return name.cast<StringAttr>().getValue() == input.name;
+        })) {
+      reportError("ohmc", opts.modelPath + ": the model has no input '" +
+                              input.name + "' to freeze");
+      return nullptr;
+    }
+  frozen = std::move(*inputs);
+  return module;
+}
+
+/// The target with --encoding and --sensing applied; reports errors.
+llvm::Optional<target::Target> loadTarget(const OhmcOptions &opts) {
+  auto target = target::loadTarget(opts.targetName);
+  if (!target) {
+    reportError("ohmc", toString(target.takeError()));
+    return llvm::None;
+  }
+  if (!opts.encoding.empty()) {
+    static const std::pair<const char *, target::Encoding> encodings[] = {
+        {"differential", target::Encoding::Differential},
+        {"offset", target::Encoding::Offset},
+        {"binary", target::Encoding::Binary},
+        {"ternary", target::Encoding::Ternary}};
+    auto it = llvm::find_if(encodings, [&](const auto &entry) {
+      return opts.encoding == entry.first;
+    });
+    if (it == std::end(encodings)) {
+      reportError("ohmc", "--encoding must be differential, offset, binary "
+                          "or ternary, got '" + opts.encoding + "'");
+      return llvm::None;
+    }
+    target->weights.encoding = it->second;
+    target->weights.perLayer.clear();
+  }
+  if (!opts.sensing.empty()) {
+    if (opts.sensing != "digital" && opts.sensing != "analog") {
+      reportError("ohmc", "--sensing must be digital or analog, got '" +
+                              opts.sensing + "'");
+      return llvm::None;
+    }
+    target->weights.sensing = opts.sensing == "analog" ? target::Sensing::Analog
+                                                       : target::Sensing::Digital;
+  }
+  return std::move(*target);
+}
+
+/// Runs the nn pipeline and, for mapped outputs, the crossbar pipeline.
+bool runPipelines(const OhmcOptions &opts, const target::Target &target,
+                  Context &ctx, Module &module, Timing *timing) {
+  PassManager pm(ctx);
+  if (opts.emit != Emit::Import)
+    buildNNPipeline(pm);
+  if (opts.isMapped()) {
+    XbarPipelineOptions xbOptions;
+    xbOptions.adc = opts.adc;
+    xbOptions.calibDir = opts.calibDir;
+    xbOptions.duplicate = opts.duplicate;
+    if (llvm::Error error = buildXbarPipeline(pm, target, xbOptions)) {
+      reportError("ohmc", toString(std::move(error)));
+      return false;
+    }
+  }
+  if (timing)
+    pm.enableTiming(*timing);
+  if (opts.dumpPipeline) {
+    pm.printAsTextualPipeline(llvm::errs());
+    llvm::errs() << "\n";
+  }
+  return succeeded(pm.run(module));
+}
+
+/// Writes the program (binary or text) or the IR to the output.
+bool writeOutput(const OhmcOptions &opts, const target::Target &target,
+                 Module &module, const std::vector<NamedTensor> &frozen,
+                 Timing *timing) {
+  std::string path = opts.outputPath;
+  if (path.empty())
+    path = opts.emit == Emit::Bin
+               ? llvm::sys::path::stem(opts.modelPath).str() + ".ohmx"
+               : std::string("-");
+  std::string text;
+  if (opts.emit == Emit::Asm || opts.emit == Emit::Bin) {
+    program::Program program;
+    {
+      llvm::Optional<llvm::TimeRegion> region;
+      if (timing)
+        region.emplace(timing->get("backend"));
+      if (failed(backend::emitProgram(*module.begin(), target,
+                                      llvm::sys::path::stem(opts.modelPath).str(),
+                                      program)))
+        return false;
+    }
+    for (const NamedTensor &input : frozen)
+      program.add_frozen_inputs(input.name);
+    if (opts.emit == Emit::Asm) {
+      text = ohmrt::disassemble(program);
+    } else if (!program.SerializeToString(&text)) {
+      reportError("ohmc", "cannot serialize the program");
+      return false;
+    }
+  } else {
+    llvm::raw_string_ostream os(text);
+    PrintOptions options;
+    options.printDebugInfo = opts.printDebugInfo;
+    options.elideElementsLargerThan = opts.elide;
+    module.print(os, options);
+  }
+  auto output = openOutputFile(path);
+  if (!output) {
+    reportError("ohmc", toString(output.takeError()));
+    return false;
+  }
+  (*output)->os() << text;
+  (*output)->keep();
+  return true;
+}
+
+} // namespace
+
+int ohm::ohmcMain(int argc, char **argv) {
+  OhmcOptions opts;
+  hideUnrelatedOptions(opts.category);
+  cl::ParseCommandLineOptions(argc, argv,
+                              "ohmc: compiles quantized ONNX models for RRAM "
+                              "crossbar accelerators\n");
+  if (opts.passStatistics)
+    llvm::EnableStatistics(/*DoPrintOnExit=*/false);
+
+  Context ctx;
+  registerAllDialects(ctx);
+  std::unique_ptr<Timing> timing;
+  if (llvm::TimePassesIsEnabled)
+    timing = std::make_unique<Timing>("ohmc", "ohmc execution time");
+  std::vector<NamedTensor> frozen;
+  std::unique_ptr<Module> module = importModel(opts, ctx, frozen, timing.get());
+  if (!module)
+    return 1;
+  llvm::Optional<target::Target> target = loadTarget(opts);
+  if (!target)
+    return 1;
+  if (!opts.isMapped() &&
+      (!opts.mappingReport.empty() || opts.verbose || !opts.adc.empty() ||
+       !opts.calibDir.empty() || opts.duplicate != 1 ||
+       !opts.encoding.empty() || !opts.sensing.empty())) {
+    reportError("ohmc", "--mapping-report, -v, --adc, --calib, --duplicate, "
+                        "--encoding and --sensing need --emit=xb, asm or bin");
+    return 1;
+  }
+  if (!runPipelines(opts, *target, ctx, *module, timing.get()))
+    return 1;
+
+  // Reports describe the mapping before the backend specializes shapes.
+  if (opts.verbose)
+    printMappingTable(*module, *target, llvm::errs());
+  if (!opts.mappingReport.empty()) {
+    auto report = openOutputFile(opts.mappingReport);
+    if (!report) {
+      reportError("ohmc", toString(report.takeError()));
+      return 1;
+    }
+    writeMappingReport(*module, *target, (*report)->os());
+    (*report)->keep();
+  }
+  if (!writeOutput(opts, *target, *module, frozen, timing.get()))
+    return 1;
+  if (timing)
+    timing->print(llvm::errs());
+  if (opts.passStatistics)
+    for (const auto &stat : llvm::GetStatistics())
+      llvm::errs() << llvm::format("%10llu", (unsigned long long)stat.second)
+                   << "  " << stat.first << "\n";
+  return 0;
+}

@@ -1,0 +1,569 @@
+//===- SimMain.cpp - The driver behind ohm-sim ----------------------------===//
+//
+// ohm-sim runs a compiled program (.ohmx) on .npy / .pb inputs and writes
+// one .npy per output with a summary; with --reference it imports a model
+// (or reads IR text), normalizes it like ohmc --emit=nn and runs the
+// reference interpreter -- the golden model.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ToolSupport.h"
+#include "ohm/IR/Context.h"
+#include "ohm/IR/Module.h"
+#include "ohm/Interp/Interpreter.h"
+#include "ohm/Interp/TensorIO.h"
+#include "ohm/Parser/Parser.h"
+#include "ohm/Pass/PassManager.h"
+#include "ohm/Pipelines/InitAll.h"
+#include "ohm/Pipelines/NNPipeline.h"
+#include "ohm/Support/FileUtilities.h"
+#include "ohm/Tools/ToolMains.h"
+#include "ohmrt/Npy.h"
+#include "ohmrt/Runtime.h"
+
+#include <google/protobuf/stubs/logging.h>
+
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/SourceMgr.h"
+
+#include <chrono>
+#include <map>
+
+using namespace ohm;
+namespace cl = llvm::cl;
+
+/// A file name for an output: its ONNX name with path separators replaced.
+static std::string outputFileName(llvm::StringRef name) {
+  std::string file = name.str();
+  for (char &c : file)
+    if (c == '/' || c == '\\' || c == ':')
+      c = '_';
+  return file + ".npy";
+}
+
+/// The .npy element type of a program dtype.
+static ohmrt::NpyDType npyTypeOf(program::DType dtype) {
+  switch (dtype) {
+  case program::BOOL:
+    return ohmrt::NpyDType::Bool;
+  case program::I8:
+    return ohmrt::NpyDType::I8;
+  case program::U8:
+    return ohmrt::NpyDType::U8;
+  case program::I16:
+    return ohmrt::NpyDType::I16;
+  case program::U16:
+    return ohmrt::NpyDType::U16;
+  case program::I32:
+    return ohmrt::NpyDType::I32;
+  case program::U32:
+    return ohmrt::NpyDType::U32;
+  case program::I64:
+    return ohmrt::NpyDType::I64;
+  case program::U64:
+    return ohmrt::NpyDType::U64;
+  case program::F64:
+    return ohmrt::NpyDType::F64;
+  default:
+    return ohmrt::NpyDType::F32;
+  }
+}
+
+static llvm::Optional<program::DType> programTypeOf(ohmrt::NpyDType dtype) {
+  for (program::DType t : {program::BOOL, program::I8, program::U8, program::I16,
+                           program::U16, program::I32, program::U32,
+                           program::I64, program::U64, program::F32,
+                           program::F64})
+    if (npyTypeOf(t) == dtype)
+      return t;
+  return llvm::None;
+}
+
+/// What ohm-sim was asked to do with a program.
+struct SimOptions {
+  bool disasm = false;
+  std::vector<std::string> inputSpecs;
+  std::string outputDir;
+  unsigned threads = 1;
+  bool quiet = false;
+  bool profile = false;
+  unsigned repeat = 1;
+  int64_t chunk = 0;
+  uint64_t maxMemory = uint64_t(2) << 30;
+};
+
+/// Parses a byte count: an integer or decimal number with an optional
+/// K, M, G or T suffix (powers of 1024) and an optional trailing "B".
+static llvm::Optional<uint64_t> parseByteSize(llvm::StringRef text) {
+  text = text.trim();
+  if (text.endswith_insensitive("b"))
+    text = text.drop_back();
+  double scale = 1;
+  if (!text.empty()) {
+    switch (llvm::toLower(text.back())) {
+    case 'k':
+      scale = 1024.0;
+      break;
+    case 'm':
+      scale = 1024.0 * 1024;
+      break;
+    case 'g':
+      scale = 1024.0 * 1024 * 1024;
+      break;
+    case 't':
+      scale = 1024.0 * 1024 * 1024 * 1024;
+      break;
+    }
+    if (scale != 1)
+      text = text.drop_back();
+  }
+  double value;
+  if (text.empty() || text.getAsDouble(value) || !(value > 0) ||
+      value * scale >= 1.8e19)
+    return llvm::None;
+  return uint64_t(value * scale);
+}
+
+/// Binds NAME=FILE and positional inputs to the program's input ports.
+/// Reports errors and returns false.
+static bool bindProgramInputs(const program::Program &program,
+                              const std::vector<std::string> &inputSpecs,
+                              std::vector<ohmrt::HostTensor> &inputs) {
+  std::string error;
+  std::vector<std::string> names;
+  for (const auto &port : program.inputs())
+    names.push_back(port.name());
+  std::vector<llvm::Optional<ohmrt::HostTensor>> bound(names.size());
+  size_t nextPositional = 0;
+  Context ctx;
+  registerAllDialects(ctx);
+  for (const std::string &spec : inputSpecs) {
+    llvm::StringRef text(spec);
+    std::string name, file = spec;
+    size_t eq = text.find('=');
+    if (eq != llvm::StringRef::npos && !text.substr(0, eq).contains('/')) {
+      name = text.substr(0, eq).str();
+      file = text.substr(eq + 1).str();
+    }
+    ohmrt::NpyArray array;
+    if (llvm::StringRef(file).endswith(".pb")) {
+      auto tensor = loadTensorFile(file, ctx);
+      if (!tensor) {
+        reportError("ohm-sim", toString(tensor.takeError()));
+        return false;
+      }
+      array = interp::tensorToNpy(*tensor);
+    } else if (!ohmrt::readNpyFile(file, array, error)) {
+      reportError("ohm-sim", error);
+      return false;
+    }
+    size_t index;
+    if (name.empty()) {
+      while (nextPositional < bound.size() && bound[nextPositional])
+        ++nextPositional;
+      if (nextPositional == bound.size()) {
+        reportError("ohm-sim", "too many inputs: the program takes " +
+                                   std::to_string(names.size()) + " (" +
+                                   llvm::join(names, ", ") + ")");
+        return false;
+      }
+      index = nextPositional;
+    } else {
+      auto it = std::find(names.begin(), names.end(), name);
+      if (it == names.end()) {
+        if (llvm::is_contained(program.frozen_inputs(), name))
+          continue; // frozen into the program at compile time
+        reportError("ohm-sim", "the program has no input '" + name +
+                                   "' (its inputs are: " +
+                                   llvm::join(names, ", ") + ")");
+        return false;
+      }
+      index = it - names.begin();
+      if (bound[index]) {
+        reportError("ohm-sim", "input '" + name + "' is given twice");
+        return false;
+      }
+    }
+    auto dtype = programTypeOf(array.dtype);
+    if (!dtype) {
+      reportError("ohm-sim", file + ": element type " +
+                                 ohmrt::getNpyDTypeName(array.dtype) +
+                                 " is not supported");
+      return false;
+    }
+    ohmrt::HostTensor tensor;
+    tensor.dtype = *dtype;
+    tensor.shape = array.shape;
+    tensor.data = std::move(array.data);
+    bound[index] = std::move(tensor);
+  }
+  inputs.clear();
+  for (size_t i = 0; i < bound.size(); ++i) {
+    if (!bound[i]) {
+      reportError("ohm-sim", "missing input '" + names[i] + "' (pass --input " +
+                                 names[i] + "=FILE.npy)");
+      return false;
+    }
+    inputs.push_back(std::move(*bound[i]));
+  }
+
+  return true;
+}
+
+/// The summary: per crossbar layer, then totals for the run.
+static void printSummary(const program::Program &program,
+                         const ohmrt::RunStats &stats) {
+  auto layers = ohmrt::summarizeLayers(program);
+  size_t width = 5;
+  for (const auto &l : layers)
+    width = std::max(width, l.layer.size());
+  llvm::outs() << "\n" << program.model() << " on " << program.target().name()
+               << ": " << program.arrays_size() << " arrays, "
+               << program.instructions_size() << " instructions; batch "
+               << stats.batch << "\n";
+  llvm::outs() << llvm::left_justify("layer", width)
+               << "  arrays  ADC bits  conversions/inference\n";
+  int64_t arrays = 0, conversions = 0;
+  for (const auto &l : layers) {
+    std::string bits =
+        l.maxAdcBits == 0 ? "ideal"
+        : l.minAdcBits == l.maxAdcBits
+            ? std::to_string(l.maxAdcBits)
+            : std::to_string(l.minAdcBits) + "-" + std::to_string(l.maxAdcBits);
+    llvm::outs() << llvm::left_justify(l.layer, width)
+                 << llvm::format("  %6lld  %8s  %21lld\n",
+                                 (long long)l.arrays, bits.c_str(),
+                                 (long long)l.conversions);
+    arrays += l.arrays;
+    conversions += l.conversions;
+  }
+  llvm::outs() << llvm::left_justify("total", width)
+               << llvm::format("  %6lld  %8s  %21lld\n", (long long)arrays, (const char *)"",
+                               (long long)conversions);
+  llvm::outs() << "crossbar reads: " << stats.mvmInstructions << " ("
+               << stats.exactProducts
+               << " with lossless ADCs, computed as exact products), "
+               << stats.conversions << " conversions for the batch\n";
+  if (stats.slicedProducts) {
+    int64_t entries = stats.knownEntries + stats.exactEntries + stats.slowEntries;
+    llvm::outs() << llvm::format(
+        "sliced reads: %lld (row, input cycle, word-line group) reads: %.1f%% "
+        "known from the input alone, %.1f%% exact, %.1f%% converted\n",
+        (long long)entries, 100.0 * double(stats.knownEntries) / double(entries),
+        100.0 * double(stats.exactEntries) / double(entries),
+        100.0 * double(stats.slowEntries) / double(entries));
+  }
+}
+
+/// Times of the run, and with --profile the time per instruction kind.
+struct RunTimes {
+  double load = 0, plan = 0;
+  std::vector<double> runs; // sorted
+  std::map<std::string, std::pair<double, int64_t>> profile;
+  double median() const { return runs[runs.size() / 2]; }
+};
+
+static void printTimes(const RunTimes &times, const ohmrt::RunStats &stats,
+                       unsigned threads, bool profile) {
+  double seconds = times.median();
+  double total = times.load + times.plan + seconds;
+  if (times.runs.size() > 1)
+    llvm::outs() << llvm::format("runs: %zu, best %.4f s, median %.4f s, "
+                                 "worst %.4f s\n",
+                                 times.runs.size(), times.runs.front(), seconds,
+                                 times.runs.back());
+  llvm::outs() << llvm::format(
+      "time: load %.3f s, plan %.3f s, run %.3f s (%lld chunk%s of %lld); "
+      "%.1f inferences/s overall, %.1f running (%u thread%s)\n",
+      times.load, times.plan, seconds,
+      (long long)((stats.batch + stats.chunk - 1) / stats.chunk),
+      stats.batch > stats.chunk ? "s" : "", (long long)stats.chunk,
+      double(stats.batch) / total, double(stats.batch) / seconds, threads,
+      threads == 1 ? "" : "s");
+  if (!profile)
+    return;
+  llvm::outs() << "\ninstruction kind          per run   seconds  share\n";
+  llvm::outs() << "(seconds per run, averaged over " << times.runs.size()
+               << " run" << (times.runs.size() == 1 ? "" : "s") << ")\n";
+  std::vector<std::pair<std::string, std::pair<double, int64_t>>> rows(
+      times.profile.begin(), times.profile.end());
+  llvm::sort(rows, [](const auto &a, const auto &b) {
+    return a.second.first > b.second.first;
+  });
+  for (const auto &[kind, entry] : rows)
+    llvm::outs() << llvm::format(
+        "%-24s %9lld  %8.4f  %4.1f%%\n", kind.c_str(),
+        (long long)(entry.second / int64_t(times.runs.size())), entry.first,
+        100.0 * entry.first / seconds);
+}
+
+/// Writes DIR/<output>.npy for every output; reports errors.
+static bool writeOutputs(const program::Program &program,
+                         std::vector<ohmrt::HostTensor> &outputs,
+                         const std::string &outputDir) {
+  std::string error;
+  if (std::error_code ec = llvm::sys::fs::create_directories(outputDir)) {
+    reportError("ohm-sim", "cannot create '" + outputDir + "': " + ec.message());
+    return false;
+  }
+  for (int i = 0; i < program.outputs_size(); ++i) {
+    llvm::SmallString<256> file(outputDir);
+    llvm::sys::path::append(file, outputFileName(program.outputs(i).name()));
+    ohmrt::NpyArray array;
+    array.dtype = npyTypeOf(outputs[i].dtype);
+    array.shape = outputs[i].shape;
+    array.data = std::move(outputs[i].data);
+    if (!ohmrt::writeNpyFile(file.str().str(), array, error)) {
+      reportError("ohm-sim", error);
+      return false;
+    }
+    std::string shape;
+    for (size_t d = 0; d < array.shape.size(); ++d)
+      shape += (d ? "x" : "") + std::to_string(array.shape[d]);
+    llvm::outs() << "wrote " << file << " ("
+                 << ohmrt::getNpyDTypeName(array.dtype) << ", " << shape
+                 << ")\n";
+  }
+  return true;
+}
+
+/// ohm-sim PROG.ohmx: loads, validates and runs a compiled program.
+static int runProgram(const std::string &path, const SimOptions &sim) {
+  llvm::StringRef extension = llvm::sys::path::extension(path);
+  if (extension == ".onnx" || extension == ".onnxtxt" || extension == ".ohm") {
+    reportError("ohm-sim", path + ": this is " +
+                               (extension == ".ohm" ? "IR text" : "an ONNX model") +
+                               ", not a compiled program: run it with "
+                               "--reference, or compile it with ohmc first");
+    return 1;
+  }
+  // The loader reports problems itself; protobuf's own log lines (e.g.
+  // about invalid UTF-8 in a corrupt file) would only add noise.
+  google::protobuf::SetLogHandler(nullptr);
+  program::Program program;
+  std::string error;
+  RunTimes times;
+  auto loadStart = std::chrono::steady_clock::now();
+  if (!ohmrt::loadProgram(path, program, error)) {
+    reportError("ohm-sim", error);
+    return 1;
+  }
+  times.load = std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                             loadStart)
+                   .count();
+  if (sim.disasm) {
+    llvm::outs() << ohmrt::disassemble(program);
+    return 0;
+  }
+  if (sim.outputDir.empty()) {
+    reportError("ohm-sim", "--output-dir is required");
+    return 1;
+  }
+  if (sim.threads < 1 || sim.threads > 256) {
+    reportError("ohm-sim", "-j needs 1 to 256 threads");
+    return 1;
+  }
+  std::vector<ohmrt::HostTensor> inputs;
+  if (!bindProgramInputs(program, sim.inputSpecs, inputs))
+    return 1;
+
+  ohmrt::Executor executor(program);
+  ohmrt::RunOptions options;
+  options.threads = sim.threads;
+  options.maxMemory = sim.maxMemory;
+  options.chunk = sim.chunk;
+  options.profile = sim.profile;
+  ohmrt::RunStats stats;
+  std::vector<ohmrt::HostTensor> outputs;
+  // --repeat runs the batch again with warm memory and reports the median.
+  unsigned repeat = std::max(sim.repeat, 1u);
+  for (unsigned r = 0; r < repeat; ++r) {
+    if (!executor.run(inputs, outputs, error, options, &stats)) {
+      reportError("ohm-sim", path + ": " + error);
+      return 1;
+    }
+    times.runs.push_back(stats.runSeconds);
+    for (const auto &[kind, entry] : stats.profile) {
+      times.profile[kind].first += entry.first / double(repeat);
+      times.profile[kind].second += entry.second;
+    }
+  }
+  std::sort(times.runs.begin(), times.runs.end());
+  times.plan = executor.getPlanSeconds();
+  if (!writeOutputs(program, outputs, sim.outputDir))
+    return 1;
+  if (sim.quiet)
+    return 0;
+  printSummary(program, stats);
+  printTimes(times, stats, sim.threads, sim.profile);
+  return 0;
+}
+
+/// ohm-sim --reference: imports a model (or reads IR text), normalizes it
+/// unless --no-fold, and runs the reference interpreter.
+static int runReference(const std::string &modelPath,
+                        const std::vector<std::string> &inputSpecs,
+                        const std::string &outputDir, bool noFold) {
+  if (outputDir.empty()) {
+    reportError("ohm-sim", "--output-dir is required");
+    return 1;
+  }
+
+  Context ctx;
+  registerAllDialects(ctx);
+  auto inputs = loadInputs(inputSpecs, ctx);
+  if (!inputs) {
+    reportError("ohm-sim", toString(inputs.takeError()));
+    return 1;
+  }
+  // IR text (.ohm) runs as it is, at whatever level it is (nn or xb);
+  // ONNX models are imported and normalized first.
+  bool isIR = llvm::StringRef(modelPath).endswith(".ohm");
+  std::unique_ptr<Module> module;
+  if (isIR) {
+    llvm::SourceMgr mgr;
+    auto buffer = openInputFile(modelPath);
+    if (!buffer) {
+      reportError("ohm-sim", toString(buffer.takeError()));
+      return 1;
+    }
+    mgr.AddNewSourceBuffer(std::move(*buffer), llvm::SMLoc());
+    SourceMgrDiagnosticHandler handler(mgr, ctx);
+    module = parseSourceFile(mgr, ctx);
+    if (!module || failed(module->verify()))
+      return 1;
+  } else {
+    module = importWithInputs(modelPath, ctx, *inputs);
+  }
+  if (!module)
+    return 1;
+  if (!noFold && !isIR) {
+    PassManager pm(ctx);
+    buildNNPipeline(pm);
+    if (failed(pm.run(*module)))
+      return 1;
+  }
+  Function &fn = *module->begin();
+  auto args = bindInputs(fn, std::move(*inputs));
+  if (!args) {
+    reportError("ohm-sim", modelPath + ": " + toString(args.takeError()));
+    return 1;
+  }
+  auto results = interp::run(fn, std::move(*args));
+  if (!results) {
+    reportError("ohm-sim", modelPath + ": " + toString(results.takeError()));
+    return 1;
+  }
+
+  if (std::error_code ec = llvm::sys::fs::create_directories(outputDir)) {
+    reportError("ohm-sim", "cannot create '" + outputDir + "': " + ec.message());
+    return 1;
+  }
+  auto names = fn.getAttr("output_names").dyn_cast_or_null<ArrayAttr>();
+  for (size_t i = 0; i < results->size(); ++i) {
+    std::string name = names && i < names.size()
+                           ? names[i].cast<StringAttr>().getValue().str()
+                           : "output" + std::to_string(i);
+    llvm::SmallString<256> path(outputDir);
+    llvm::sys::path::append(path, outputFileName(name));
+    NpyArray array = interp::tensorToNpy((*results)[i]);
+    if (llvm::Error error = writeNpyFile(path, array)) {
+      reportError("ohm-sim", toString(std::move(error)));
+      return 1;
+    }
+    llvm::outs() << "wrote " << path << " ("
+                 << ohmrt::getNpyDTypeName(array.dtype) << ", "
+                 << interp::formatShape((*results)[i].getShape()) << ")\n";
+  }
+  return 0;
+}
+
+int ohm::ohmSimMain(int argc, char **argv) {
+  cl::OptionCategory category("ohm-sim options");
+  cl::opt<std::string> modelPath(cl::Positional,
+                                 cl::desc("<model.onnx or program>"),
+                                 cl::Required, cl::cat(category));
+  cl::opt<bool> reference(
+      "reference",
+      cl::desc("Run the nn-level reference interpreter on an ONNX model (the "
+               "golden model)"),
+      cl::cat(category));
+  cl::list<std::string> inputSpecs(
+      "input",
+      cl::desc("NAME=FILE or FILE (.npy, or ONNX TensorProto .pb); positional "
+               "ones fill the inputs in order"),
+      cl::value_desc("NAME=FILE"), cl::cat(category));
+  cl::opt<std::string> outputDir(
+      "output-dir", cl::desc("Directory for <output name>.npy files"),
+      cl::value_desc("dir"), cl::cat(category));
+  cl::opt<bool> noFold(
+      "no-fold",
+      cl::desc("Interpret the model as imported (float Q/DQ execution), "
+               "without normalizing it"),
+      cl::cat(category));
+  cl::opt<bool> disasm("disasm",
+                       cl::desc("Print the program as text (as ohmc "
+                                "--emit=asm does) and exit"),
+                       cl::cat(category));
+  cl::opt<unsigned> threads("j", cl::desc("Threads for crossbar reads"),
+                            cl::Prefix,
+                            cl::init(1), cl::value_desc("N"), cl::cat(category));
+  cl::opt<bool> quiet("q", cl::desc("Do not print the run summary"),
+                      cl::cat(category));
+  cl::opt<std::string> maxMemory(
+      "max-memory",
+      cl::desc("Memory the simulator may use for a batch (e.g. 512M, 2G; "
+               "default 2G): larger batches run in chunks that fit"),
+      cl::value_desc("SIZE"), cl::init("2G"), cl::cat(category));
+  cl::opt<int64_t> chunk(
+      "chunk",
+      cl::desc("Run the batch in chunks of at most N inferences (default: as "
+               "many as --max-memory holds)"),
+      cl::init(0), cl::value_desc("N"), cl::cat(category));
+  cl::opt<unsigned> repeat(
+      "repeat",
+      cl::desc("Run the batch N times (memory warm after the first) and "
+               "report the median run time"),
+      cl::init(1), cl::value_desc("N"), cl::cat(category));
+  cl::opt<bool> profile("profile",
+                        cl::desc("Time every instruction and print the time "
+                                 "per instruction kind"),
+                        cl::cat(category));
+  hideUnrelatedOptions(category);
+  cl::ParseCommandLineOptions(argc, argv,
+                              "ohm-sim: runs models and compiled programs\n");
+
+  if (!reference) {
+    SimOptions sim;
+    sim.disasm = disasm;
+    sim.inputSpecs.assign(inputSpecs.begin(), inputSpecs.end());
+    sim.outputDir = outputDir;
+    sim.threads = threads;
+    sim.quiet = quiet;
+    sim.profile = profile;
+    sim.repeat = repeat;
+    if (chunk < 0) {
+      reportError("ohm-sim", "--chunk needs a positive number of inferences");
+      return 1;
+    }
+    sim.chunk = chunk;
+    if (repeat < 1 || repeat > 100000) {
+      reportError("ohm-sim", "--repeat needs 1 to 100000 runs");
+      return 1;
+    }
+    auto bytes = parseByteSize(maxMemory);
+    if (!bytes) {
+      reportError("ohm-sim", "--max-memory=" + maxMemory +
+                                 ": expected a size such as 512M or 2G");
+      return 1;
+    }
+    sim.maxMemory = *bytes;
+    return runProgram(modelPath, sim);
+  }
+  return runReference(modelPath, std::vector<std::string>(inputSpecs.begin(),
+                                                         inputSpecs.end()),
+                      outputDir, noFold);
+}
