@@ -185,11 +185,8 @@ LogicalResult Emitter::specializeShapes() {
     for (Value *operand : op.getOperands())
       if (batched.count(operand))
         batched.insert(op.getResult(0));
-    llvm::StringRef dialect = op.getInfo().getDialect();
     std::string error;
-    Type type = dialect == "xb"   ? xb::inferResultType(&op, error)
-                : dialect == "nn" ? nn::inferResultType(&op, error)
-                                  : Type();
+    Type type = inferResultType(&op, error);
     if (!type) {
       if (error.empty())
         error = "the backend does not know this op";
@@ -365,7 +362,7 @@ void Emitter::allocateMemory() {
 //===----------------------------------------------------------------------===//
 
 template <typename Message>
-void setWindow(Message *m, const nn::Window &window) {
+void setWindow(Message *m, const Window &window) {
   for (int64_t v : window.kernel)
     m->add_kernel(v);
   for (int64_t v : window.strides)
@@ -506,23 +503,18 @@ LogicalResult Emitter::emitOp(Operation &op) {
     pb::Im2Col *m = add()->mutable_im2col();
     m->set_src(in(0));
     m->set_dst(out());
-    nn::Window window;
-    window.kernel = nn::getI64Array(&op, "kernel_shape");
-    window.strides = nn::getI64Array(&op, "strides", {1, 1});
-    window.pads = nn::getI64Array(&op, "pads", {0, 0, 0, 0});
-    window.dilations = nn::getI64Array(&op, "dilations", {1, 1});
-    setWindow(m, window);
-    m->set_group(nn::getI64(&op, "group", 1));
-    m->set_group_index(nn::getI64(&op, "group_index", 0));
-    m->set_pad_value(nn::getI64(&op, "pad_value", 0));
-    m->set_offset(nn::getI64(&op, "offset", 0));
+    setWindow(m, Window::read(&op, getIntArrayAttr(&op, "kernel_shape")));
+    m->set_group(getIntAttr(&op, "group", 1));
+    m->set_group_index(getIntAttr(&op, "group_index", 0));
+    m->set_pad_value(getIntAttr(&op, "pad_value", 0));
+    m->set_offset(getIntAttr(&op, "offset", 0));
     return success();
   }
   if (op.isa<xb::RowsOp>()) {
     pb::Rows *m = add()->mutable_rows();
     m->set_src(in(0));
     m->set_dst(out());
-    m->set_offset(nn::getI64(&op, "offset", 0));
+    m->set_offset(getIntAttr(&op, "offset", 0));
     return success();
   }
   if (op.isa<xb::AccumulateOp>() || op.isa<xb::ConcatColsOp>()) {
@@ -587,17 +579,17 @@ LogicalResult Emitter::emitOp(Operation &op) {
     for (float scale : params.scales)
       m->add_scales(scale);
     m->set_zero_point(params.getZeroPoint(0));
-    m->set_input_zero_point(nn::getI64(&op, "input_zp", 0));
+    m->set_input_zero_point(getIntAttr(&op, "input_zp", 0));
     int64_t lo, hi;
     integerRange(resultType.cast<TensorType>().getElementType(), lo, hi);
-    m->set_min(nn::getI64(&op, "min", lo));
-    m->set_max(nn::getI64(&op, "max", hi));
+    m->set_min(getIntAttr(&op, "min", lo));
+    m->set_max(getIntAttr(&op, "max", hi));
     m->set_axis(params.scales.size() > 1 ? params.axis : 0);
     if (nn::RequantizeOp(&op).isFixedPoint()) {
       m->set_fixed_point(true);
-      for (int64_t v : nn::getIntOrDenseValues(op.getAttr("multiplier")))
+      for (int64_t v : getIntOrDenseValues(op.getAttr("multiplier")))
         m->add_multipliers(v);
-      for (int64_t v : nn::getIntOrDenseValues(op.getAttr("shift")))
+      for (int64_t v : getIntOrDenseValues(op.getAttr("shift")))
         m->add_shifts(v);
     }
     return success();
@@ -632,7 +624,7 @@ LogicalResult Emitter::emitOp(Operation &op) {
     pb::Pool *m = add()->mutable_pool();
     m->set_src(in(0));
     m->set_dst(out());
-    nn::Window window;
+    Window window;
     if (op.isa<nn::MaxPoolOp>()) {
       m->set_kind(pb::MAX);
       window = nn::MaxPoolOp(&op).getWindow();
@@ -642,11 +634,11 @@ LogicalResult Emitter::emitOp(Operation &op) {
     } else {
       m->set_kind(pb::SUM);
       window = nn::QAvgPoolOp(&op).getWindow();
-      m->set_zero_point(nn::getI64(&op, "x_zp", 0));
+      m->set_zero_point(getIntAttr(&op, "x_zp", 0));
     }
     setWindow(m, window);
     m->set_ceil_mode(window.ceilMode);
-    m->set_count_include_pad(nn::getI64(&op, "count_include_pad", 0) != 0);
+    m->set_count_include_pad(getIntAttr(&op, "count_include_pad", 0) != 0);
     return success();
   }
   if (op.isa<nn::GlobalAvgPoolOp>()) {
@@ -681,13 +673,13 @@ LogicalResult Emitter::emitOp(Operation &op) {
     m->set_dst(out());
     m->set_lhs_scale(float(getNumber(op.getAttr("lhs_scale"), 1)));
     m->set_rhs_scale(float(getNumber(op.getAttr("rhs_scale"), 1)));
-    m->set_lhs_zero_point(nn::getI64(&op, "lhs_zp", 0));
-    m->set_rhs_zero_point(nn::getI64(&op, "rhs_zp", 0));
-    m->set_zero_point(nn::getI64(&op, "zp", 0));
+    m->set_lhs_zero_point(getIntAttr(&op, "lhs_zp", 0));
+    m->set_rhs_zero_point(getIntAttr(&op, "rhs_zp", 0));
+    m->set_zero_point(getIntAttr(&op, "zp", 0));
     return success();
   }
   if (op.isa<nn::ConcatOp>()) {
-    int64_t axis = normalize(nn::getI64(&op, "axis", 0));
+    int64_t axis = normalize(getIntAttr(&op, "axis", 0));
     if (axis == 0 && batched.count(op.getResult(0)))
       return op.emitError() << "concatenation along the leading (batch) "
                                "dimension is not supported by the machine";
@@ -703,7 +695,7 @@ LogicalResult Emitter::emitOp(Operation &op) {
     return success();
   }
   if (op.isa<nn::PadOp>()) {
-    std::vector<int64_t> pads = nn::getI64Array(&op, "pads");
+    std::vector<int64_t> pads = getIntArrayAttr(&op, "pads");
     if (batched.count(op.getResult(0)) && !pads.empty() &&
         (pads[0] != 0 || pads[rank] != 0))
       return op.emitError() << "padding the leading (batch) dimension is not "
@@ -740,7 +732,7 @@ LogicalResult Emitter::emitOp(Operation &op) {
     std::vector<int64_t> perm;
     for (int64_t i = rank - 1; i >= 0; --i)
       perm.push_back(i);
-    perm = nn::getI64Array(&op, "perm", perm);
+    perm = getIntArrayAttr(&op, "perm", perm);
     if (batched.count(op.getResult(0)) && !perm.empty() && perm[0] != 0)
       return op.emitError() << "the transpose moves the leading (batch) "
                                "dimension, which the machine keeps in place";
@@ -752,7 +744,7 @@ LogicalResult Emitter::emitOp(Operation &op) {
     return success();
   }
   if (op.isa<nn::SoftmaxOp>()) {
-    int64_t axis = normalize(nn::getI64(&op, "axis", -1));
+    int64_t axis = normalize(getIntAttr(&op, "axis", -1));
     if (axis == 0 && batched.count(op.getResult(0)))
       return op.emitError() << "softmax along the leading (batch) dimension "
                                "is not supported by the machine";

@@ -6,9 +6,13 @@
 
 using namespace ohm;
 
-const OpInfo ReturnOp::Info = {
-    "return",           kVariadic,           0, OpTrait::Terminator,
-    &ReturnOp::verify, &OpView::fold, "Returns the function's results"};
+const OpInfo ReturnOp::Info = {"return",
+                               kVariadic,
+                               0,
+                               OpTrait::Terminator,
+                               /*inferType=*/nullptr,
+                               &ReturnOp::verify,
+                               "Returns the function's results"};
 
 ReturnOp ReturnOp::build(OpBuilder &builder, Location loc,
                          llvm::ArrayRef<Value *> values) {

@@ -35,6 +35,8 @@ llvm::StringRef Context::intern(llvm::StringRef str) {
 }
 
 void Context::registerOp(const OpInfo &info) {
+  assert((!info.inferType || info.numResults == 1) &&
+         "type rules are for ops with one result");
   auto inserted = impl->ops.try_emplace(info.name, &info);
   assert((inserted.second || inserted.first->second == &info) &&
          "two different ops registered under one name");

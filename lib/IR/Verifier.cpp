@@ -2,7 +2,8 @@
 //
 // The verifier checks what every pass may assume: operand and result counts
 // match the op kind, each operand is defined above its use in the same
-// function, the body ends with `return`, and every op's own verify() hook
+// function, the body ends with `return`, every op's type rule accepts it and
+// agrees with its declared result type, and every op's own verify() hook
 // holds. It reports the first problem in each function.
 //
 //===----------------------------------------------------------------------===//
@@ -22,6 +23,45 @@ static const char *plural(int64_t count, const char *word,
   return storage.c_str();
 }
 
+/// Declared and inferred types agree when they are equal, or are tensors
+/// whose element types and ranks match and whose dimensions match wherever
+/// both are static.
+static bool isCompatible(Type declared, Type inferred) {
+  if (declared == inferred)
+    return true;
+  auto a = declared.dyn_cast<TensorType>();
+  auto b = inferred.dyn_cast<TensorType>();
+  if (!a || !b || a.getElementType() != b.getElementType() ||
+      a.getRank() != b.getRank())
+    return false;
+  for (unsigned i = 0; i < a.getRank(); ++i)
+    if (a.getDimSize(i) != b.getDimSize(i) &&
+        a.getDimSize(i) != TensorType::kDynamic &&
+        b.getDimSize(i) != TensorType::kDynamic)
+      return false;
+  return true;
+}
+
+Type ohm::inferResultType(Operation *op, std::string &error) {
+  if (!op->getInfo().inferType)
+    return Type();
+  ErrorStream err(error);
+  return op->getInfo().inferType(op, err);
+}
+
+/// The type rule must accept the op and agree with its declared result type.
+static LogicalResult verifyByTypeRule(Operation *op) {
+  std::string error;
+  Type expected = inferResultType(op, error);
+  if (!expected)
+    return op->emitOpError() << error;
+  Type declared = op->getResult(0)->getType();
+  if (!isCompatible(declared, expected))
+    return op->emitOpError() << "result type " << declared << " should be "
+                             << expected;
+  return success();
+}
+
 LogicalResult Operation::verify() {
   std::string buffer;
   if (info->numOperands != kVariadic &&
@@ -36,6 +76,8 @@ LogicalResult Operation::verify() {
   for (unsigned i = 0; i < numOperands; ++i)
     if (!operands[i].get())
       return emitOpError() << "operand #" << i << " is null";
+  if (info->inferType && failed(verifyByTypeRule(this)))
+    return failure();
   return info->verify(this);
 }
 

@@ -16,7 +16,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "XbarEval.h"
+#include "Kernels.h"
 #include "ohm/Xbar/XbarOps.h"
 
 #include "llvm/Support/raw_ostream.h"
@@ -24,29 +24,6 @@
 using namespace ohm;
 using namespace ohm::interp;
 using namespace ohm::xb;
-
-static llvm::Error xbError(Operation *op, const llvm::Twine &message) {
-  std::string where;
-  llvm::raw_string_ostream os(where);
-  op->getLoc().print(os, /*printPositions=*/true);
-  return llvm::createStringError(llvm::inconvertibleErrorCode(), "%s (%s): %s",
-                                 os.str().c_str(), op->getName().str().c_str(),
-                                 message.str().c_str());
-}
-
-static int64_t getInt(Operation *op, llvm::StringRef name, int64_t dflt) {
-  auto attr = op->getAttrOfType<IntegerAttr>(name);
-  return attr ? attr.getInt() : dflt;
-}
-
-static std::vector<int64_t> getInts(Operation *op, llvm::StringRef name,
-                                    std::vector<int64_t> dflt) {
-  auto attr = op->getAttrOfType<ArrayAttr>(name);
-  std::vector<int64_t> values;
-  if (!attr || !attr.getAsInts(values))
-    return dflt;
-  return values;
-}
 
 /// Stores an input code, checking it fits the unsigned code type.
 static bool storeCode(Tensor &out, int64_t index, int64_t code) {
@@ -58,18 +35,22 @@ static bool storeCode(Tensor &out, int64_t index, int64_t code) {
 }
 
 static llvm::Expected<Tensor> evalIm2Col(Operation *op, const Tensor &x) {
-  std::vector<int64_t> kernel = getInts(op, "kernel_shape", {});
-  std::vector<int64_t> strides = getInts(op, "strides", {1, 1});
-  std::vector<int64_t> pads = getInts(op, "pads", {0, 0, 0, 0});
-  std::vector<int64_t> dilations = getInts(op, "dilations", {1, 1});
-  int64_t group = getInt(op, "group", 1), index = getInt(op, "group_index", 0);
-  int64_t offset = getInt(op, "offset", 0), padValue = getInt(op, "pad_value", 0);
+  std::vector<int64_t> kernel = getIntArrayAttr(op, "kernel_shape", {});
+  std::vector<int64_t> strides = getIntArrayAttr(op, "strides", {1, 1});
+  std::vector<int64_t> pads = getIntArrayAttr(op, "pads", {0, 0, 0, 0});
+  std::vector<int64_t> dilations = getIntArrayAttr(op, "dilations", {1, 1});
+  int64_t group = getIntAttr(op, "group", 1),
+          index = getIntAttr(op, "group_index", 0);
+  int64_t offset = getIntAttr(op, "offset", 0),
+          padValue = getIntAttr(op, "pad_value", 0);
   int64_t n = x.getDim(0), c = x.getDim(1), h = x.getDim(2), w = x.getDim(3);
   int64_t cg = c / group, kh = kernel[0], kw = kernel[1];
-  int64_t oh = (h + pads[0] + pads[2] - dilations[0] * (kh - 1) - 1) / strides[0] + 1;
-  int64_t ow = (w + pads[1] + pads[3] - dilations[1] * (kw - 1) - 1) / strides[1] + 1;
+  int64_t oh =
+      (h + pads[0] + pads[2] - dilations[0] * (kh - 1) - 1) / strides[0] + 1;
+  int64_t ow =
+      (w + pads[1] + pads[3] - dilations[1] * (kw - 1) - 1) / strides[1] + 1;
   int64_t k = cg * kh * kw;
-  Type element = op->getResult(0)->getType().cast<TensorType>().getElementType();
+  Type element = resultElementType(op);
   Tensor out(element, {n * oh * ow, k});
   for (int64_t b = 0; b < n; ++b)
     for (int64_t y = 0; y < oh; ++y)
@@ -85,7 +66,7 @@ static llvm::Expected<Tensor> evalIm2Col(Operation *op, const Tensor &x) {
                 value = x.ints()[((b * c + index * cg + ic) * h + iy) * w + ix];
               int64_t col = (ic * kh + ky) * kw + kx;
               if (!storeCode(out, row * k + col, value + offset))
-                return xbError(op, "input code " + llvm::Twine(value + offset) +
+                return opError(op, "input code " + llvm::Twine(value + offset) +
                                        " does not fit the row type (the "
                                        "activation range is wider than "
                                        "x_range promised)");
@@ -97,12 +78,12 @@ static llvm::Expected<Tensor> evalIm2Col(Operation *op, const Tensor &x) {
 static llvm::Expected<Tensor> evalRows(Operation *op, const Tensor &a) {
   int64_t k = a.getShape().back();
   int64_t p = a.getNumElements() / std::max<int64_t>(k, 1);
-  int64_t offset = getInt(op, "offset", 0);
-  Type element = op->getResult(0)->getType().cast<TensorType>().getElementType();
+  int64_t offset = getIntAttr(op, "offset", 0);
+  Type element = resultElementType(op);
   Tensor out(element, {p, k});
   for (int64_t i = 0; i < a.getNumElements(); ++i)
     if (!storeCode(out, i, a.ints()[i] + offset))
-      return xbError(op, "input code " + llvm::Twine(a.ints()[i] + offset) +
+      return opError(op, "input code " + llvm::Twine(a.ints()[i] + offset) +
                              " does not fit the row type");
   return out;
 }
@@ -142,7 +123,7 @@ static llvm::Expected<Tensor> evalMvm(Operation *op,
   int64_t cycles = mvm.getCycles(), active = mvm.getActiveRows();
   int64_t groups = mvm.getGroups();
   int64_t dacMask = (int64_t(1) << dac) - 1;
-  int64_t weightOffset = getInt(op, "weight_offset", 0);
+  int64_t weightOffset = getIntAttr(op, "weight_offset", 0);
   AdcConfig adc = mvm.getAdc();
   auto convert = [&](int64_t sum) {
     if (observer)
@@ -156,7 +137,7 @@ static llvm::Expected<Tensor> evalMvm(Operation *op,
     int64_t inputSum = 0;
     for (int64_t k = 0; k < r; ++k) {
       if (x[k] < 0 || (inputBits < 63 && x[k] >> inputBits))
-        return xbError(op, "input code " + llvm::Twine(x[k]) + " needs more "
+        return opError(op, "input code " + llvm::Twine(x[k]) + " needs more "
                            "than input_bits = " + llvm::Twine(inputBits));
       inputSum += x[k];
     }
@@ -244,7 +225,7 @@ interp::evaluateXbar(Operation *op, llvm::ArrayRef<const Tensor *> args,
   }
   if (op->isa<UnrowsOp>()) {
     const Tensor &acc = *args[0];
-    std::vector<int64_t> shape = getInts(op, "shape", {});
+    std::vector<int64_t> shape = getIntArrayAttr(op, "shape", {});
     int64_t known = 1;
     for (int64_t dim : shape)
       if (dim != -1)
@@ -253,7 +234,7 @@ interp::evaluateXbar(Operation *op, llvm::ArrayRef<const Tensor *> args,
       if (dim == -1)
         dim = acc.getNumElements() / std::max<int64_t>(known, 1);
     if (getNumElements(shape) != acc.getNumElements())
-      return xbError(op, "cannot arrange " + formatShape(acc.getShape()) +
+      return opError(op, "cannot arrange " + formatShape(acc.getShape()) +
                              " as " + formatShape(shape));
     if (op->getAttrOfType<StringAttr>("layout").getValue() == "matrix")
       return acc.reshaped(shape);
@@ -267,5 +248,5 @@ interp::evaluateXbar(Operation *op, llvm::ArrayRef<const Tensor *> args,
                 acc.ints()[((b * oh + y) * ow + x) * m + ch];
     return out;
   }
-  return xbError(op, "the evaluator cannot execute this op");
+  return opError(op, "the evaluator cannot execute this op");
 }

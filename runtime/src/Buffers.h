@@ -121,9 +121,23 @@ inline int64_t clampToRange(double value, int64_t lo, int64_t hi,
 /// and NaN are returned as they are, as nearbyintf does.
 inline float roundHalfEven(float x) {
   float magnitude = std::fabs(x);
-  if (!(magnitude < 8388608.0f))
-    return x;
-  return std::copysign((magnitude + 8388608.0f) - 8388608.0f, x);
+  return magnitude < 8388608.0f
+             ? std::copysign((magnitude + 8388608.0f) - 8388608.0f, x)
+             : x;
+}
+
+/// round_half_even(value) clamped to [lo, hi] as an int32, NaN to 0: the
+/// last steps of requantize, quantize and qadd in the vectorized kernels.
+/// lo and hi are integers that floats hold exactly (|.| < 2^24); clamping
+/// before adding a zero point is then exact (docs/Simulator.md). Branch-
+/// free (NaN fails both comparisons and becomes lo first), so loops of it
+/// vectorize.
+inline int32_t roundClamp(float value, float lo, float hi) {
+  float rounded = roundHalfEven(value);
+  float clamped = lo < rounded ? rounded : lo;
+  clamped = clamped < hi ? clamped : hi;
+  int32_t result = int32_t(clamped);
+  return rounded == rounded ? result : 0;
 }
 
 inline int64_t floorDiv(int64_t a, int64_t b) {

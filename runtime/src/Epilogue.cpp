@@ -22,17 +22,7 @@ epilogueRow(const int32_t *in, const uint32_t *bias, const float *scales,
             D *out, int64_t channels, int32_t zp, float lo, float hi) {
   for (int64_t c = 0; c < channels; ++c) {
     int32_t sum = int32_t(uint32_t(in[c]) + bias[c]);
-    float scaled = float(sum) * scales[c];
-    float magnitude = std::fabs(scaled);
-    float rounded = magnitude < 8388608.0f
-                        ? std::copysign((magnitude + 8388608.0f) - 8388608.0f,
-                                        scaled)
-                        : scaled;
-    float clamped = lo < rounded ? rounded : lo;
-    clamped = clamped < hi ? clamped : hi;
-    int32_t value = int32_t(clamped);
-    value = rounded == rounded ? value : 0;
-    out[c] = D(value + zp);
+    out[c] = D(roundClamp(float(sum) * scales[c], lo, hi) + zp);
   }
 }
 

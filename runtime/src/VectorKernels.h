@@ -122,21 +122,8 @@ template <typename S, typename D>
 OHMRT_VECTOR_CLONES void
 requantizeFloatFast(const S *x, D *out, int64_t count, float scale, int32_t zp,
                     float lo, float hi) {
-  for (int64_t i = 0; i < count; ++i) {
-    float scaled = float(x[i]) * scale;
-    float magnitude = std::fabs(scaled);
-    float rounded = magnitude < 8388608.0f
-                        ? std::copysign((magnitude + 8388608.0f) - 8388608.0f,
-                                        scaled)
-                        : scaled;
-    // NaN fails both comparisons and becomes lo, then 0 below; the
-    // branch-free form vectorizes.
-    float clamped = lo < rounded ? rounded : lo;
-    clamped = clamped < hi ? clamped : hi;
-    int32_t value = int32_t(clamped);
-    value = rounded == rounded ? value : 0;
-    out[i] = D(value + zp);
-  }
+  for (int64_t i = 0; i < count; ++i)
+    out[i] = D(roundClamp(float(x[i]) * scale, lo, hi) + zp);
 }
 
 /// One requantize line: `count` elements of one channel, float mode.

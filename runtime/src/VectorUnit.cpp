@@ -74,26 +74,16 @@ void Machine::requantize(const program::Requantize &op) {
 }
 
 namespace {
-/// QuantizeLinear per tensor into bytes, vectorizable: the float sum
-/// round(x / scale) + zp is clamped in float (lo and hi are exact floats)
-/// and NaN becomes zp, as clampToRange does.
+/// QuantizeLinear per tensor into bytes, vectorizable: round(x / scale)
+/// clamped to [lo - zp, hi - zp], plus zp -- equal to adding zp in float
+/// and clamping to [lo, hi] (every bound and zp below 2^24), and NaN
+/// becomes zp, as clampToRange does.
 template <typename D>
-OHMRT_VECTOR_CLONES void
-quantizeFast(const float *x, D *out, int64_t count, float scale, float zp,
-             float lo, float hi, int32_t nanValue) {
-  for (int64_t i = 0; i < count; ++i) {
-    float q = x[i] / scale;
-    float magnitude = std::fabs(q);
-    float rounded =
-        magnitude < 8388608.0f
-            ? std::copysign((magnitude + 8388608.0f) - 8388608.0f, q)
-            : q;
-    float value = rounded + zp;
-    float clamped = lo < value ? value : lo;
-    clamped = clamped < hi ? clamped : hi;
-    int32_t result = int32_t(clamped);
-    out[i] = D(value == value ? result : nanValue);
-  }
+OHMRT_VECTOR_CLONES void quantizeFast(const float *x, D *out, int64_t count,
+                                      float scale, int32_t zp, float lo,
+                                      float hi) {
+  for (int64_t i = 0; i < count; ++i)
+    out[i] = D(roundClamp(x[i] / scale, lo, hi) + zp);
 }
 } // namespace
 
@@ -107,12 +97,12 @@ void Machine::quantize(const program::Quantize &op) {
   if (!perChannel && src.dtype == program::F32 && dst.bytes == 1 &&
       std::abs(lo) < limit && std::abs(hi) < limit) {
     int64_t zp = op.zero_points_size() ? op.zero_points(0) : 0;
-    if (std::abs(zp) < limit) {
+    if (std::abs(zp) < limit && std::abs(lo - zp) < limit &&
+        std::abs(hi - zp) < limit) {
       dst.withInts([&](auto *out) {
         pool->parallelFor(src.count, kGrain, [&](int64_t begin, int64_t end) {
           quantizeFast(src.as<float>() + begin, out + begin, end - begin,
-                       op.scales(0), float(zp), float(lo), float(hi),
-                       int32_t(zp));
+                       op.scales(0), int32_t(zp), float(lo - zp), float(hi - zp));
         });
       });
       return;
@@ -164,16 +154,7 @@ qaddFast(const L *l, const R *r, D *out, int64_t count, float lhsScale,
   for (int64_t i = 0; i < count; ++i) {
     float value = lhsScale * float(int32_t(l[i]) - lhsZp) +
                   rhsScale * float(int32_t(r[i]) - rhsZp);
-    float magnitude = std::fabs(value);
-    float rounded = magnitude < 8388608.0f
-                        ? std::copysign((magnitude + 8388608.0f) - 8388608.0f,
-                                        value)
-                        : value;
-    float clamped = lo < rounded ? rounded : lo;
-    clamped = clamped < hi ? clamped : hi;
-    int32_t result = int32_t(clamped);
-    result = rounded == rounded ? result : 0;
-    out[i] = D(result + zp);
+    out[i] = D(roundClamp(value, lo, hi) + zp);
   }
 }
 } // namespace

@@ -15,11 +15,13 @@
 using namespace ohm;
 
 namespace {
-const OpInfo testOpInfo = {"test.op",        kVariadic,     kVariadic,
-                           OpTrait::None,    &OpView::verify, &OpView::fold,
+const OpInfo testOpInfo = {"test.op",        kVariadic,
+                           kVariadic,        OpTrait::None,
+                           /*inferType=*/nullptr, &OpView::verify,
                            "Anything goes"};
-const OpInfo testPureInfo = {"test.pure",      kVariadic,     kVariadic,
-                             OpTrait::Pure,    &OpView::verify, &OpView::fold,
+const OpInfo testPureInfo = {"test.pure",      kVariadic,
+                             kVariadic,        OpTrait::Pure,
+                             /*inferType=*/nullptr, &OpView::verify,
                              "Anything goes, without side effects"};
 } // namespace
 

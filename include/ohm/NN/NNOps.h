@@ -4,8 +4,13 @@
 // normalized (docs/IR.md, DESIGN.md section 2). Every quantized linear op is
 // an integer accumulate (nn.qconv, nn.qmatmul: exact i32) followed by
 // nn.requantize. Ops are declared in NNOps.def; this header gives each a
-// typed view with accessors, a builder, a verifier and a shape function
-// shared by the verifier, the importer and the interpreter.
+// typed view with accessors, builders and its type rule (`inferType`, see
+// OpInfo), which checks the operands and attributes and computes the result
+// type for the verifier, the importer and the backend. The rules live in
+// lib/NN by family: NNOps.cpp (constants and elementwise),
+// NNOpsQuantized.cpp, NNOpsCompute.cpp (convolutions, products, pooling,
+// normalization) and NNOpsDataMovement.cpp. Every operand of an nn op must
+// be a tensor; that is checked once, before the rule runs.
 //
 //===----------------------------------------------------------------------===//
 
@@ -13,6 +18,7 @@
 #define OHM_NN_NNOPS_H
 
 #include "ohm/IR/Builder.h"
+#include "ohm/IR/OpAttributes.h"
 #include "ohm/IR/OpDefinition.h"
 #include "ohm/IR/Operation.h"
 
@@ -30,48 +36,12 @@ void registerNNDialect(Context &ctx);
 
 using Shape = llvm::SmallVector<int64_t, 4>;
 
+using ohm::Window; // TEMPORARY-ALIAS
+
 /// The numpy broadcast of two shapes, or None if they are incompatible.
 /// A dynamic dimension broadcast with 1 stays dynamic; with n it becomes n.
 llvm::Optional<Shape> getBroadcastShape(llvm::ArrayRef<int64_t> lhs,
                                         llvm::ArrayRef<int64_t> rhs);
-
-//===----------------------------------------------------------------------===//
-// Attribute helpers shared by the views
-//===----------------------------------------------------------------------===//
-
-/// The most per-channel parameters (scales, zero points) an op may have.
-constexpr int64_t kMaxChannelParams = int64_t(1) << 20;
-
-/// Reads a per-tensor or per-channel integer attribute: an IntegerAttr (one
-/// value) or rank-1 DenseElementsAttr. Returns an empty vector if absent or
-/// malformed (including more than kMaxChannelParams values).
-std::vector<int64_t> getIntOrDenseValues(Attribute attr);
-/// Same for floats: FloatAttr or rank-1 dense f32.
-std::vector<float> getFloatOrDenseValues(Attribute attr);
-
-/// The integers of an array attribute, or `defaultValue` if absent.
-std::vector<int64_t> getI64Array(Operation *op, llvm::StringRef name,
-                                 std::vector<int64_t> defaultValue = {});
-/// An integer attribute, or `defaultValue` if absent.
-int64_t getI64(Operation *op, llvm::StringRef name, int64_t defaultValue);
-
-/// Geometry of a 2-D sliding window (convolution or pooling).
-struct Window {
-  std::vector<int64_t> kernel;    // [kh, kw]
-  std::vector<int64_t> strides;   // [sh, sw]
-  std::vector<int64_t> pads;      // [top, left, bottom, right] (ONNX order)
-  std::vector<int64_t> dilations; // [dh, dw]
-  bool ceilMode = false;
-
-  /// Output size along spatial dim `i` (0 = height) for input size `in`;
-  /// dynamic stays dynamic. Returns -2 if the window does not fit.
-  int64_t getOutputSize(unsigned i, int64_t in) const;
-};
-
-/// Checks an array attribute of `size` non-negative (or, if `positive`,
-/// positive) integers, when present.
-LogicalResult verifyIntArray(Operation *op, llvm::StringRef name, size_t size,
-                             bool positive);
 
 #define OHM_NN_OP_COMMON(CLASS, BASE)                                          \
   using BASE::BASE;                                                            \
@@ -92,7 +62,7 @@ public:
     return op->getAttrOfType<DenseElementsAttr>("value");
   }
   Value *getResult() const { return op->getResult(0); }
-  static LogicalResult verify(Operation *op);
+  static Type inferType(Operation *op, ErrorStream &err);
 };
 
 /// Shared by the binary elementwise ops: same element type, broadcast shape.
@@ -102,9 +72,8 @@ public:
   Value *getLhs() const { return op->getOperand(0); }
   Value *getRhs() const { return op->getOperand(1); }
   Value *getResult() const { return op->getResult(0); }
-  static LogicalResult verify(Operation *op);
-  /// Infers the result type of `lhs op rhs`, or null if invalid.
-  static Type inferResultType(Type lhs, Type rhs);
+  /// Same element type; the shapes broadcast.
+  static Type inferType(Operation *op, ErrorStream &err);
 };
 
 /// `%z = nn.add(%x, %y) : (T1, T2) -> T3`
@@ -128,7 +97,7 @@ public:
   static ReluOp build(OpBuilder &builder, Location loc, Value *input);
   Value *getInput() const { return op->getOperand(0); }
   Value *getResult() const { return op->getResult(0); }
-  static LogicalResult verify(Operation *op);
+  static Type inferType(Operation *op, ErrorStream &err);
 };
 
 /// `%y = nn.clip(%x) {min = 0, max = 6} : (T) -> T`. The bounds have the
@@ -142,7 +111,7 @@ public:
   Value *getInput() const { return op->getOperand(0); }
   Attribute getMin() const { return op->getAttr("min"); }
   Attribute getMax() const { return op->getAttr("max"); }
-  static LogicalResult verify(Operation *op);
+  static Type inferType(Operation *op, ErrorStream &err);
 };
 
 /// `%y = nn.cast(%x) : (tensor<4xf32>) -> tensor<4xi8>`: ONNX Cast
@@ -153,7 +122,7 @@ public:
   static CastOp build(OpBuilder &builder, Location loc, Value *input,
                       Type elementType);
   Value *getInput() const { return op->getOperand(0); }
-  static LogicalResult verify(Operation *op);
+  static Type inferType(Operation *op, ErrorStream &err);
 };
 
 //===----------------------------------------------------------------------===//
@@ -191,7 +160,7 @@ public:
                           TensorType resultType, Attribute scale, Attribute zp,
                           int64_t axis);
   Value *getInput() const { return op->getOperand(0); }
-  static LogicalResult verify(Operation *op);
+  static Type inferType(Operation *op, ErrorStream &err);
 };
 
 /// `%x = nn.dequantize(%q) {scale = 0.1 : f32, zp = 3} : (tensor<..xu8>) -> tensor<..xf32>`
@@ -201,7 +170,7 @@ public:
   static DequantizeOp build(OpBuilder &builder, Location loc, Value *input,
                             Attribute scale, Attribute zp, int64_t axis);
   Value *getInput() const { return op->getOperand(0); }
-  static LogicalResult verify(Operation *op);
+  static Type inferType(Operation *op, ErrorStream &err);
 };
 
 /// `%y = nn.requantize(%acc) {scale = 0.01 : f32, zp = 3, min = 0, max = 255}`
@@ -221,7 +190,7 @@ public:
                             int64_t zp, int64_t axis);
   Value *getInput() const { return op->getOperand(0); }
   bool isFixedPoint() const;
-  static LogicalResult verify(Operation *op);
+  static Type inferType(Operation *op, ErrorStream &err);
   /// The int32 multiplier in [2^30, 2^31) and right shift (may be negative
   /// for scales >= 1) that best represent `scale` in fixed mode.
   static void getFixedPointMultiplier(double scale, int64_t &multiplier,
@@ -251,15 +220,16 @@ public:
     return op->getNumOperands() > 2 ? op->getOperand(2) : nullptr;
   }
   Window getWindow() const;
-  int64_t getGroup() const { return getI64(op, "group", 1); }
-  static LogicalResult verify(Operation *op);
+  int64_t getGroup() const { return getIntAttr(op, "group", 1); }
+  static Type inferType(Operation *op, ErrorStream &err);
 };
 
 /// Shape of a 2-D convolution's result (N, M, OH, OW), shared by nn.conv and
-/// nn.qconv; emits an error through `emitError` and returns None if invalid.
-llvm::Optional<Shape>
-inferConvShape(llvm::ArrayRef<int64_t> x, llvm::ArrayRef<int64_t> w,
-               const Window &window, int64_t group, std::string &error);
+/// nn.qconv (and the interpreter); None with the reason in `err` if invalid.
+llvm::Optional<Shape> inferConvShape(llvm::ArrayRef<int64_t> x,
+                                     llvm::ArrayRef<int64_t> w,
+                                     const Window &window, int64_t group,
+                                     ErrorStream &err);
 
 /// `%acc = nn.qmatmul(%a, %b, %bias) {a_zp = 0, b_zp = 0} : (tensor<..xMxKxu8>, tensor<..xKxNxi8>) -> tensor<..xMxNxi32>`
 ///
@@ -275,13 +245,13 @@ public:
   Value *getBias() const {
     return op->getNumOperands() > 2 ? op->getOperand(2) : nullptr;
   }
-  static LogicalResult verify(Operation *op);
+  static Type inferType(Operation *op, ErrorStream &err);
 };
 
 /// Shape of a batched matrix product [..., M, K] x [..., K, N].
 llvm::Optional<Shape> inferMatMulShape(llvm::ArrayRef<int64_t> a,
                                        llvm::ArrayRef<int64_t> b,
-                                       std::string &error);
+                                       ErrorStream &err);
 
 /// `%y = nn.qadd(%a, %b) {lhs_scale = 0.5 : f32, rhs_scale = 0.7 : f32,
 ///   lhs_zp = 0, rhs_zp = 0, zp = 0}`: the scales are the input scales
@@ -289,7 +259,7 @@ llvm::Optional<Shape> inferMatMulShape(llvm::ArrayRef<int64_t> a,
 class QAddOp : public OpView {
 public:
   OHM_NN_OP_COMMON(QAddOp, OpView)
-  static LogicalResult verify(Operation *op);
+  static Type inferType(Operation *op, ErrorStream &err);
 };
 
 /// `%s = nn.qavgpool(%x) {kernel_shape = [2, 2], strides = [2, 2], pads =
@@ -298,7 +268,7 @@ class QAvgPoolOp : public OpView {
 public:
   OHM_NN_OP_COMMON(QAvgPoolOp, OpView)
   Window getWindow() const;
-  static LogicalResult verify(Operation *op);
+  static Type inferType(Operation *op, ErrorStream &err);
 };
 
 //===----------------------------------------------------------------------===//
@@ -310,36 +280,36 @@ class ConvOp : public OpView {
 public:
   OHM_NN_OP_COMMON(ConvOp, OpView)
   Window getWindow() const;
-  int64_t getGroup() const { return getI64(op, "group", 1); }
+  int64_t getGroup() const { return getIntAttr(op, "group", 1); }
   Value *getBias() const {
     return op->getNumOperands() > 2 ? op->getOperand(2) : nullptr;
   }
-  static LogicalResult verify(Operation *op);
+  static Type inferType(Operation *op, ErrorStream &err);
 };
 
 /// `nn.matmul(%a, %b)` on f32, batched.
 class MatMulOp : public OpView {
 public:
   OHM_NN_OP_COMMON(MatMulOp, OpView)
-  static LogicalResult verify(Operation *op);
+  static Type inferType(Operation *op, ErrorStream &err);
 };
 
 /// `nn.gemm(%a, %b[, %c]) {alpha = 1.0 : f32, beta = 1.0 : f32, trans_a = 0, trans_b = 0}`
 class GemmOp : public OpView {
 public:
   OHM_NN_OP_COMMON(GemmOp, OpView)
-  static LogicalResult verify(Operation *op);
+  static Type inferType(Operation *op, ErrorStream &err);
   float getAlpha() const;
   float getBeta() const;
-  bool getTransA() const { return getI64(op, "trans_a", 0) != 0; }
-  bool getTransB() const { return getI64(op, "trans_b", 0) != 0; }
+  bool getTransA() const { return getIntAttr(op, "trans_a", 0) != 0; }
+  bool getTransB() const { return getIntAttr(op, "trans_b", 0) != 0; }
 };
 
 /// `nn.batchnorm(%x, %scale, %bias, %mean, %var) {epsilon = 1e-5 : f32}`
 class BatchNormOp : public OpView {
 public:
   OHM_NN_OP_COMMON(BatchNormOp, OpView)
-  static LogicalResult verify(Operation *op);
+  static Type inferType(Operation *op, ErrorStream &err);
   float getEpsilon() const;
 };
 
@@ -347,7 +317,7 @@ public:
 class SoftmaxOp : public OpView {
 public:
   OHM_NN_OP_COMMON(SoftmaxOp, OpView)
-  static LogicalResult verify(Operation *op);
+  static Type inferType(Operation *op, ErrorStream &err);
 };
 
 //===----------------------------------------------------------------------===//
@@ -359,7 +329,7 @@ class MaxPoolOp : public OpView {
 public:
   OHM_NN_OP_COMMON(MaxPoolOp, OpView)
   Window getWindow() const;
-  static LogicalResult verify(Operation *op);
+  static Type inferType(Operation *op, ErrorStream &err);
 };
 
 /// `nn.avgpool(%x) {kernel_shape, strides, pads, ceil_mode, count_include_pad}`
@@ -368,21 +338,21 @@ public:
   OHM_NN_OP_COMMON(AvgPoolOp, OpView)
   Window getWindow() const;
   bool getCountIncludePad() const {
-    return getI64(op, "count_include_pad", 0) != 0;
+    return getIntAttr(op, "count_include_pad", 0) != 0;
   }
-  static LogicalResult verify(Operation *op);
+  static Type inferType(Operation *op, ErrorStream &err);
 };
 
 /// `nn.globalavgpool(%x) : (tensor<NxCxHxWxf32>) -> tensor<NxCx1x1xf32>`
 class GlobalAvgPoolOp : public OpView {
 public:
   OHM_NN_OP_COMMON(GlobalAvgPoolOp, OpView)
-  static LogicalResult verify(Operation *op);
+  static Type inferType(Operation *op, ErrorStream &err);
 };
 
 /// Shape of a 2-D pooling result.
 llvm::Optional<Shape> inferPoolShape(llvm::ArrayRef<int64_t> x,
-                                     const Window &window, std::string &error);
+                                     const Window &window, ErrorStream &err);
 
 //===----------------------------------------------------------------------===//
 // Data movement
@@ -396,14 +366,14 @@ public:
   OHM_NN_OP_COMMON(ReshapeOp, OpView)
   static ReshapeOp build(OpBuilder &builder, Location loc, Value *input,
                          llvm::ArrayRef<int64_t> shape);
-  static LogicalResult verify(Operation *op);
+  static Type inferType(Operation *op, ErrorStream &err);
 };
 
 /// Resolves an ONNX reshape target against an input shape (dynamic input
 /// dimensions make the result dynamic where they matter).
 llvm::Optional<Shape> inferReshapeShape(llvm::ArrayRef<int64_t> input,
                                         llvm::ArrayRef<int64_t> target,
-                                        std::string &error);
+                                        ErrorStream &err);
 
 /// `nn.transpose(%x) {perm = [0, 2, 3, 1]}`
 class TransposeOp : public OpView {
@@ -411,7 +381,7 @@ public:
   OHM_NN_OP_COMMON(TransposeOp, OpView)
   static TransposeOp build(OpBuilder &builder, Location loc, Value *input,
                            llvm::ArrayRef<int64_t> perm);
-  static LogicalResult verify(Operation *op);
+  static Type inferType(Operation *op, ErrorStream &err);
 };
 
 /// `nn.concat(%a, %b, ...) {axis = 1}`
@@ -420,22 +390,17 @@ public:
   OHM_NN_OP_COMMON(ConcatOp, OpView)
   static ConcatOp build(OpBuilder &builder, Location loc,
                         llvm::ArrayRef<Value *> inputs, int64_t axis);
-  static LogicalResult verify(Operation *op);
+  static Type inferType(Operation *op, ErrorStream &err);
 };
 
 /// `nn.pad(%x) {pads = [b0, b1, ..., e0, e1, ...], mode = "constant", value = 0}`
 class PadOp : public OpView {
 public:
   OHM_NN_OP_COMMON(PadOp, OpView)
-  static LogicalResult verify(Operation *op);
+  static Type inferType(Operation *op, ErrorStream &err);
 };
 
 #undef OHM_NN_OP_COMMON
-
-/// The result type an op of the kinds above should have for its operands
-/// and attributes, or null with a reason in `error`. Used by the importer
-/// to type new ops; the verifiers check declared types against it.
-Type inferResultType(Operation *op, std::string &error);
 
 } // namespace nn
 } // namespace ohm

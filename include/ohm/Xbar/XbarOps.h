@@ -17,6 +17,7 @@
 #define OHM_XBAR_XBAROPS_H
 
 #include "ohm/IR/Builder.h"
+#include "ohm/IR/OpAttributes.h"
 #include "ohm/IR/OpDefinition.h"
 #include "ohm/IR/Operation.h"
 
@@ -60,13 +61,13 @@ struct AdcConfig {
 #define OHM_XB_OP_COMMON(CLASS)                                                \
   using OpView::OpView;                                                        \
   static const OpInfo Info;                                                    \
-  static bool classof(const Operation *op) { return &op->getInfo() == &Info; } \
-  static LogicalResult verify(Operation *op);
+  static bool classof(const Operation *op) { return &op->getInfo() == &Info; }
 
 /// `%t = xb.weights() {value = dense<...> : tensor<RxCxiN>} : () -> !xb.tile<R, C, iN>`
 class WeightsOp : public OpView {
 public:
   OHM_XB_OP_COMMON(WeightsOp)
+  static Type inferType(Operation *op, ErrorStream &err);
   static WeightsOp build(OpBuilder &builder, Location loc,
                          DenseElementsAttr value);
   DenseElementsAttr getValue() const {
@@ -78,6 +79,7 @@ public:
 class CellsOp : public OpView {
 public:
   OHM_XB_OP_COMMON(CellsOp)
+  static Type inferType(Operation *op, ErrorStream &err);
   static CellsOp build(OpBuilder &builder, Location loc,
                        DenseElementsAttr levels);
   DenseElementsAttr getLevels() const {
@@ -93,12 +95,14 @@ public:
 class Im2ColOp : public OpView {
 public:
   OHM_XB_OP_COMMON(Im2ColOp)
+  static Type inferType(Operation *op, ErrorStream &err);
 };
 
 /// `%r = xb.rows(%a) {offset = 128} : (tensor<..xMxKxi8>) -> tensor<?xKxu8>`
 class RowsOp : public OpView {
 public:
   OHM_XB_OP_COMMON(RowsOp)
+  static Type inferType(Operation *op, ErrorStream &err);
 };
 
 /// `%p = xb.mvm(%rows, %weights...) {row_offset = 0, ...} : (tensor<PxKxuB>, ...) -> tensor<PxCxi32>`
@@ -109,6 +113,7 @@ public:
 class MvmOp : public OpView {
 public:
   OHM_XB_OP_COMMON(MvmOp)
+  static Type inferType(Operation *op, ErrorStream &err);
   Value *getRows() const { return op->getOperand(0); }
   int64_t getRowOffset() const;
   /// "none" (an !xb.tile operand), "differential", "offset", "binary",
@@ -134,18 +139,21 @@ public:
 class AccumulateOp : public OpView {
 public:
   OHM_XB_OP_COMMON(AccumulateOp)
+  static Type inferType(Operation *op, ErrorStream &err);
 };
 
 /// `%s = xb.concat_cols(%a, %b, ...)`: [P, C1] ++ [P, C2] -> [P, C1 + C2].
 class ConcatColsOp : public OpView {
 public:
   OHM_XB_OP_COMMON(ConcatColsOp)
+  static Type inferType(Operation *op, ErrorStream &err);
 };
 
 /// `%s = xb.bias(%acc) {bias = dense<...> : tensor<Nxi32>}`: acc[p, n] + bias[n].
 class BiasOp : public OpView {
 public:
   OHM_XB_OP_COMMON(BiasOp)
+  static Type inferType(Operation *op, ErrorStream &err);
 };
 
 /// `%y = xb.unrows(%acc) {layout = "nchw", shape = [-1, M, OH, OW]}`
@@ -154,12 +162,10 @@ public:
 class UnrowsOp : public OpView {
 public:
   OHM_XB_OP_COMMON(UnrowsOp)
+  static Type inferType(Operation *op, ErrorStream &err);
 };
 
 #undef OHM_XB_OP_COMMON
-
-/// Type rule of every xb op (the verifiers compare the declared type).
-Type inferResultType(Operation *op, std::string &error);
 
 /// The layer an op belongs to: the name in its location (an ONNX node
 /// name), else file:line, else "<unnamed>".

@@ -62,7 +62,7 @@ void getInputRange(Operation *op, Value *x, int64_t &lo, int64_t &hi) {
   lo = type.getMinValue();
   hi = type.getMaxValue() > uint64_t(INT64_MAX) ? INT64_MAX
                                                 : int64_t(type.getMaxValue());
-  std::vector<int64_t> range = nn::getI64Array(op, "x_range");
+  std::vector<int64_t> range = getIntArrayAttr(op, "x_range");
   if (range.size() == 2 && range[0] >= lo && range[1] <= hi &&
       range[0] <= range[1]) {
     lo = range[0];
@@ -184,9 +184,9 @@ private:
     int64_t m = wType.getDimSize(0), cg = wType.getDimSize(1),
             kh = wType.getDimSize(2), kw = wType.getDimSize(3);
     int64_t group = conv.getGroup(), mg = m / group, k = cg * kh * kw;
-    nn::Window window = conv.getWindow();
-    int64_t xZp = nn::getI64(op, "x_zp", 0);
-    std::vector<int64_t> wZp = nn::getIntOrDenseValues(op->getAttr("w_zp"));
+    Window window = conv.getWindow();
+    int64_t xZp = getIntAttr(op, "x_zp", 0);
+    std::vector<int64_t> wZp = getIntOrDenseValues(op->getAttr("w_zp"));
     if (wZp.empty())
       wZp = {0};
     InputCodes codes = getInputCodes(op, conv.getInput());
@@ -283,10 +283,10 @@ private:
       return op->emitError() << "the bias must be a constant" << kFreezeHint;
     auto aType = matmul.getLhs()->getType().cast<TensorType>();
     int64_t k = b.getType().getDimSize(0), n = b.getType().getDimSize(1);
-    std::vector<int64_t> bZp = nn::getIntOrDenseValues(op->getAttr("b_zp"));
+    std::vector<int64_t> bZp = getIntOrDenseValues(op->getAttr("b_zp"));
     if (bZp.empty())
       bZp = {0};
-    int64_t aZp = nn::getI64(op, "a_zp", 0);
+    int64_t aZp = getIntAttr(op, "a_zp", 0);
     InputCodes codes = getInputCodes(op, matmul.getLhs());
 
     std::vector<int64_t> values = b.getInts();

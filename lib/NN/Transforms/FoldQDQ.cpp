@@ -508,9 +508,9 @@ bool FoldQDQPass::foldConcat(QuantizeOp q, Operation *concat,
                                out.type.getMinValue(),
                                int64_t(out.type.getMaxValue())));
   }
-  Value *result =
-      ConcatOp::build(builder, concat->getLoc(), parts, getI64(concat, "axis", 0))
-          ->getResult(0);
+  Value *result = ConcatOp::build(builder, concat->getLoc(), parts,
+                                  getIntAttr(concat, "axis", 0))
+                      ->getResult(0);
   replace(q, result, {concat});
   ++NumMoves;
   return true;

@@ -95,7 +95,8 @@ private:
       return;
     Range full = getRange(result);
     if (op.isa<RequantizeOp>()) {
-      ranges[result] = {getI64(&op, "min", full.lo), getI64(&op, "max", full.hi)};
+      ranges[result] = {getIntAttr(&op, "min", full.lo),
+                        getIntAttr(&op, "max", full.hi)};
     } else if (op.isa<ClipOp>()) {
       Range in = getRange(op.getOperand(0));
       auto min = op.getAttrOfType<IntegerAttr>("min");

@@ -109,4 +109,41 @@ TEST_F(OperationTest, TypedViews) {
   EXPECT_EQ(op->cast<nn::ReluOp>().getInput(), fn->getArgument(0));
 }
 
+// Each op's type rule is reached through its OpInfo: the verifier, the
+// importer and the backend call the same rule, by the op's kind.
+TEST_F(OperationTest, TypeRulesComeFromTheOpTable) {
+  for (const OpInfo *info : ctx.getRegisteredOps())
+    EXPECT_EQ(info->inferType != nullptr, info->getDialect() == "nn")
+        << info->name.str();
+
+  // The rule computes the type; the verifier reports a declared type that
+  // disagrees with it.
+  Value *x = fn->getArgument(0);
+  Type f32s = TensorType::get({4}, FloatType::getF32(ctx));
+  Operation *add = builder.create(loc(), nn::AddOp::Info, {f32s}, {x, x});
+  std::string error;
+  EXPECT_EQ(inferResultType(add, error), Type(type));
+  EXPECT_TRUE(error.empty());
+  std::string errors;
+  auto id = ctx.getDiagEngine().registerHandler([&](const Diagnostic &diag) {
+    errors += diag.getMessage();
+  });
+  EXPECT_TRUE(failed(add->verify()));
+  EXPECT_EQ(errors, "'nn.add' op result type tensor<4xf32> should be "
+                    "tensor<4xi8>");
+
+  // A rejected op: null, with the reason.
+  Operation *mixed =
+      builder.create(loc(), nn::AddOp::Info, {type}, {x, add->getResult(0)});
+  EXPECT_FALSE(inferResultType(mixed, error));
+  EXPECT_EQ(error, "operands must have the same element type, got i8 and f32");
+  ctx.getDiagEngine().eraseHandler(id);
+
+  // An op kind without a rule: null, and no reason.
+  error.clear();
+  Operation *ret = ReturnOp::build(builder, loc(), {x});
+  EXPECT_FALSE(inferResultType(ret, error));
+  EXPECT_TRUE(error.empty());
+}
+
 } // namespace

@@ -1,0 +1,182 @@
+//===- MicrosoftOps.cpp - com.microsoft handlers --------------------------===//
+//
+// Handlers of ONNX Runtime's quantized contrib ops (domain com.microsoft),
+// which the ONNX checker does not know and shape inference does not type:
+// the importer types them itself.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ImporterImpl.h"
+
+using namespace ohm;
+using namespace ohm::nn;
+using namespace ohm::onnx_frontend;
+
+LogicalResult Importer::importQGemmV1() {
+  // com.microsoft QGemm: A, a_scale, a_zp, B, b_scale, b_zp, C (i32 bias),
+  // y_scale, y_zp; without y_scale the output is float.
+  TensorType a = inputType(0), b = inputType(3);
+  std::vector<float> aScale, bScale, yScale;
+  std::vector<int64_t> aZp, bZp, yZp;
+  Type aZpType = a ? a.getElementType() : Type();
+  Type bZpType = b ? b.getElementType() : Type();
+  Type yZpType = aZpType;
+  if (!a || !b || !constantFloats(1, "a_scale", aScale) ||
+      !zeroPointInput(2, "a_zero_point", aZp, aZpType) ||
+      !constantFloats(4, "b_scale", bScale) ||
+      !zeroPointInput(5, "b_zero_point", bZp, bZpType))
+    return failure();
+  bool quantizedOutput = hasInput(7);
+  if (quantizedOutput && (!constantFloats(7, "y_scale", yScale) ||
+                          !zeroPointInput(8, "y_zero_point", yZp, yZpType)))
+    return failure();
+  Value *lhs = input(0), *rhs = input(3);
+  if (intAttr("transA", 0)) {
+    Operation *t = create(TransposeOp::Info, {lhs},
+                          {named("perm", i64s({1, 0}))}, Type(), -1);
+    if (!t)
+      return failure();
+    lhs = t->getResult(0);
+  }
+  if (intAttr("transB", 0)) {
+    Operation *t = create(TransposeOp::Info, {rhs},
+                          {named("perm", i64s({1, 0}))}, Type(), -1);
+    if (!t)
+      return failure();
+    rhs = t->getResult(0);
+  }
+  llvm::SmallVector<Value *, 3> operands = {lhs, rhs};
+  if (hasInput(6))
+    operands.push_back(input(6));
+  Operation *acc = create(QMatMulOp::Info, operands,
+                          {named("a_zp", IntegerAttr::get(ctx, aZp[0])),
+                           named("b_zp", zpAttr(bZp, b.getElementType()))},
+                          Type(), -1);
+  if (!acc)
+    return failure();
+  float alpha = floatAttr("alpha", 1.0f);
+  std::vector<float> multipliers;
+  for (float bs : bScale)
+    multipliers.push_back(quantizedOutput ? alpha * aScale[0] * bs / yScale[0]
+                                          : alpha * aScale[0] * bs);
+  auto accType = acc->getResult(0)->getType().cast<TensorType>();
+  Operation *op;
+  if (quantizedOutput)
+    op = create(RequantizeOp::Info, {acc->getResult(0)},
+                {named("axis", IntegerAttr::get(ctx, 1)),
+                 named("scale", scaleAttr(multipliers)),
+                 named("zp", IntegerAttr::get(ctx, yZp[0]))},
+                accType.clone(yZpType));
+  else
+    op = create(DequantizeOp::Info, {acc->getResult(0)},
+                {named("axis", IntegerAttr::get(ctx, 1)),
+                 named("scale", scaleAttr(multipliers))});
+  return bind(0, op ? op->getResult(0) : nullptr);
+}
+
+LogicalResult Importer::importQLinearAddV1() {
+  TensorType a = inputType(0), b = inputType(3);
+  std::vector<float> aScale, bScale, cScale;
+  std::vector<int64_t> aZp, bZp, cZp;
+  Type aZpType = a ? a.getElementType() : Type();
+  Type bZpType = b ? b.getElementType() : Type();
+  Type cZpType = aZpType;
+  if (!a || !b || !constantFloats(1, "A_scale", aScale) ||
+      !zeroPointInput(2, "A_zero_point", aZp, aZpType) ||
+      !constantFloats(4, "B_scale", bScale) ||
+      !zeroPointInput(5, "B_zero_point", bZp, bZpType) ||
+      !constantFloats(6, "C_scale", cScale) ||
+      !zeroPointInput(7, "C_zero_point", cZp, cZpType))
+    return failure();
+  if (aScale.size() != 1 || bScale.size() != 1 || cScale.size() != 1 ||
+      aZp.size() != 1 || bZp.size() != 1 || cZp.size() != 1)
+    return emitNodeError() << "QLinearAdd needs per-tensor parameters";
+  auto f32 = FloatType::getF32(ctx);
+  Operation *op =
+      create(QAddOp::Info, {input(0), input(3)},
+             {named("lhs_scale", FloatAttr::get(f32, aScale[0] / cScale[0])),
+              named("lhs_zp", IntegerAttr::get(ctx, aZp[0])),
+              named("rhs_scale", FloatAttr::get(f32, bScale[0] / cScale[0])),
+              named("rhs_zp", IntegerAttr::get(ctx, bZp[0])),
+              named("zp", IntegerAttr::get(ctx, cZp[0]))},
+             a.clone(cZpType));
+  return bind(0, op ? op->getResult(0) : nullptr);
+}
+
+LogicalResult Importer::importQLinearGlobalAveragePoolV1() {
+  TensorType x = inputType(0);
+  std::vector<float> xScale, yScale;
+  std::vector<int64_t> xZp, yZp;
+  Type xZpType = x ? x.getElementType() : Type();
+  Type yZpType = xZpType;
+  if (!x || !constantFloats(1, "x_scale", xScale) ||
+      !zeroPointInput(2, "x_zero_point", xZp, xZpType) ||
+      !constantFloats(3, "y_scale", yScale) ||
+      !zeroPointInput(4, "y_zero_point", yZp, yZpType))
+    return failure();
+  if (intAttr("channels_last", 0))
+    return emitNodeError() << "channels_last layout is not supported";
+  if (x.getRank() != 4 || x.isDynamicDim(2) || x.isDynamicDim(3))
+    return emitNodeError() << "needs a 4-D input with static spatial size";
+  int64_t h = x.getDimSize(2), w = x.getDimSize(3);
+  Operation *sum = create(QAvgPoolOp::Info, {input(0)},
+                          {named("kernel_shape", i64s({h, w})),
+                           named("x_zp", IntegerAttr::get(ctx, xZp[0]))},
+                          Type(), -1);
+  if (!sum)
+    return failure();
+  // As ONNX Runtime: x_scale / (y_scale * pixels) in f32.
+  float scale = xScale[0] / (yScale[0] * float(h * w));
+  Operation *op = create(
+      RequantizeOp::Info, {sum->getResult(0)},
+      {named("scale", scaleAttr({scale})),
+       named("zp", IntegerAttr::get(ctx, yZp[0]))},
+      sum->getResult(0)->getType().cast<TensorType>().clone(yZpType));
+  return bind(0, op ? op->getResult(0) : nullptr);
+}
+
+LogicalResult Importer::importQLinearConcatV1() {
+  // Y_scale, Y_zero_point, then (tensor, scale, zero point) per input.
+  std::vector<float> yScale;
+  std::vector<int64_t> yZp;
+  Type yZpType = IntegerType::get(ctx, 8, false);
+  if (!constantFloats(0, "Y_scale", yScale) ||
+      !zeroPointInput(1, "Y_zero_point", yZp, yZpType))
+    return failure();
+  if ((numInputs() - 2) % 3 != 0 || numInputs() < 5)
+    return emitNodeError() << "expects Y_scale, Y_zero_point and triples of "
+                              "(tensor, scale, zero point)";
+  llvm::SmallVector<Value *, 4> parts;
+  for (size_t i = 2; i < numInputs(); i += 3) {
+    Value *x = input(i);
+    std::vector<float> scale;
+    std::vector<int64_t> zp;
+    Type zpType = x ? x->getType().cast<TensorType>().getElementType() : Type();
+    if (!x || !constantFloats(i + 1, "scale", scale) ||
+        !zeroPointInput(i + 2, "zero point", zp, zpType))
+      return failure();
+    if (scale[0] == yScale[0] && zp[0] == yZp[0] &&
+        zpType == yZpType) {
+      parts.push_back(x);
+      continue;
+    }
+    // ONNX Runtime requantizes through float: quantize(dequantize(x)).
+    Operation *deq = create(DequantizeOp::Info, {x},
+                            {named("scale", scaleAttr(scale)),
+                             named("zp", IntegerAttr::get(ctx, zp[0]))},
+                            Type(), -1);
+    if (!deq)
+      return failure();
+    Operation *q = create(
+        QuantizeOp::Info, {deq->getResult(0)},
+        {named("scale", scaleAttr(yScale)),
+         named("zp", IntegerAttr::get(ctx, yZp[0]))},
+        deq->getResult(0)->getType().cast<TensorType>().clone(yZpType), -1);
+    if (!q)
+      return failure();
+    parts.push_back(q->getResult(0));
+  }
+  Operation *op = create(ConcatOp::Info, parts,
+                         {named("axis", IntegerAttr::get(ctx, intAttr("axis", 0)))});
+  return bind(0, op ? op->getResult(0) : nullptr);
+}
