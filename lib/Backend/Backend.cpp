@@ -112,6 +112,9 @@ private:
   LogicalResult assignBuffers();
   void allocateMemory();
   LogicalResult emitOp(Operation &op);
+  llvm::Optional<LogicalResult> emitCrossbarOp(Operation &op);
+  llvm::Optional<LogicalResult> emitVectorOp(Operation &op);
+  llvm::Optional<LogicalResult> emitDataMovementOp(Operation &op);
   LogicalResult emitMvm(Operation &op);
   void fillTarget();
 
@@ -475,23 +478,11 @@ LogicalResult Emitter::emitMvm(Operation &op) {
   return success();
 }
 
-LogicalResult Emitter::emitOp(Operation &op) {
+/// Crossbar ops: reads and the data movement around them. None if `op` is
+/// not one.
+llvm::Optional<LogicalResult> Emitter::emitCrossbarOp(Operation &op) {
   auto in = [&](unsigned i) { return buf(op.getOperand(i)); };
   auto out = [&]() { return buf(op.getResult(0)); };
-  Type resultType = op.getResult(0)->getType();
-  int64_t rank = 0;
-  if (auto tensor = resultType.dyn_cast<TensorType>())
-    rank = tensor.getRank();
-  auto normalize = [&](int64_t axis) { return axis < 0 ? axis + rank : axis; };
-
-  if (auto constOp = op.dyn_cast<nn::ConstOp>()) {
-    if (op.getResult(0)->use_empty())
-      return success();
-    pb::LoadConst *m = add()->mutable_load_const();
-    m->set_constant(addConstant(constOp.getValue()));
-    m->set_dst(out());
-    return success();
-  }
   if (op.isa<xb::CellsOp>())
     return success(); // programmed into arrays by the reads that use them
   if (op.isa<xb::WeightsOp>())
@@ -549,7 +540,18 @@ LogicalResult Emitter::emitOp(Operation &op) {
     return success();
   }
 
-  // The vector unit.
+  return llvm::None;
+}
+
+/// The vector unit: elementwise arithmetic, (re)quantization, pooling.
+/// None if `op` is not one of its ops.
+llvm::Optional<LogicalResult> Emitter::emitVectorOp(Operation &op) {
+  auto in = [&](unsigned i) { return buf(op.getOperand(i)); };
+  auto out = [&]() { return buf(op.getResult(0)); };
+  Type resultType = op.getResult(0)->getType();
+  int64_t rank = 0;
+  if (auto tensor = resultType.dyn_cast<TensorType>())
+    rank = tensor.getRank();
   if (op.isa<nn::QuantizeOp>() || op.isa<nn::DequantizeOp>()) {
     nn::QuantParams params = nn::QuantParams::get(&op);
     bool quantize = op.isa<nn::QuantizeOp>();
@@ -678,6 +680,18 @@ LogicalResult Emitter::emitOp(Operation &op) {
     m->set_zero_point(getIntAttr(&op, "zp", 0));
     return success();
   }
+  return llvm::None;
+}
+
+/// Concatenation, padding, reshapes, transposes and softmax, which the
+/// machine runs on whole tensors. None if `op` is not one of them.
+llvm::Optional<LogicalResult> Emitter::emitDataMovementOp(Operation &op) {
+  auto in = [&](unsigned i) { return buf(op.getOperand(i)); };
+  auto out = [&]() { return buf(op.getResult(0)); };
+  int64_t rank = 0;
+  if (auto tensor = op.getResult(0)->getType().dyn_cast<TensorType>())
+    rank = tensor.getRank();
+  auto normalize = [&](int64_t axis) { return axis < 0 ? axis + rank : axis; };
   if (op.isa<nn::ConcatOp>()) {
     int64_t axis = normalize(getIntAttr(&op, "axis", 0));
     if (axis == 0 && batched.count(op.getResult(0)))
@@ -754,6 +768,22 @@ LogicalResult Emitter::emitOp(Operation &op) {
     m->set_axis(axis);
     return success();
   }
+  return llvm::None;
+}
+
+LogicalResult Emitter::emitOp(Operation &op) {
+  if (auto constOp = op.dyn_cast<nn::ConstOp>()) {
+    if (op.getResult(0)->use_empty())
+      return success();
+    pb::LoadConst *m = add()->mutable_load_const();
+    m->set_constant(addConstant(constOp.getValue()));
+    m->set_dst(buf(op.getResult(0)));
+    return success();
+  }
+  for (auto emit : {&Emitter::emitCrossbarOp, &Emitter::emitVectorOp,
+                    &Emitter::emitDataMovementOp})
+    if (llvm::Optional<LogicalResult> result = (this->*emit)(op))
+      return *result;
   if (op.isa<nn::QConvOp>() || op.isa<nn::QMatMulOp>())
     return op.emitError()
            << "this quantized product was not mapped to crossbars (its "
@@ -766,6 +796,7 @@ LogicalResult Emitter::emitOp(Operation &op) {
                              "crossbars (quantize the model)";
   return op.emitError() << "the backend cannot emit " << op.getName();
 }
+
 
 void Emitter::fillTarget() {
   pb::TargetInfo *t = p.mutable_target();

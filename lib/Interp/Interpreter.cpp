@@ -3,7 +3,8 @@
 // Runs a function op by op, keeping each value until its last use, and
 // dispatches each op to its kernel (Kernels.h): one per nn op, written for
 // clarity, in Elementwise.cpp, LinearAlgebra.cpp, Pooling.cpp and
-// DataMovement.cpp; the xb dialect is XbarEval.cpp.
+// DataMovement.cpp. Ops of other dialects go to their registered
+// evaluator (the xb dialect's is lib/Xbar/Interp/XbarEval.cpp).
 //
 //===----------------------------------------------------------------------===//
 
@@ -13,9 +14,11 @@
 #include "ohm/NN/NNOps.h"
 
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/StringMap.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <limits>
+#include <mutex>
 
 using namespace ohm;
 using namespace ohm::interp;
@@ -50,16 +53,45 @@ int64_t interp::channelOf(int64_t flatIndex, llvm::ArrayRef<int64_t> shape,
 // Dispatch
 //===----------------------------------------------------------------------===//
 
+namespace {
+/// The evaluators of dialects other than nn, by dialect name.
+struct EvaluatorRegistry {
+  std::mutex mutex;
+  llvm::StringMap<DialectEvaluator> evaluators;
+
+  static EvaluatorRegistry &get() {
+    static EvaluatorRegistry registry;
+    return registry;
+  }
+  DialectEvaluator lookup(llvm::StringRef dialect) {
+    std::lock_guard<std::mutex> lock(mutex);
+    return evaluators.lookup(dialect);
+  }
+};
+} // namespace
+
+void interp::registerDialectEvaluator(llvm::StringRef dialect,
+                                      DialectEvaluator evaluator) {
+  EvaluatorRegistry &registry = EvaluatorRegistry::get();
+  std::lock_guard<std::mutex> lock(registry.mutex);
+  registry.evaluators[dialect] = evaluator;
+}
+
 bool interp::canEvaluate(const Operation *op) {
   llvm::StringRef dialect = op->getInfo().getDialect();
-  return dialect == "nn" || dialect == "xb";
+  return dialect == "nn" || EvaluatorRegistry::get().lookup(dialect);
 }
 
 llvm::Expected<Tensor> interp::evaluate(Operation *op,
                                         llvm::ArrayRef<const Tensor *> args,
                                         PartialSumObserver *observer) {
-  if (op->getInfo().getDialect() == "xb")
-    return evaluateXbar(op, args, observer);
+  llvm::StringRef dialect = op->getInfo().getDialect();
+  if (dialect != "nn") {
+    if (DialectEvaluator evaluator = EvaluatorRegistry::get().lookup(dialect))
+      return evaluator(op, args, observer);
+    return opError(op, "the interpreter has no evaluator for the '" +
+                           dialect + "' dialect");
+  }
   if (auto constOp = op->dyn_cast<ConstOp>())
     return Tensor::fromAttr(constOp.getValue());
   if (op->isa<AddOp>() || op->isa<MulOp>())

@@ -4,8 +4,7 @@
 // per op kind, by family (Elementwise.cpp: elementwise and quantization
 // arithmetic; LinearAlgebra.cpp: convolutions and matrix products;
 // Pooling.cpp: pooling and normalization; DataMovement.cpp: reshape,
-// transpose, concat, pad; XbarEval.cpp: the xb dialect), and the helpers
-// they share. Like the rest of the interpreter they are written for
+// transpose, concat, pad) and the helpers they share. Like the rest of the interpreter they are written for
 // clarity and share no code with the simulator runtime.
 //
 //===----------------------------------------------------------------------===//
@@ -25,9 +24,6 @@ namespace interp {
 //===----------------------------------------------------------------------===//
 // Shared helpers (Interpreter.cpp)
 //===----------------------------------------------------------------------===//
-
-/// An error naming the op's location and kind.
-llvm::Error opError(Operation *op, const llvm::Twine &message);
 
 /// The element type of the op's result.
 Type resultElementType(Operation *op);
@@ -124,15 +120,6 @@ llvm::Expected<Tensor> evalReshape(Operation *op, const Tensor &x);
 Tensor evalTranspose(Operation *op, const Tensor &x);
 Tensor evalConcat(Operation *op, llvm::ArrayRef<const Tensor *> inputs);
 Tensor evalPad(Operation *op, const Tensor &x);
-
-//===----------------------------------------------------------------------===//
-// The xb dialect (XbarEval.cpp)
-//===----------------------------------------------------------------------===//
-
-/// Executes an xb op with the crossbar's arithmetic.
-llvm::Expected<Tensor> evaluateXbar(Operation *op,
-                                    llvm::ArrayRef<const Tensor *> args,
-                                    PartialSumObserver *observer);
 
 } // namespace interp
 } // namespace ohm

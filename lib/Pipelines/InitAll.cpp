@@ -8,6 +8,7 @@
 #include "ohm/Transforms/Passes.h"
 #include "ohm/Conversion/NNToXbar/NNToXbar.h"
 #include "ohm/Xbar/Transforms/Passes.h"
+#include "ohm/Xbar/XbarInterp.h"
 #include "ohm/Xbar/XbarOps.h"
 
 using namespace ohm;
@@ -15,6 +16,7 @@ using namespace ohm;
 void ohm::registerAllDialects(Context &ctx) {
   nn::registerNNDialect(ctx);
   xb::registerXbarDialect(ctx);
+  xb::registerXbarEvaluator();
 }
 
 void ohm::registerAllPasses() {

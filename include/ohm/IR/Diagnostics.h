@@ -15,6 +15,7 @@
 #include "ohm/IR/Location.h"
 #include "ohm/Support/LogicalResult.h"
 
+#include "llvm/ADT/Optional.h"
 #include "llvm/ADT/Twine.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -98,6 +99,11 @@ public:
   bool isActive() const { return engine != nullptr; }
 
   operator LogicalResult() const { return failure(); }
+  /// For functions that return None when they do not apply and a result
+  /// when they do (the backend's per-family emitters).
+  operator llvm::Optional<LogicalResult>() const {
+    return LogicalResult(failure());
+  }
 
 private:
   DiagnosticEngine *engine;

@@ -4,10 +4,10 @@
 // numerics contract of DESIGN.md section 5 (and to ONNX Runtime where the
 // contract says "as ONNX Runtime computes it"). It is the golden model that
 // the compiled program and the simulator are checked against, and the
-// evaluator behind constant folding. It also executes the xb dialect with
-// the crossbar's arithmetic (bit-serial inputs, bit slices, word-line
-// groups, ADC), so every crossbar pass can be checked numerically. Speed is
-// secondary to clarity.
+// evaluator behind constant folding. Other dialects plug in an evaluator
+// for their ops (registerDialectEvaluator): the xb dialect's, with the
+// crossbar's arithmetic, lives with that dialect (lib/Xbar/Interp), so this
+// library knows only nn. Speed is secondary to clarity.
 //
 //===----------------------------------------------------------------------===//
 
@@ -36,9 +36,23 @@ public:
   virtual void observe(Operation *mvm, int64_t partialSum) = 0;
 };
 
+/// Executes one op of a dialect other than nn (see registerDialectEvaluator).
+using DialectEvaluator = llvm::Expected<Tensor> (*)(
+    Operation *op, llvm::ArrayRef<const Tensor *> operands,
+    PartialSumObserver *observer);
+
+/// Makes the interpreter execute the ops of `dialect` with `evaluator`.
+/// Registering the same pair again does nothing; registration is
+/// process-wide and thread-safe.
+void registerDialectEvaluator(llvm::StringRef dialect,
+                              DialectEvaluator evaluator);
+
 /// Whether the interpreter knows how to execute ops of this kind (the nn
-/// dialect and the xb dialect).
+/// dialect and the registered ones).
 bool canEvaluate(const Operation *op);
+
+/// An error naming the op's location and kind, for evaluators.
+llvm::Error opError(Operation *op, const llvm::Twine &message);
 
 /// Computes the result of one op from its operand values. Errors name the
 /// op's location.

@@ -26,6 +26,7 @@
 
 #include "ohm/IR/Module.h"
 #include "ohm/Interp/Interpreter.h"
+#include "ohm/Xbar/XbarInterp.h"
 #include "ohm/Interp/TensorIO.h"
 #include "ohm/Support/Npy.h"
 #include "ohm/Xbar/Transforms/Passes.h"
@@ -233,6 +234,7 @@ private:
       return emitError(fn.getLoc())
              << "xb-adc-assign: no .npy files in '" << calib.getValue() << "'";
     std::sort(files.begin(), files.end());
+    registerXbarEvaluator();
     for (const std::string &file : files) {
       auto array = readNpyFile(file);
       if (!array)

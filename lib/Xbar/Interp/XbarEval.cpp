@@ -1,4 +1,4 @@
-//===- XbarEval.cpp - Executing the xb dialect ----------------------------===//
+//===- XbarEval.cpp - The reference interpreter for the xb dialect -------===//
 //
 // The crossbar's arithmetic, as DESIGN.md section 5 states it. An xb.mvm
 // feeds each input code bit-serially (d bits per cycle), reads every weight
@@ -16,7 +16,9 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "Kernels.h"
+#include "ohm/Xbar/XbarInterp.h"
+#include "ohm/IR/Function.h"
+#include "ohm/Interp/Interpreter.h"
 #include "ohm/Xbar/XbarOps.h"
 
 #include "llvm/Support/raw_ostream.h"
@@ -50,7 +52,8 @@ static llvm::Expected<Tensor> evalIm2Col(Operation *op, const Tensor &x) {
   int64_t ow =
       (w + pads[1] + pads[3] - dilations[1] * (kw - 1) - 1) / strides[1] + 1;
   int64_t k = cg * kh * kw;
-  Type element = resultElementType(op);
+  Type element =
+      op->getResult(0)->getType().cast<TensorType>().getElementType();
   Tensor out(element, {n * oh * ow, k});
   for (int64_t b = 0; b < n; ++b)
     for (int64_t y = 0; y < oh; ++y)
@@ -79,7 +82,8 @@ static llvm::Expected<Tensor> evalRows(Operation *op, const Tensor &a) {
   int64_t k = a.getShape().back();
   int64_t p = a.getNumElements() / std::max<int64_t>(k, 1);
   int64_t offset = getIntAttr(op, "offset", 0);
-  Type element = resultElementType(op);
+  Type element =
+      op->getResult(0)->getType().cast<TensorType>().getElementType();
   Tensor out(element, {p, k});
   for (int64_t i = 0; i < a.getNumElements(); ++i)
     if (!storeCode(out, i, a.ints()[i] + offset))
@@ -177,8 +181,8 @@ static llvm::Expected<Tensor> evalMvm(Operation *op,
   return out;
 }
 
-llvm::Expected<Tensor>
-interp::evaluateXbar(Operation *op, llvm::ArrayRef<const Tensor *> args,
+static llvm::Expected<Tensor>
+evaluateXbar(Operation *op, llvm::ArrayRef<const Tensor *> args,
                      PartialSumObserver *observer) {
   if (auto weights = op->dyn_cast<WeightsOp>())
     return Tensor::fromAttr(weights.getValue());
@@ -249,4 +253,8 @@ interp::evaluateXbar(Operation *op, llvm::ArrayRef<const Tensor *> args,
     return out;
   }
   return opError(op, "the evaluator cannot execute this op");
+}
+
+void xb::registerXbarEvaluator() {
+  interp::registerDialectEvaluator("xb", evaluateXbar);
 }
