@@ -392,10 +392,25 @@ static void integerRange(Type type, int64_t &lo, int64_t &hi) {
            : int64_t(intType.getMaxValue());
 }
 
+/// The program format's name for an encoding.
+static pb::Encoding getProgramEncoding(target::Encoding encoding) {
+  switch (encoding) {
+  case target::Encoding::Differential:
+    return pb::DIFFERENTIAL;
+  case target::Encoding::Offset:
+    return pb::OFFSET;
+  case target::Encoding::Binary:
+    return pb::BINARY;
+  case target::Encoding::Ternary:
+    return pb::TERNARY;
+  }
+  llvm_unreachable("unknown encoding");
+}
+
 LogicalResult Emitter::emitMvm(Operation &op) {
   xb::MvmOp mvm(&op);
-  std::string encoding = mvm.getEncoding();
-  if (encoding == "none")
+  llvm::Optional<target::Encoding> encoding = mvm.getEncoding();
+  if (!encoding)
     return op.emitError() << "the weights are not encoded as cells (run "
                              "xb-encode before the backend)";
   auto arraysAttr = op.getAttrOfType<ArrayAttr>("arrays");
@@ -452,10 +467,7 @@ LogicalResult Emitter::emitMvm(Operation &op) {
   m->set_row_offset(mvm.getRowOffset());
   m->set_tile_rows(r);
   m->set_tile_cols(c);
-  m->set_encoding(encoding == "offset"    ? pb::OFFSET
-                  : encoding == "binary"  ? pb::BINARY
-                  : encoding == "ternary" ? pb::TERNARY
-                                          : pb::DIFFERENTIAL);
+  m->set_encoding(getProgramEncoding(*encoding));
   m->set_analog_sensing(mvm.isAnalogSensing());
   if (auto offset = op.getAttrOfType<IntegerAttr>("weight_offset"))
     m->set_weight_offset(offset.getInt());

@@ -53,26 +53,10 @@ llvm::Error ohm::buildXbarPipeline(PassManager &pm, const Target &target,
                                    const XbarPipelineOptions &options) {
   AdcPolicy policy = target.adc.policy;
   int64_t bits = target.adc.bits;
-  llvm::StringRef adc = options.adc;
-  if (!adc.empty()) {
-    if (adc == "lossless") {
-      policy = AdcPolicy::Lossless;
-    } else if (adc == "calibrated" || adc.startswith("calibrated:")) {
-      policy = AdcPolicy::Calibrated;
-      adc.consume_front("calibrated");
-      if (adc.consume_front(":") && (adc.getAsInteger(10, bits) || bits < 1 ||
-                                     bits > 32))
-        return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                       "--adc=calibrated:N needs N in [1, 32]");
-    } else if (!adc.getAsInteger(10, bits) && bits >= 1 && bits <= 32) {
-      policy = AdcPolicy::Fixed;
-    } else {
-      return llvm::createStringError(
-          llvm::inconvertibleErrorCode(),
-          "--adc must be lossless, a width in [1, 32], calibrated or "
-          "calibrated:N; got '%s'",
-          options.adc.c_str());
-    }
+  if (options.adc) {
+    policy = options.adc->policy;
+    if (options.adc->bits)
+      bits = options.adc->bits;
   }
   if (policy != AdcPolicy::Calibrated && !options.calibDir.empty())
     return llvm::createStringError(

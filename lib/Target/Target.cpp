@@ -92,25 +92,25 @@ template <> struct ScalarTraits<BoundedReal> {
 
 template <> struct ScalarEnumerationTraits<Encoding> {
   static void enumeration(IO &io, Encoding &value) {
-    io.enumCase(value, "differential", Encoding::Differential);
-    io.enumCase(value, "offset", Encoding::Offset);
-    io.enumCase(value, "binary", Encoding::Binary);
-    io.enumCase(value, "ternary", Encoding::Ternary);
+#define OHM_ENCODING(ENUMERATOR, NAME)                                         \
+  io.enumCase(value, NAME, Encoding::ENUMERATOR);
+#include "ohm/Target/Vocabulary.def"
   }
 };
 
 template <> struct ScalarEnumerationTraits<Sensing> {
   static void enumeration(IO &io, Sensing &value) {
-    io.enumCase(value, "digital", Sensing::Digital);
-    io.enumCase(value, "analog", Sensing::Analog);
+#define OHM_SENSING(ENUMERATOR, NAME)                                          \
+  io.enumCase(value, NAME, Sensing::ENUMERATOR);
+#include "ohm/Target/Vocabulary.def"
   }
 };
 
 template <> struct ScalarEnumerationTraits<AdcPolicy> {
   static void enumeration(IO &io, AdcPolicy &value) {
-    io.enumCase(value, "lossless", AdcPolicy::Lossless);
-    io.enumCase(value, "fixed", AdcPolicy::Fixed);
-    io.enumCase(value, "calibrated", AdcPolicy::Calibrated);
+#define OHM_ADC_POLICY(ENUMERATOR, NAME)                                       \
+  io.enumCase(value, NAME, AdcPolicy::ENUMERATOR);
+#include "ohm/Target/Vocabulary.def"
   }
 };
 
@@ -270,35 +270,6 @@ template <> struct MappingTraits<Target> {
 } // namespace yaml
 } // namespace llvm
 
-llvm::StringRef target::getEncodingName(Encoding encoding) {
-  switch (encoding) {
-  case Encoding::Differential:
-    return "differential";
-  case Encoding::Offset:
-    return "offset";
-  case Encoding::Binary:
-    return "binary";
-  case Encoding::Ternary:
-    return "ternary";
-  }
-  return "?";
-}
-
-llvm::StringRef target::getSensingName(Sensing sensing) {
-  return sensing == Sensing::Digital ? "digital" : "analog";
-}
-
-llvm::StringRef target::getAdcPolicyName(AdcPolicy policy) {
-  switch (policy) {
-  case AdcPolicy::Lossless:
-    return "lossless";
-  case AdcPolicy::Fixed:
-    return "fixed";
-  case AdcPolicy::Calibrated:
-    return "calibrated";
-  }
-  return "?";
-}
 
 Encoding Target::getEncoding(llvm::StringRef layer) const {
   auto it = weights.perLayer.find(layer.str());

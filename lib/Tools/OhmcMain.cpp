@@ -29,6 +29,61 @@
 #include "llvm/Support/Format.h"
 #include "llvm/Support/Path.h"
 
+namespace llvm {
+namespace cl {
+/// `--adc`, parsed with the command line (a bad value is a usage error
+/// naming the option).
+template <>
+class parser<ohm::target::AdcChoice>
+    : public basic_parser<ohm::target::AdcChoice> {
+public:
+  using basic_parser::basic_parser;
+  bool parse(Option &option, StringRef, StringRef arg,
+             ohm::target::AdcChoice &value) {
+    std::string error;
+    llvm::Optional<ohm::target::AdcChoice> choice =
+        ohm::target::parseAdcChoice(arg, error);
+    if (!choice)
+      return option.error(error);
+    value = *choice;
+    return false;
+  }
+  StringRef getValueName() const override { return "policy"; }
+  void printOptionDiff(const Option &, const ohm::target::AdcChoice &,
+                       const OptionValue<ohm::target::AdcChoice> &,
+                       size_t) const {}
+};
+
+/// --encoding and --sensing: the vocabulary's spellings (Vocabulary.def),
+/// with its error messages.
+template <typename T> class VocabularyParser : public basic_parser<T> {
+public:
+  using basic_parser<T>::basic_parser;
+  bool parse(Option &option, StringRef, StringRef arg, T &value) {
+    std::string error;
+    if (failed(ohm::target::parseOptionValue(arg, value, error)))
+      return option.error(error);
+    return false;
+  }
+  StringRef getValueName() const override {
+    return ohm::target::getOptionTypeName(static_cast<T *>(nullptr));
+  }
+  void printOptionDiff(const Option &, const T &, const OptionValue<T> &,
+                       size_t) const {}
+};
+template <>
+class parser<ohm::target::Encoding>
+    : public VocabularyParser<ohm::target::Encoding> {
+  using VocabularyParser::VocabularyParser;
+};
+template <>
+class parser<ohm::target::Sensing>
+    : public VocabularyParser<ohm::target::Sensing> {
+  using VocabularyParser::VocabularyParser;
+};
+} // namespace cl
+} // namespace llvm
+
 using namespace ohm;
 namespace cl = llvm::cl;
 
@@ -61,24 +116,22 @@ struct OhmcOptions {
                  clEnumValN(Emit::Bin, "bin",
                             "the program (.ohmx) for ohm-sim (the default)")),
       cl::cat(category)};
-  cl::opt<std::string> encoding{
+  cl::opt<target::Encoding> encoding{
       "encoding",
-      cl::desc("Weight encoding for every layer, overriding the target's: "
-               "differential, offset, binary or ternary"),
-      cl::value_desc("name"), cl::cat(category)};
-  cl::opt<std::string> sensing{
+      cl::desc("Weight encoding for every layer, overriding the target's"),
+      cl::cat(category)};
+  cl::opt<target::Sensing> sensing{
       "sensing",
-      cl::desc("Where differential pairs subtract, overriding the target's: "
-               "digital or analog"),
-      cl::value_desc("name"), cl::cat(category)};
+      cl::desc("Where differential pairs subtract, overriding the target's"),
+      cl::cat(category)};
   cl::opt<std::string> targetName{
       "target", cl::desc("Target preset name or .yaml file"),
       cl::value_desc("NAME|FILE.yaml"), cl::init("default"), cl::cat(category)};
-  cl::opt<std::string> adc{
+  cl::opt<target::AdcChoice> adc{
       "adc",
       cl::desc("ADC policy: lossless, a width N (fixed), calibrated or "
                "calibrated:N (default: the target's)"),
-      cl::value_desc("policy"), cl::cat(category)};
+      cl::cat(category)};
   cl::opt<std::string> calibDir{
       "calib", cl::desc("Directory of .npy input batches for --adc=calibrated"),
       cl::value_desc("dir"), cl::cat(category)};
@@ -164,32 +217,12 @@ llvm::Optional<target::Target> loadTarget(const OhmcOptions &opts) {
     reportError("ohmc", toString(target.takeError()));
     return llvm::None;
   }
-  if (!opts.encoding.empty()) {
-    static const std::pair<const char *, target::Encoding> encodings[] = {
-        {"differential", target::Encoding::Differential},
-        {"offset", target::Encoding::Offset},
-        {"binary", target::Encoding::Binary},
-        {"ternary", target::Encoding::Ternary}};
-    auto it = llvm::find_if(encodings, [&](const auto &entry) {
-      return opts.encoding == entry.first;
-    });
-    if (it == std::end(encodings)) {
-      reportError("ohmc", "--encoding must be differential, offset, binary "
-                          "or ternary, got '" + opts.encoding + "'");
-      return llvm::None;
-    }
-    target->weights.encoding = it->second;
+  if (opts.encoding.getNumOccurrences()) {
+    target->weights.encoding = opts.encoding;
     target->weights.perLayer.clear();
   }
-  if (!opts.sensing.empty()) {
-    if (opts.sensing != "digital" && opts.sensing != "analog") {
-      reportError("ohmc", "--sensing must be digital or analog, got '" +
-                              opts.sensing + "'");
-      return llvm::None;
-    }
-    target->weights.sensing = opts.sensing == "analog" ? target::Sensing::Analog
-                                                       : target::Sensing::Digital;
-  }
+  if (opts.sensing.getNumOccurrences())
+    target->weights.sensing = opts.sensing;
   return std::move(*target);
 }
 
@@ -201,7 +234,8 @@ bool runPipelines(const OhmcOptions &opts, const target::Target &target,
     buildNNPipeline(pm);
   if (opts.isMapped()) {
     XbarPipelineOptions xbOptions;
-    xbOptions.adc = opts.adc;
+    if (opts.adc.getNumOccurrences())
+      xbOptions.adc = static_cast<const target::AdcChoice &>(opts.adc);
     xbOptions.calibDir = opts.calibDir;
     xbOptions.duplicate = opts.duplicate;
     if (llvm::Error error = buildXbarPipeline(pm, target, xbOptions)) {
@@ -288,9 +322,10 @@ int ohm::ohmcMain(int argc, char **argv) {
   if (!target)
     return 1;
   if (!opts.isMapped() &&
-      (!opts.mappingReport.empty() || opts.verbose || !opts.adc.empty() ||
-       !opts.calibDir.empty() || opts.duplicate != 1 ||
-       !opts.encoding.empty() || !opts.sensing.empty())) {
+      (!opts.mappingReport.empty() || opts.verbose ||
+       opts.adc.getNumOccurrences() || !opts.calibDir.empty() ||
+       opts.duplicate != 1 || opts.encoding.getNumOccurrences() ||
+       opts.sensing.getNumOccurrences())) {
     reportError("ohmc", "--mapping-report, -v, --adc, --calib, --duplicate, "
                         "--encoding and --sensing need --emit=xb, asm or bin");
     return 1;

@@ -277,14 +277,16 @@ Type RowsOp::inferType(Operation *op, ErrorStream &err) {
 
 int64_t MvmOp::getRowOffset() const { return getIntAttr(op, "row_offset", 0); }
 
-std::string MvmOp::getEncoding() const {
+llvm::Optional<target::Encoding> MvmOp::getEncoding() const {
   auto attr = op->getAttrOfType<StringAttr>("encoding");
-  return attr ? attr.getValue().str() : "none";
+  return attr ? target::parseEncoding(attr.getValue()) : llvm::None;
 }
 
-bool MvmOp::isAnalogSensing() const {
+target::Sensing MvmOp::getSensing() const {
   auto attr = op->getAttrOfType<StringAttr>("sensing");
-  return attr && attr.getValue() == "analog";
+  llvm::Optional<target::Sensing> sensing =
+      attr ? target::parseSensing(attr.getValue()) : llvm::None;
+  return sensing.getValueOr(target::Sensing::Digital);
 }
 
 int64_t MvmOp::getTileRows() const {
@@ -355,29 +357,29 @@ Type MvmOp::inferType(Operation *op, ErrorStream &err) {
       rows.getElementType().cast<IntegerType>().isSigned())
     return err << "input rows must be a 2-D tensor of unsigned codes";
   MvmOp mvm(op);
-  std::string encoding = mvm.getEncoding();
+  auto encodingAttr = op->getAttrOfType<StringAttr>("encoding");
+  if (encodingAttr && !mvm.getEncoding())
+    return err << "unknown 'encoding' \"" << encodingAttr.getValue() << "\"";
   auto tile = TileType::read(op->getOperand(1)->getType());
   auto cells = CellsType::read(op->getOperand(1)->getType());
   int64_t r, c;
-  if (encoding == "none") {
+  if (!encodingAttr) {
     if (!tile || op->getNumOperands() != 2)
       return err << "an unencoded read takes one !xb.tile";
     r = tile->rows;
     c = tile->cols;
   } else {
-    bool pair = encoding == "differential" || encoding == "binary" ||
-                encoding == "ternary";
-    if (!pair && encoding != "offset")
-      return err << "unknown 'encoding' \"" << encoding << "\"";
+    target::Encoding encoding = *mvm.getEncoding();
+    bool pair = target::isPaired(encoding);
     if (!cells || op->getNumOperands() != (pair ? 3u : 2u))
-      return err << "a " << encoding << " read takes "
+      return err << "a " << target::getEncodingName(encoding) << " read takes "
                  << (pair ? "two" : "one") << " !xb.cells";
     if (pair && op->getOperand(2)->getType() != op->getOperand(1)->getType())
       return err << "both cell sets must have the same type";
-    if (encoding == "offset" &&
+    if (encoding == target::Encoding::Offset &&
         !op->getAttrOfType<IntegerAttr>("weight_offset"))
       return err << "an offset read needs 'weight_offset'";
-    if ((encoding == "binary" || encoding == "ternary") &&
+    if (target::isSensed(encoding) &&
         (cells->bits != 1 || cells->slices != 1))
       return err << "binary and ternary reads use 1-bit, single-slice cells";
     r = cells->rows;
@@ -392,9 +394,11 @@ Type MvmOp::inferType(Operation *op, ErrorStream &err) {
   for (const char *name : {"input_bits", "dac_bits", "active_rows"})
     if (op->getAttr(name) && getIntAttr(op, name, 0) < 1)
       return err << "'" << name << "' must be positive";
-  if (auto sensing = op->getAttrOfType<StringAttr>("sensing"))
-    if (sensing.getValue() != "digital" && sensing.getValue() != "analog")
+  if (Attribute sensing = op->getAttr("sensing")) {
+    auto name = sensing.dyn_cast<StringAttr>();
+    if (!name || !target::parseSensing(name.getValue()))
       return err << "'sensing' must be \"digital\" or \"analog\"";
+  }
   if (op->getAttr("adc_bits")) {
     AdcConfig adc = mvm.getAdc();
     if (adc.bits < 1 || adc.bits > 32 || adc.step < 1 ||

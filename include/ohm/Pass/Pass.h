@@ -10,6 +10,11 @@
 // Options parse from the textual pipeline (`xb-tile{rows=64 cols=32}`) and
 // print back in the same form, so a printed pipeline is accepted verbatim.
 //
+// Other types become option values by providing parseOptionValue,
+// printOptionValue and getOptionTypeName overloads in their own namespace
+// (found by argument-dependent lookup), as the crossbar vocabulary does
+// (ohm/Target/Vocabulary.h: `PassOption<target::Encoding>`).
+//
 //===----------------------------------------------------------------------===//
 
 #ifndef OHM_PASS_PASS_H
@@ -76,7 +81,7 @@ void printOptionValue(llvm::raw_ostream &os, const std::string &value,
                       bool allowComma = false);
 /// A list element as plain text (strings unquoted).
 template <typename T> void printOptionElement(llvm::raw_ostream &os, const T &value) {
-  printOptionValue(os, value);
+  printOptionValue(os, value); // Or an overload found by ADL.
 }
 inline void printOptionElement(llvm::raw_ostream &os, const std::string &value) {
   os << value;
@@ -106,8 +111,9 @@ public:
   }
 
   LogicalResult parse(llvm::StringRef text, std::string &error) override {
+    using namespace detail; // Other types' overloads are found by ADL.
     T parsed;
-    if (failed(detail::parseOptionValue(text, parsed, error)))
+    if (failed(parseOptionValue(text, parsed, error)))
       return failure();
     if constexpr (std::is_same_v<T, std::string>) {
       if (!choices.empty() &&
@@ -120,11 +126,13 @@ public:
     return success();
   }
   void print(llvm::raw_ostream &os) const override {
-    detail::printOptionValue(os, value);
+    using namespace detail;
+    printOptionValue(os, value);
   }
   std::string getValueDescription() const override {
+    using namespace detail;
     if (choices.empty())
-      return detail::getOptionTypeName(static_cast<T *>(nullptr));
+      return getOptionTypeName(static_cast<T *>(nullptr));
     std::string text;
     for (const std::string &choice : choices)
       text += (text.empty() ? "" : "|") + choice;
@@ -152,13 +160,14 @@ public:
   }
 
   LogicalResult parse(llvm::StringRef text, std::string &error) override {
+    using namespace detail;
     std::vector<T> parsed;
     if (!text.empty()) {
       llvm::SmallVector<llvm::StringRef, 8> parts;
       text.split(parts, ',');
       for (llvm::StringRef part : parts) {
         T element;
-        if (failed(detail::parseOptionValue(part.trim(), element, error)))
+        if (failed(parseOptionValue(part.trim(), element, error)))
           return failure();
         parsed.push_back(std::move(element));
       }
@@ -181,8 +190,9 @@ public:
       detail::printOptionValue(os, text.str(), /*allowComma=*/true);
   }
   std::string getValueDescription() const override {
+    using namespace detail;
     return std::string("list of ") +
-           detail::getOptionTypeName(static_cast<T *>(nullptr));
+           getOptionTypeName(static_cast<T *>(nullptr));
   }
 
 private:

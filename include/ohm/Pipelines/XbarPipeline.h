@@ -19,9 +19,9 @@ class Module;
 class PassManager;
 
 struct XbarPipelineOptions {
-  /// `--adc`: empty (the target's policy), "lossless", a width "N",
-  /// "calibrated" or "calibrated:N".
-  std::string adc;
+  /// `--adc`: None keeps the target's policy; a width of 0 keeps the
+  /// target's width.
+  llvm::Optional<target::AdcChoice> adc;
   /// `--calib`: directory of .npy batches for the calibrated policy.
   std::string calibDir;
   /// Copies of every tile (`xb-place{duplicate}`).
@@ -29,8 +29,8 @@ struct XbarPipelineOptions {
 };
 
 /// Adds nn-to-xb and the crossbar mapping passes with options taken from
-/// `target` (see the .cpp for the order and why). Fails on a malformed
-/// `--adc` value.
+/// `target` (see the .cpp for the order and why). Fails if --calib and the
+/// ADC policy disagree.
 llvm::Error buildXbarPipeline(PassManager &pm, const target::Target &target,
                               const XbarPipelineOptions &options = {});
 

@@ -14,6 +14,8 @@
 #ifndef OHM_TARGET_TARGET_H
 #define OHM_TARGET_TARGET_H
 
+#include "ohm/Target/Vocabulary.h"
+
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
 
@@ -28,14 +30,6 @@ class raw_ostream;
 
 namespace ohm {
 namespace target {
-
-enum class Encoding { Differential, Offset, Binary, Ternary };
-enum class Sensing { Digital, Analog };
-enum class AdcPolicy { Lossless, Fixed, Calibrated };
-
-llvm::StringRef getEncodingName(Encoding encoding);
-llvm::StringRef getSensingName(Sensing sensing);
-llvm::StringRef getAdcPolicyName(AdcPolicy policy);
 
 struct CrossbarConfig {
   int64_t rows = 128;          // word lines per array

@@ -20,6 +20,7 @@
 #include "ohm/IR/OpAttributes.h"
 #include "ohm/IR/OpDefinition.h"
 #include "ohm/IR/Operation.h"
+#include "ohm/Target/Vocabulary.h"
 
 #include "llvm/ADT/Optional.h"
 
@@ -116,10 +117,15 @@ public:
   static Type inferType(Operation *op, ErrorStream &err);
   Value *getRows() const { return op->getOperand(0); }
   int64_t getRowOffset() const;
-  /// "none" (an !xb.tile operand), "differential", "offset", "binary",
-  /// "ternary".
-  std::string getEncoding() const;
-  bool isAnalogSensing() const;
+  /// The weights' encoding, or None for an unencoded read (an !xb.tile
+  /// operand, before xb-encode).
+  llvm::Optional<target::Encoding> getEncoding() const;
+  bool isEncoded() const { return getEncoding().hasValue(); }
+  /// Where differential pairs subtract (digital unless `sensing` says).
+  target::Sensing getSensing() const;
+  bool isAnalogSensing() const {
+    return getSensing() == target::Sensing::Analog;
+  }
   /// Tile geometry from the weight operand(s).
   int64_t getTileRows() const;
   int64_t getTileCols() const;

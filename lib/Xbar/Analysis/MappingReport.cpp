@@ -47,7 +47,7 @@ ohmrt::ReadShape readShapeOf(xb::MvmOp mvm) {
   shape.activeRows = mvm.getActiveRows();
   shape.sets = op->getNumOperands() - 1;
   shape.analogSensing = mvm.isAnalogSensing();
-  shape.senseAmp = mvm.getEncoding() == "binary" || mvm.getEncoding() == "ternary";
+  shape.senseAmp = mvm.isEncoded() && target::isSensed(*mvm.getEncoding());
   return shape;
 }
 
@@ -99,7 +99,9 @@ std::vector<LayerStats> collectStats(Module &module, const Target &target) {
       LayerStats &stats = layers[index[name]];
       int64_t sets = op.getNumOperands() - 1;
       int64_t slices = mvm.getSlices();
-      stats.encoding = mvm.getEncoding();
+      stats.encoding = mvm.isEncoded()
+                           ? target::getEncodingName(*mvm.getEncoding()).str()
+                           : "none";
       ++stats.reads;
       stats.rowOffsets.insert(mvm.getRowOffset());
       if (auto arrays = op.getAttrOfType<ArrayAttr>("arrays"))

@@ -102,9 +102,9 @@ static llvm::Expected<Tensor> evalMvm(Operation *op,
   int64_t r = mvm.getTileRows(), c = mvm.getTileCols();
   auto i32 = op->getResult(0)->getType().cast<TensorType>().getElementType();
   Tensor out(i32, {p, c});
-  std::string encoding = mvm.getEncoding();
+  llvm::Optional<target::Encoding> encoding = mvm.getEncoding();
 
-  if (encoding == "none") {
+  if (!encoding) {
     // An ideal read: the exact integer product.
     const Tensor &w = *args[1];
     for (int64_t i = 0; i < p; ++i)
@@ -118,7 +118,7 @@ static llvm::Expected<Tensor> evalMvm(Operation *op,
   }
 
   bool pair = args.size() == 3;
-  bool senseAmp = encoding == "binary" || encoding == "ternary";
+  bool senseAmp = target::isSensed(*encoding);
   bool analog = mvm.isAnalogSensing();
   const Tensor &pos = *args[1];
   const Tensor *neg = pair ? args[2] : nullptr;
@@ -173,7 +173,7 @@ static llvm::Expected<Tensor> evalMvm(Operation *op,
           acc += sliceSum * (int64_t(1) << (dac * t + cellBits * s));
         }
       }
-      if (encoding == "offset")
+      if (encoding == target::Encoding::Offset)
         acc -= weightOffset * inputSum;
       out.setInt(i * c + n, acc);
     }

@@ -47,6 +47,7 @@ STATISTIC(NumLossy, "Reads whose ADC loses information");
 
 using namespace ohm;
 using namespace ohm::xb;
+using namespace ohm::target;
 
 namespace {
 
@@ -69,15 +70,13 @@ public:
       : FunctionPass("xb-adc-assign", "Choose the ADC width, step and offset "
                                       "of every crossbar read") {}
 
-  PassOption<std::string> policy{*this,
-                                 "policy",
-                                 "How to choose: lossless, fixed or calibrated",
-                                 "lossless",
-                                 {"lossless", "fixed", "calibrated"}};
+  PassOption<AdcPolicy> policy{*this, "policy",
+                               "How to choose: lossless, fixed or calibrated",
+                               AdcPolicy::Lossless};
   PassOption<int64_t> bits{*this, "bits",
                            "ADC width for the fixed and calibrated policies", 8};
-  ListOption<std::string> layers{*this, "layers",
-                                 "Per-layer widths, as layer:bits"};
+  ListOption<LayerSetting<int64_t>> layers{*this, "layers",
+                                           "Per-layer widths, as layer:bits"};
   PassOption<std::string> range{*this,
                                 "range",
                                 "Reachable partial sums: from the configuration "
@@ -92,19 +91,10 @@ public:
     if (bits < 1 || bits > 32)
       return emitError(fn.getLoc()) << "xb-adc-assign: bits must be in [1, 32]";
     llvm::StringMap<int64_t> perLayer;
-    for (const std::string &entry : layers.getValue()) {
-      auto [name, value] = llvm::StringRef(entry).rsplit(':');
-      int64_t width;
-      if (name.empty() || value.getAsInteger(10, width) || width < 1 ||
-          width > 32)
-        return emitError(fn.getLoc())
-               << "xb-adc-assign: 'layers' entries are layer:bits with bits "
-                  "in [1, 32]; got '"
-               << entry << "'";
-      perLayer[name] = width;
-    }
+    for (const LayerSetting<int64_t> &entry : layers.getValue())
+      perLayer[entry.layer] = entry.value;
     Histograms histograms;
-    if (policy.getValue() == "calibrated" &&
+    if (policy.getValue() == AdcPolicy::Calibrated &&
         failed(calibrate(fn, histograms)))
       return failure();
 
@@ -112,8 +102,8 @@ public:
       if (!op.isa<MvmOp>())
         continue;
       MvmOp mvm(&op);
-      std::string encoding = mvm.getEncoding();
-      if (encoding == "none" || encoding == "binary" || encoding == "ternary")
+      llvm::Optional<target::Encoding> encoding = mvm.getEncoding();
+      if (!encoding || target::isSensed(*encoding))
         continue;
       Range r = reachable(mvm);
       auto layer = perLayer.find(mvm.getLayerName());
@@ -122,9 +112,9 @@ public:
       int64_t width = hasLayerWidth ? layer->second : int64_t(bits);
       AdcConfig adc;
       int64_t losslessBits = bitsFor(uint64_t(r.hi - r.lo));
-      if (policy.getValue() == "lossless" && !hasLayerWidth) {
+      if (policy.getValue() == AdcPolicy::Lossless && !hasLayerWidth) {
         adc = {losslessBits, 1, r.lo};
-      } else if (policy.getValue() == "calibrated") {
+      } else if (policy.getValue() == AdcPolicy::Calibrated) {
         adc = calibrated(histograms.counts[&op], r, width);
       } else {
         adc = fixed(r, width);

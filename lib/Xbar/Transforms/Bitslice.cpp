@@ -42,14 +42,14 @@ public:
       if (!op.isa<MvmOp>())
         continue;
       MvmOp mvm(&op);
-      std::string encoding = mvm.getEncoding();
-      if (encoding == "none")
+      llvm::Optional<target::Encoding> encoding = mvm.getEncoding();
+      if (!encoding)
         continue;
       OpBuilder builder(&op);
       int64_t inputBits = mvm.getInputBits();
       op.setAttr("input_bits", builder.getI64Attr(inputBits));
       op.setAttr("dac_bits", builder.getI64Attr(std::min<int64_t>(dacBits, inputBits)));
-      if (encoding == "binary" || encoding == "ternary")
+      if (target::isSensed(*encoding))
         continue;
       for (unsigned i = 1; i < op.getNumOperands(); ++i)
         if (Value *replacement = slice(builder, op.getOperand(i)))

@@ -32,6 +32,7 @@ STATISTIC(NumEncoded, "Tiles encoded");
 
 using namespace ohm;
 using namespace ohm::xb;
+using namespace ohm::target;
 
 namespace {
 class EncodePass : public FunctionPass {
@@ -40,51 +41,38 @@ public:
       : FunctionPass("xb-encode", "Encode signed weight tiles as non-negative "
                                   "cell levels") {}
 
-  PassOption<std::string> encoding{*this,
-                                   "encoding",
-                                   "Weight encoding",
-                                   "differential",
-                                   {"differential", "offset", "binary",
-                                    "ternary"}};
-  PassOption<std::string> sensing{
+  PassOption<Encoding> encoding{*this, "encoding", "Weight encoding",
+                                Encoding::Differential};
+  PassOption<Sensing> sensing{
       *this, "sensing",
       "Where differential pairs subtract: before the ADC (analog) or after "
       "two conversions (digital)",
-      "digital", {"digital", "analog"}};
-  ListOption<std::string> layers{
+      Sensing::Digital};
+  ListOption<LayerSetting<Encoding>> layers{
       *this, "layers", "Per-layer encodings, as layer:encoding"};
 
   LogicalResult runOnFunction(Function &fn) override {
-    llvm::StringMap<std::string> perLayer;
-    for (const std::string &entry : layers.getValue()) {
-      llvm::StringRef text(entry);
-      auto [name, value] = text.rsplit(':');
-      if (name.empty() || (value != "differential" && value != "offset" &&
-                           value != "binary" && value != "ternary"))
-        return emitError(fn.getLoc())
-               << "xb-encode: 'layers' entries are layer:encoding with "
-                  "encoding differential, offset, binary or ternary; got '"
-               << entry << "'";
-      perLayer[name] = value.str();
-    }
+    llvm::StringMap<Encoding> perLayer;
+    for (const LayerSetting<Encoding> &entry : layers.getValue())
+      perLayer[entry.layer] = entry.value;
     bool ok = true;
     for (Operation &op : fn.getBody().getOpsEarlyInc()) {
       if (!op.isa<MvmOp>())
         continue;
       MvmOp mvm(&op);
       auto it = perLayer.find(mvm.getLayerName());
-      std::string chosen = it == perLayer.end() ? encoding.getValue() : it->second;
+      Encoding chosen = it == perLayer.end() ? encoding.getValue() : it->second;
       ok &= succeeded(encode(mvm, chosen));
     }
     return success(ok);
   }
 
 private:
-  LogicalResult encode(MvmOp mvm, llvm::StringRef scheme) {
+  LogicalResult encode(MvmOp mvm, Encoding scheme) {
     Operation *op = mvm;
     Operation *def = op->getOperand(1)->getDefiningOp();
     auto weights = def ? def->dyn_cast<WeightsOp>() : WeightsOp();
-    if (mvm.getEncoding() != "none" || !weights)
+    if (mvm.isEncoded() || !weights)
       return success();
     DenseElementsAttr value = weights.getValue();
     // The weights in the narrowest vector that holds them (int32 for the
@@ -96,7 +84,7 @@ private:
   }
 
   template <typename W>
-  LogicalResult encodeWeights(MvmOp mvm, llvm::StringRef scheme,
+  LogicalResult encodeWeights(MvmOp mvm, Encoding scheme,
                               Operation *def, DenseElementsAttr value,
                               const std::vector<W> &w) {
     Operation *op = mvm;
@@ -125,7 +113,7 @@ private:
     };
 
     llvm::SmallVector<Value *, 3> operands = {mvm.getRows()};
-    if (scheme == "offset") {
+    if (scheme == Encoding::Offset) {
       // Two's complement width of the tile's range.
       int64_t bw = 1;
       while (lo < -(int64_t(1) << (bw - 1)) || hi > (int64_t(1) << (bw - 1)) - 1)
@@ -134,24 +122,25 @@ private:
       operands.push_back(makeCells(bw, [&](int64_t v) { return v + shift; }));
       op->setAttr("weight_offset", builder.getI64Attr(shift));
     } else {
-      if ((scheme == "binary" && llvm::any_of(w, [](int64_t v) {
+      if ((scheme == Encoding::Binary && llvm::any_of(w, [](int64_t v) {
              return v != -1 && v != 1;
            })) ||
-          (scheme == "ternary" && (lo < -1 || hi > 1)))
+          (scheme == Encoding::Ternary && (lo < -1 || hi > 1)))
         return op->emitError()
-               << "weights are not " << scheme
-               << " (values in [" << lo << ", " << hi << "]); " << scheme
-               << " encoding needs "
-               << (scheme == "binary" ? "{-1, 1}" : "{-1, 0, 1}");
+               << "weights are not " << getEncodingName(scheme)
+               << " (values in [" << lo << ", " << hi << "]); "
+               << getEncodingName(scheme) << " encoding needs "
+               << (scheme == Encoding::Binary ? "{-1, 1}" : "{-1, 0, 1}");
       int64_t bits = bitsFor(uint64_t(std::max(hi, -lo)));
       operands.push_back(
           makeCells(bits, [](int64_t v) { return std::max<int64_t>(v, 0); }));
       operands.push_back(
           makeCells(bits, [](int64_t v) { return std::max<int64_t>(-v, 0); }));
-      if (scheme == "differential")
-        op->setAttr("sensing", builder.getStringAttr(sensing.getValue()));
+      if (scheme == Encoding::Differential)
+        op->setAttr("sensing",
+                    builder.getStringAttr(getSensingName(sensing.getValue())));
     }
-    op->setAttr("encoding", builder.getStringAttr(scheme));
+    op->setAttr("encoding", builder.getStringAttr(getEncodingName(scheme)));
     op->setOperands(operands);
     if (def->use_empty())
       def->erase();

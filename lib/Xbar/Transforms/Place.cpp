@@ -67,7 +67,7 @@ public:
       llvm::SmallSetVector<int64_t, 8> rowOffsets;
       for (Operation *op : reads) {
         MvmOp mvm(op);
-        if (mvm.getEncoding() == "none")
+        if (!mvm.isEncoded())
           return op->emitError() << "weights are not encoded yet (run "
                                     "xb-encode before xb-place)";
         if (mvm.getTileRows() > rows || mvm.getTileCols() > cols)

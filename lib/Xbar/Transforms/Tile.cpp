@@ -47,7 +47,7 @@ private:
     Operation *op = mvm;
     Operation *def = op->getOperand(1)->getDefiningOp();
     auto weights = def ? def->dyn_cast<WeightsOp>() : WeightsOp();
-    if (mvm.getEncoding() != "none" || !weights)
+    if (mvm.isEncoded() || !weights)
       return;
     DenseElementsAttr value = weights.getValue();
     int64_t k = value.getType().getDimSize(0), n = value.getType().getDimSize(1);

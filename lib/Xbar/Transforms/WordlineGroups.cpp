@@ -35,7 +35,7 @@ public:
       return emitError(fn.getLoc())
              << "xb-wordline-groups needs max-active-rows >= 1";
     for (Operation &op : fn.getBody()) {
-      if (!op.isa<MvmOp>() || MvmOp(&op).getEncoding() == "none")
+      if (!op.isa<MvmOp>() || !MvmOp(&op).isEncoded())
         continue;
       MvmOp mvm(&op);
       int64_t active = std::min<int64_t>(maxActiveRows, mvm.getTileRows());
