@@ -104,18 +104,30 @@ private:
   }
 
   /// Creates the xb.weights for W' (values in row-major [K, N] order).
+  template <typename W>
   Value *createWeights(OpBuilder &builder, Location loc, int64_t k, int64_t n,
-                       const std::vector<int64_t> &values) {
+                       const std::vector<W> &values) {
     int64_t lo = 0, hi = 0;
-    for (int64_t v : values) {
-      lo = std::min(lo, v);
-      hi = std::max(hi, v);
+    for (W v : values) {
+      lo = std::min<int64_t>(lo, v);
+      hi = std::max<int64_t>(hi, v);
     }
     auto type = TensorType::get(
         {k, n}, IntegerType::get(builder.getContext(), signedBits(lo, hi), true));
-    return WeightsOp::build(builder, loc,
-                            DenseElementsAttr::getFromInts(type, values))
-        ->getResult(0);
+    DenseElementsAttr attr = DenseElementsAttr::withIntStorage(
+        type.getElementType(), [&](auto tag) {
+          using T = decltype(tag);
+          std::vector<T> stored(values.begin(), values.end());
+          return DenseElementsAttr::getFromValues<T>(type, stored);
+        });
+    return WeightsOp::build(builder, loc, attr)->getResult(0);
+  }
+
+  /// The weights as W: int32 when the element type is narrow enough that
+  /// subtracting a zero point cannot overflow, else int64.
+  static bool fitsInt32(DenseElementsAttr w) {
+    auto type = w.getElementType().dyn_cast<IntegerType>();
+    return type && type.getWidth() <= 24;
   }
 
   Value *createMvm(OpBuilder &builder, Location loc, Value *rows,
@@ -178,19 +190,28 @@ private:
     DenseElementsAttr biasAttr;
     if (conv.getBias() && !(biasAttr = getConstant(conv.getBias())))
       return op->emitError() << "the bias must be a constant" << kFreezeHint;
-    auto xType = conv.getInput()->getType().cast<TensorType>();
-    auto wType = w.getType();
+    std::vector<int64_t> wZp = getIntOrDenseValues(op->getAttr("w_zp"));
+    if (wZp.empty())
+      wZp = {0};
+    InputCodes codes = getInputCodes(op, conv.getInput());
+    if (fitsInt32(w))
+      return lowerConvWith(conv, w.getIntsAs<int32_t>(), biasAttr, codes,
+                           wZp);
+    return lowerConvWith(conv, w.getInts(), biasAttr, codes, wZp);
+  }
+
+  template <typename W>
+  LogicalResult lowerConvWith(nn::QConvOp conv, const std::vector<W> &weights,
+                              DenseElementsAttr biasAttr, InputCodes codes,
+                              const std::vector<int64_t> &wZp) {
+    Operation *op = conv;
+    auto wType = conv.getWeight()->getType().cast<TensorType>();
     auto resultType = op->getResult(0)->getType().cast<TensorType>();
     int64_t m = wType.getDimSize(0), cg = wType.getDimSize(1),
             kh = wType.getDimSize(2), kw = wType.getDimSize(3);
     int64_t group = conv.getGroup(), mg = m / group, k = cg * kh * kw;
     Window window = conv.getWindow();
     int64_t xZp = getIntAttr(op, "x_zp", 0);
-    std::vector<int64_t> wZp = getIntOrDenseValues(op->getAttr("w_zp"));
-    if (wZp.empty())
-      wZp = {0};
-    InputCodes codes = getInputCodes(op, conv.getInput());
-    std::vector<int64_t> weights = w.getInts();
 
     OpBuilder builder(op);
     Context &ctx = builder.getContext();
@@ -200,15 +221,15 @@ private:
     for (int64_t g = 0; g < group; ++g) {
       // W'[k, j] = w[g*mg + j, c, ky, kx] - w_zp[g*mg + j], k = (c, ky, kx).
       // (Transposed in 64 x 64 blocks that stay in cache.)
-      std::vector<int64_t> matrix(k * mg);
+      std::vector<W> matrix(k * mg);
       for (int64_t j0 = 0; j0 < mg; j0 += 64)
         for (int64_t i0 = 0; i0 < k; i0 += 64)
           for (int64_t j = j0; j < std::min(mg, j0 + 64); ++j) {
             int64_t oc = g * mg + j;
             int64_t zp = wZp[wZp.size() == 1 ? 0 : oc];
             for (int64_t i = i0; i < std::min(k, i0 + 64); ++i) {
-              int64_t value = weights[oc * k + i] - zp;
-              matrix[i * mg + j] = value;
+              int64_t value = int64_t(weights[oc * k + i]) - zp;
+              matrix[i * mg + j] = W(value);
               colSums[oc] += value;
             }
           }
@@ -249,7 +270,6 @@ private:
                         groupResults)
                 ->getResult(0);
     }
-    (void)xType;
     std::vector<int64_t> shape = {
         resultType.isDynamicDim(0) ? -1 : resultType.getDimSize(0), m,
         resultType.getDimSize(2), resultType.getDimSize(3)};
@@ -289,13 +309,15 @@ private:
     int64_t aZp = getIntAttr(op, "a_zp", 0);
     InputCodes codes = getInputCodes(op, matmul.getLhs());
 
-    std::vector<int64_t> values = b.getInts();
     std::vector<int64_t> colSums(n, 0);
-    for (int64_t i = 0; i < k; ++i)
-      for (int64_t j = 0; j < n; ++j) {
-        values[i * n + j] -= bZp[bZp.size() == 1 ? 0 : j];
-        colSums[j] += values[i * n + j];
-      }
+    auto subtractZeroPoints = [&](auto values) {
+      for (int64_t i = 0; i < k; ++i)
+        for (int64_t j = 0; j < n; ++j) {
+          values[i * n + j] -= bZp[bZp.size() == 1 ? 0 : j];
+          colSums[j] += values[i * n + j];
+        }
+      return values;
+    };
 
     // Output shape [..., M, N]; at most one dynamic dimension.
     std::vector<int64_t> shape;
@@ -318,7 +340,11 @@ private:
                     {builder.getNamedAttr("offset",
                                           builder.getI64Attr(codes.offset))})
             ->getResult(0);
-    Value *tile = createWeights(builder, loc, k, n, values);
+    Value *tile =
+        fitsInt32(b)
+            ? createWeights(builder, loc, k, n,
+                            subtractZeroPoints(b.getIntsAs<int32_t>()))
+            : createWeights(builder, loc, k, n, subtractZeroPoints(b.getInts()));
     Value *acc = createMvm(builder, loc, rows, tile, n);
     bool ok = true;
     Value *result = finish(builder, loc, acc,

@@ -24,6 +24,9 @@
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/Statistic.h"
 
+#include <algorithm>
+#include <limits>
+
 #define DEBUG_TYPE "infer-bitwidth"
 
 STATISTIC(NumAnnotated, "Accumulates annotated with bit widths");
@@ -125,10 +128,23 @@ private:
       }
       ranges[result] = r;
     } else if (auto constant = op.dyn_cast<ConstOp>()) {
-      std::vector<int64_t> values = constant.getValue().getInts();
-      if (!values.empty())
+      DenseElementsAttr value = constant.getValue();
+      if (value.getElementType().isInteger() && value.getNumElements() > 0)
+        DenseElementsAttr::withIntStorage(value.getElementType(), [&](auto tag) {
+          // The range of the stored values (a splat stores one).
+          using T = decltype(tag);
+          T lo = std::numeric_limits<T>::max(), hi = std::numeric_limits<T>::min();
+          for (T v : value.getRawValues<T>()) { // (vectorizes)
+            lo = std::min(lo, v);
+            hi = std::max(hi, v);
+          }
+          ranges[result] = {int64_t(lo), int64_t(hi)};
+        });
+      else if (value.getNumElements() > 0) {
+        std::vector<int64_t> values = value.getInts();
         ranges[result] = {*std::min_element(values.begin(), values.end()),
                           *std::max_element(values.begin(), values.end())};
+      }
     }
   }
 
@@ -144,26 +160,54 @@ private:
     auto constant = def ? def->dyn_cast<ConstOp>() : ConstOp();
     if (!constant)
       return;
-    std::vector<int64_t> values = constant.getValue().getInts();
+    DenseElementsAttr weights = constant.getValue();
     std::vector<int64_t> zps =
         getIntOrDenseValues(op.getAttr(isConv ? "w_zp" : "b_zp"));
     auto wType = w->getType().cast<TensorType>();
     int64_t channels = isConv ? wType.getDimSize(0) : wType.getShape().back();
     int64_t lo = INT64_MAX, hi = INT64_MIN;
     bool binary = true, ternary = true;
-    for (int64_t i = 0; i < int64_t(values.size()); ++i) {
-      // Output channel of element i: the leading dimension of a conv
-      // weight, the last of a [.., K, N] matrix.
-      int64_t channel = isConv ? i / (int64_t(values.size()) / channels)
-                               : i % channels;
-      int64_t zp = zps.empty() ? 0 : zps[zps.size() == 1 ? 0 : channel];
-      int64_t v = values[i] - zp;
+    auto zpOf = [&](int64_t channel) {
+      return zps.empty() ? 0 : zps[zps.size() == 1 ? 0 : channel];
+    };
+    auto add = [&](int64_t v) {
       lo = std::min(lo, v);
       hi = std::max(hi, v);
       binary &= v == -1 || v == 1;
       ternary &= v >= -1 && v <= 1;
-    }
-    if (values.empty())
+    };
+    // The output channel is the leading dimension of a conv weight, the
+    // last of a [.., K, N] matrix.
+    auto scan = [&](const auto &values) {
+      int64_t size = int64_t(values.size());
+      if (size == 0 || channels <= 0)
+        return;
+      if (isConv) {
+        int64_t block = size / channels;
+        for (int64_t c = 0; c < channels; ++c)
+          for (int64_t i = c * block; i < (c + 1) * block; ++i)
+            add(int64_t(values[i]) - zpOf(c));
+      } else {
+        for (int64_t i = 0; i < size; i += channels)
+          for (int64_t c = 0; c < channels; ++c)
+            add(int64_t(values[i + c]) - zpOf(c));
+      }
+    };
+    // Without zero points the channel does not matter: scan the stored
+    // values once (a splat stores one).
+    auto type = weights.getElementType().dyn_cast<IntegerType>();
+    if (type && llvm::all_of(zps, [](int64_t zp) { return zp == 0; }))
+      DenseElementsAttr::withIntStorage(type, [&](auto tag) {
+        auto raw = weights.getRawValues<decltype(tag)>();
+        channels = 1;
+        isConv = true;
+        scan(raw);
+      });
+    else if (type && type.getWidth() <= 32)
+      scan(weights.getIntsAs<int32_t>());
+    else
+      scan(weights.getInts());
+    if (weights.getNumElements() == 0)
       lo = hi = 0;
     op.setAttr("w_range", ArrayAttr::getI64(ctx, {lo, hi}));
     op.setAttr("w_bits", IntegerAttr::get(ctx, binary ? 1 : signedBits(lo, hi)));
