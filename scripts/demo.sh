@@ -3,7 +3,9 @@
 # bundled quantized Fashion-MNIST CNN (a PyTorch QDQ export) for a crossbar
 # target, run the program on the first 1000 test images with the simulator,
 # and print the mapping, the outputs of the first images, the run summary
-# (arrays, ADC bits, conversions) and the accuracy -- with the target's
+# (arrays, ADC bits, conversions), the cost (energy per inference by layer
+# and component with the ADC's share, latency, throughput, area; the
+# compiler's static estimate and the simulator's count) and the accuracy -- with the target's
 # lossless ADCs (bit-exact against the reference interpreter), with 4-bit
 # ADCs whose step and offset come from the reachable range (fixed), and
 # with 4-bit ADCs calibrated on 100 training images.
@@ -28,9 +30,9 @@ echo "program: $(stat -c %s "$WORK/fmnist.ohmx") bytes; its first instructions:"
 "$BIN/ohm-sim" --disasm "$WORK/fmnist.ohmx" | sed -n '/^code:/,$p' | sed -n 2,6p
 
 echo
-echo "== ohm-sim fmnist.ohmx on Fashion-MNIST test images 0-999 (-j2)"
+echo "== ohm-sim fmnist.ohmx on Fashion-MNIST test images 0-999 (-j2), counting its cost"
 "$BIN/ohm-sim" "$WORK/fmnist.ohmx" --input "input=$WORK/images.npy" \
-  --output-dir "$WORK/sim" -j2
+  --output-dir "$WORK/sim" -j2 --report "$WORK/cost.json"
 /usr/bin/python3 - "$WORK/sim/logits.npy" "$WORK/images.labels.npy" <<'EOF'
 import sys
 import numpy as np

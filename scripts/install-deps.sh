@@ -11,6 +11,8 @@ packages=(
   build-essential cmake ninja-build ccache git
   # clang-14 and its sanitizer/libFuzzer runtime, for the fuzz targets.
   clang-14 libclang-rt-14-dev
+  # The tree's formatting (.clang-format; ctest 'format').
+  clang-format-14
   # LLVM 14 Support (YAML I/O, JSON, CommandLine, SourceMgr, ...) and the
   # test tools: lit, FileCheck, not, count, split-file.
   llvm-14-dev llvm-14-tools
@@ -33,8 +35,9 @@ packages=(
   pybind11-dev
   # Tests of the Python bindings.
   python3-pytest
-  # Circuit calibration (SPICE).
-  ngspice
+  # Circuit calibration (SPICE; scripts/spice-calibrate.py, which reads
+  # target files with PyYAML).
+  ngspice python3-yaml
   # Parameter sweeps.
   python3-distributed
   # Progress bars.

@@ -158,10 +158,10 @@ LogicalResult Emitter::specializeShapes() {
                            ? names[i].cast<StringAttr>().getValue().str()
                            : "#" + std::to_string(i);
     if (!type || type.getRank() == 0) {
-      emitError(arg->getLoc()) << "input '" << name << "' is "
-                               << typeText(arg->getType())
-                               << "; programs take tensors with a leading "
-                                  "(batch) dimension";
+      emitError(arg->getLoc())
+          << "input '" << name << "' is " << typeText(arg->getType())
+          << "; programs take tensors with a leading "
+             "(batch) dimension";
       return failure();
     }
     std::vector<int64_t> shape(type.getShape().begin(), type.getShape().end());
@@ -170,8 +170,8 @@ LogicalResult Emitter::specializeShapes() {
         continue;
       if (d != 0) {
         emitError(arg->getLoc())
-            << "input '" << name << "' has a dynamic dimension " << d
-            << " (" << typeText(type)
+            << "input '" << name << "' has a dynamic dimension " << d << " ("
+            << typeText(type)
             << "); the backend needs static shapes except for the leading "
                "batch dimension";
         return failure();
@@ -260,8 +260,8 @@ LogicalResult Emitter::assignBuffers() {
       count *= uint64_t(dim);
     }
     if (count == 0) {
-      emitError(value->getLoc()) << "the tensor " << typeText(type)
-                                 << " has no elements";
+      emitError(value->getLoc())
+          << "the tensor " << typeText(type) << " has no elements";
       return failure();
     }
     b->set_batched(isBatched);
@@ -314,17 +314,17 @@ void Emitter::allocateMemory() {
   std::map<std::pair<int, uint32_t>, std::vector<BufferInfo *>> memories;
   for (Value *value : bufferOrder) {
     BufferInfo &info = buffers[value];
-    auto key = std::make_pair(int(info.buffer->space()),
-                              info.buffer->space() == pb::GLOBAL
-                                  ? 0u
-                                  : info.buffer->core());
+    auto key = std::make_pair(
+        int(info.buffer->space()),
+        info.buffer->space() == pb::GLOBAL ? 0u : info.buffer->core());
     memories[key].push_back(&info);
   }
   uint64_t globalBytes = 0, scratchpadBytes = 0;
   for (auto &entry : memories) {
     std::vector<BufferInfo *> &list = entry.second;
-    std::stable_sort(list.begin(), list.end(),
-                     [](BufferInfo *a, BufferInfo *b) { return a->start < b->start; });
+    std::stable_sort(
+        list.begin(), list.end(),
+        [](BufferInfo *a, BufferInfo *b) { return a->start < b->start; });
     std::vector<BufferInfo *> live;
     uint64_t peak = 0;
     for (BufferInfo *info : list) {
@@ -337,8 +337,8 @@ void Emitter::allocateMemory() {
       std::sort(live.begin(), live.end(), [](BufferInfo *a, BufferInfo *b) {
         return a->buffer->offset() < b->buffer->offset();
       });
-      uint64_t size = (info->buffer->size() + kAlignment - 1) / kAlignment *
-                      kAlignment;
+      uint64_t size =
+          (info->buffer->size() + kAlignment - 1) / kAlignment * kAlignment;
       uint64_t offset = 0;
       for (BufferInfo *other : live) {
         if (offset + size <= other->buffer->offset())
@@ -364,8 +364,7 @@ void Emitter::allocateMemory() {
 // 4. Instructions
 //===----------------------------------------------------------------------===//
 
-template <typename Message>
-void setWindow(Message *m, const Window &window) {
+template <typename Message> void setWindow(Message *m, const Window &window) {
   for (int64_t v : window.kernel)
     m->add_kernel(v);
   for (int64_t v : window.strides)
@@ -429,8 +428,8 @@ LogicalResult Emitter::emitMvm(Operation &op) {
   for (int64_t set = 0; set < sets; ++set) {
     auto cells = op.getOperand(1 + set)->getDefiningOp();
     if (!cells || !cells->isa<xb::CellsOp>())
-      return op.emitError() << "cell operand " << set
-                            << " is not an xb.cells constant";
+      return op.emitError()
+             << "cell operand " << set << " is not an xb.cells constant";
     levels.push_back(xb::CellsOp(cells).getLevels());
   }
   int64_t r = mvm.getTileRows(), c = mvm.getTileCols();
@@ -445,16 +444,17 @@ LogicalResult Emitter::emitMvm(Operation &op) {
     array->set_cell_bits(mvm.getCellBits());
     // The slice's levels (a splat holds one value for all of them).
     std::vector<uint8_t> cellLevels(size_t(r * c));
-    DenseElementsAttr::withIntStorage(levels[set].getElementType(), [&](auto tag) {
-      using T = decltype(tag);
-      llvm::ArrayRef<T> raw = levels[set].getRawValues<T>();
-      if (levels[set].isSplat())
-        std::fill(cellLevels.begin(), cellLevels.end(), uint8_t(raw[0]));
-      else
-        std::transform(raw.begin() + slice * r * c,
-                       raw.begin() + (slice + 1) * r * c, cellLevels.begin(),
-                       [](T level) { return uint8_t(level); });
-    });
+    DenseElementsAttr::withIntStorage(
+        levels[set].getElementType(), [&](auto tag) {
+          using T = decltype(tag);
+          llvm::ArrayRef<T> raw = levels[set].getRawValues<T>();
+          if (levels[set].isSplat())
+            std::fill(cellLevels.begin(), cellLevels.end(), uint8_t(raw[0]));
+          else
+            std::transform(
+                raw.begin() + slice * r * c, raw.begin() + (slice + 1) * r * c,
+                cellLevels.begin(), [](T level) { return uint8_t(level); });
+        });
     unsigned bits = unsigned(mvm.getCellBits());
     array->set_levels(ohmrt::packArrayLevels(cellLevels, bits));
     if (bits < 8)
@@ -669,7 +669,8 @@ llvm::Optional<LogicalResult> Emitter::emitVectorOp(Operation &op) {
       if (!batched.count(operand) && batched.count(op.getResult(0)) &&
           dims.size() == size_t(rank) && rank > 0 && dims[0] != 1)
         return op.emitError()
-               << "operand " << i << " is a constant that spans the leading "
+               << "operand " << i
+               << " is a constant that spans the leading "
                   "dimension, which a batch repeats; the machine cannot "
                   "broadcast it";
     }
@@ -809,7 +810,6 @@ LogicalResult Emitter::emitOp(Operation &op) {
   return op.emitError() << "the backend cannot emit " << op.getName();
 }
 
-
 void Emitter::fillTarget() {
   pb::TargetInfo *t = p.mutable_target();
   t->set_name(target.name);
@@ -843,6 +843,15 @@ void Emitter::fillTarget() {
   t->set_adc_area_um2(target.cost.adcAreaUm2);
   t->set_dac_area_um2(target.cost.dacAreaUm2);
   t->set_core_digital_area_um2(target.cost.coreDigitalAreaUm2);
+  t->set_cores_per_tile(target.hierarchy.coresPerTile);
+  t->set_adc_area_per_bit_scale(target.cost.adcAreaPerBitScale);
+  t->set_write_energy_pj(target.cost.writeEnergyPj);
+  t->set_write_latency_ns(target.cost.writeLatencyNs);
+  t->set_core_static_power_mw(target.cost.coreStaticPowerMw);
+  t->set_tile_area_um2(target.cost.tileAreaUm2);
+  t->set_tile_static_power_mw(target.cost.tileStaticPowerMw);
+  t->set_chip_area_um2(target.cost.chipAreaUm2);
+  t->set_chip_static_power_mw(target.cost.chipStaticPowerMw);
 }
 
 LogicalResult Emitter::run(const std::string &modelName) {
@@ -869,7 +878,8 @@ LogicalResult Emitter::run(const std::string &modelName) {
     port->set_buffer(buf(arg));
     // The quantization of a float input, when one quantize reads it.
     if (arg->hasOneUse())
-      if (auto q = arg->getUses().begin()->getOwner()->dyn_cast<nn::QuantizeOp>()) {
+      if (auto q =
+              arg->getUses().begin()->getOwner()->dyn_cast<nn::QuantizeOp>()) {
         nn::QuantParams params = nn::QuantParams::get(q.getOperation());
         if (params.isPerTensor()) {
           port->set_scale(params.getScale(0));
@@ -885,7 +895,8 @@ LogicalResult Emitter::run(const std::string &modelName) {
         std::string name = nameAt(outputNames, i, "output");
         if (!buffers.count(value) || !batched.count(value)) {
           emitError(value->getLoc())
-              << "output '" << name << "' does not depend on any input; "
+              << "output '" << name
+              << "' does not depend on any input; "
                  "programs compute their outputs from their inputs";
           return failure();
         }

@@ -230,10 +230,9 @@ void ohm::printAttribute(Attribute attr, llvm::raw_ostream &os,
     return;
   case Attribute::Kind::Array: {
     os << '[';
-    llvm::interleaveComma(attr.cast<ArrayAttr>().getValue(), os,
-                          [&](Attribute element) {
-                            printAttribute(element, os, options);
-                          });
+    llvm::interleaveComma(
+        attr.cast<ArrayAttr>().getValue(), os,
+        [&](Attribute element) { printAttribute(element, os, options); });
     os << ']';
     return;
   }
@@ -378,8 +377,9 @@ bool FunctionPrinter::shouldPrintLoc(Location loc) const {
     return true;
   case Location::Kind::Fused:
     return options.printDebugInfo ||
-           llvm::any_of(loc.cast<FusedLoc>().getLocations(),
-                        [](Location inner) { return !inner.isa<FileLineColLoc>(); });
+           llvm::any_of(
+               loc.cast<FusedLoc>().getLocations(),
+               [](Location inner) { return !inner.isa<FileLineColLoc>(); });
   }
   return false;
 }

@@ -10,9 +10,9 @@
 
 #include "Storage.h"
 
-#include "llvm/Support/SwapByteOrder.h"
 #include "llvm/ADT/APFloat.h"
 #include "llvm/Support/Endian.h"
+#include "llvm/Support/SwapByteOrder.h"
 #include "llvm/Support/raw_ostream.h"
 
 using namespace ohm;
@@ -216,8 +216,8 @@ void writeDouble(FloatType type, char *ptr, double value) {
   case 16: {
     llvm::APFloat half(value);
     bool losesInfo;
-    half.convert(llvm::APFloat::IEEEhalf(),
-                 llvm::APFloat::rmNearestTiesToEven, &losesInfo);
+    half.convert(llvm::APFloat::IEEEhalf(), llvm::APFloat::rmNearestTiesToEven,
+                 &losesInfo);
     endian::write<uint16_t, little, 1>(
         ptr, uint16_t(half.bitcastToAPInt().getZExtValue()));
     return;
@@ -305,8 +305,8 @@ std::string DenseElementsAttr::verifyRawData(TensorType type,
   });
   if (bad != count)
     os << "element " << bad << " (value "
-       << readInt(elementType, data.data() + bad * bytes) << ") does not fit in "
-       << elementType;
+       << readInt(elementType, data.data() + bad * bytes)
+       << ") does not fit in " << elementType;
   return os.str();
 }
 
@@ -318,7 +318,8 @@ DenseElementsAttr DenseElementsAttr::getFromRawData(TensorType type,
   bool splat = data.size() == bytes;
   if (!splat && !data.empty()) {
     // All elements equal: each equals the one before it, bytes apart.
-    splat = std::memcmp(data.data(), data.data() + bytes, data.size() - bytes) == 0;
+    splat =
+        std::memcmp(data.data(), data.data() + bytes, data.size() - bytes) == 0;
     if (splat)
       data = data.take_front(bytes);
   }
@@ -335,8 +336,9 @@ DenseElementsAttr DenseElementsAttr::getFromRawData(TensorType type,
   return DenseElementsAttr(storage);
 }
 
-DenseElementsAttr DenseElementsAttr::getFromInts(TensorType type,
-                                                 llvm::ArrayRef<int64_t> values) {
+DenseElementsAttr
+DenseElementsAttr::getFromInts(TensorType type,
+                               llvm::ArrayRef<int64_t> values) {
   Type elementType = type.getElementType();
   unsigned bytes = getStorageBytes(elementType);
   // An empty tensor has no elements, whatever splat value it is given.
@@ -416,7 +418,8 @@ std::vector<int64_t> DenseElementsAttr::getInts() const {
     using T = decltype(tag);
     llvm::ArrayRef<T> raw = getRawValues<T>();
     if (isSplat())
-      std::fill(values.begin(), values.end(), raw.empty() ? 0 : int64_t(raw[0]));
+      std::fill(values.begin(), values.end(),
+                raw.empty() ? 0 : int64_t(raw[0]));
     else
       std::copy(raw.begin(), raw.end(), values.begin());
   });

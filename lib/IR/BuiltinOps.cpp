@@ -25,10 +25,10 @@ LogicalResult ReturnOp::verify(Operation *op) {
     return success();
   llvm::ArrayRef<Type> results = fn->getType().getResults();
   if (op->getNumOperands() != results.size())
-    return op->emitOpError() << "returns " << op->getNumOperands()
-                             << " values but function '@" << fn->getName()
-                             << "' has " << unsigned(results.size())
-                             << " results";
+    return op->emitOpError()
+           << "returns " << op->getNumOperands() << " values but function '@"
+           << fn->getName() << "' has " << unsigned(results.size())
+           << " results";
   for (unsigned i = 0, e = results.size(); i < e; ++i)
     if (op->getOperand(i)->getType() != results[i])
       return op->emitOpError()

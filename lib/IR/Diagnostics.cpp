@@ -121,7 +121,8 @@ DiagnosticEngine::HandlerID DiagnosticEngine::registerHandler(Handler handler) {
 }
 
 void DiagnosticEngine::eraseHandler(HandlerID id) {
-  llvm::erase_if(handlers, [&](const auto &entry) { return entry.first == id; });
+  llvm::erase_if(handlers,
+                 [&](const auto &entry) { return entry.first == id; });
 }
 
 void DiagnosticEngine::emit(const Diagnostic &diag) {
@@ -190,8 +191,8 @@ static void printLocationPrefix(Location loc, llvm::raw_ostream &os) {
 
 void ohm::printDiagnostic(const Diagnostic &diag, llvm::raw_ostream &os) {
   printLocationPrefix(diag.getLocation(), os);
-  os << ": " << getSeverityName(diag.getSeverity()) << ": "
-     << diag.getMessage() << "\n";
+  os << ": " << getSeverityName(diag.getSeverity()) << ": " << diag.getMessage()
+     << "\n";
   for (const Diagnostic &note : diag.getNotes())
     printDiagnostic(note, os);
   os.flush();
@@ -365,9 +366,8 @@ LogicalResult SourceMgrDiagnosticVerifierHandler::verify() {
       continue;
     ok = false;
     mgr.PrintMessage(os, expected.where, llvm::SourceMgr::DK_Error,
-                     "expected " +
-                         getSeverityName(expected.severity).str() + " \"" +
-                         expected.substring + "\" was not produced");
+                     "expected " + getSeverityName(expected.severity).str() +
+                         " \"" + expected.substring + "\" was not produced");
   }
   os.flush();
   return success(ok);

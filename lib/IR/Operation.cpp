@@ -41,9 +41,7 @@ void Value::setNameHint(llvm::StringRef name) {
   nameHint = name.empty() ? llvm::StringRef() : getContext().intern(name);
 }
 
-bool Value::hasOneUse() const {
-  return firstUse && !firstUse->getNextUse();
-}
+bool Value::hasOneUse() const { return firstUse && !firstUse->getNextUse(); }
 
 unsigned Value::getNumUses() const {
   unsigned count = 0;
@@ -125,8 +123,8 @@ Operation *Operation::create(Location loc, const OpInfo &info,
                              llvm::ArrayRef<Value *> operands,
                              llvm::ArrayRef<NamedAttribute> attributes) {
   auto *op = new Operation(loc, info, resultTypes.size());
-  op->results = static_cast<OpResult *>(
-      ::operator new(sizeof(OpResult) * std::max<size_t>(resultTypes.size(), 1)));
+  op->results = static_cast<OpResult *>(::operator new(
+      sizeof(OpResult) * std::max<size_t>(resultTypes.size(), 1)));
   for (unsigned i = 0, e = resultTypes.size(); i < e; ++i)
     new (&op->results[i]) OpResult(resultTypes[i], op, i);
   op->setOperands(operands);
@@ -344,5 +342,6 @@ Function *Module::lookup(llvm::StringRef name) const {
 }
 
 void Module::erase(Function *fn) {
-  llvm::erase_if(functions, [&](const auto &owned) { return owned.get() == fn; });
+  llvm::erase_if(functions,
+                 [&](const auto &owned) { return owned.get() == fn; });
 }

@@ -17,10 +17,10 @@
 
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/FoldingSet.h"
-#include "llvm/ADT/StringMap.h"
-#include "llvm/Support/Allocator.h"
-#include "llvm/ADT/StringSet.h"
 #include "llvm/ADT/Hashing.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringSet.h"
+#include "llvm/Support/Allocator.h"
 
 #include <cstring>
 #include <unordered_map>
@@ -52,8 +52,8 @@ struct FloatTypeStorage : TypeStorage {
 struct TensorTypeStorage : TypeStorage, llvm::FoldingSetNode {
   TensorTypeStorage(Context *ctx, llvm::ArrayRef<int64_t> shape, Type element)
       : TypeStorage(Kind::Tensor, ctx), shape(shape), element(element) {}
-  static void profile(llvm::FoldingSetNodeID &id,
-                      llvm::ArrayRef<int64_t> shape, Type element) {
+  static void profile(llvm::FoldingSetNodeID &id, llvm::ArrayRef<int64_t> shape,
+                      Type element) {
     id.AddInteger(shape.size());
     for (int64_t dim : shape)
       id.AddInteger(dim);
@@ -173,18 +173,22 @@ struct DenseAttrStorage : AttributeStorage {
     constexpr size_t kWhole = 64 << 10, kSamples = 64, kSample = 1 << 10;
     if (data.size() <= kWhole)
       return llvm::hash_combine(
-          type.getImpl(), splat, llvm::hash_combine_range(data.begin(), data.end()));
+          type.getImpl(), splat,
+          llvm::hash_combine_range(data.begin(), data.end()));
     size_t hash = llvm::hash_combine(type.getImpl(), splat, data.size());
     size_t stride = (data.size() - kSample) / (kSamples - 1);
     for (size_t i = 0; i < kSamples; ++i) {
       const char *sample = data.data() + i * stride;
-      hash = llvm::hash_combine(hash, llvm::hash_combine_range(sample, sample + kSample));
+      hash = llvm::hash_combine(
+          hash, llvm::hash_combine_range(sample, sample + kSample));
     }
     return hash;
   }
   bool equals(Type other, bool otherSplat, llvm::ArrayRef<char> bytes) const {
-    return type == other && splat == otherSplat && data.size() == bytes.size() &&
-           (bytes.empty() || std::memcmp(data.data(), bytes.data(), bytes.size()) == 0);
+    return type == other && splat == otherSplat &&
+           data.size() == bytes.size() &&
+           (bytes.empty() ||
+            std::memcmp(data.data(), bytes.data(), bytes.size()) == 0);
   }
   bool splat;
   llvm::ArrayRef<char> data;
@@ -241,7 +245,8 @@ struct ContextImpl {
   llvm::ArrayRef<char> copyAligned(llvm::ArrayRef<char> bytes) {
     if (bytes.empty())
       return {};
-    char *data = static_cast<char *>(allocator.Allocate(bytes.size(), llvm::Align(8)));
+    char *data =
+        static_cast<char *>(allocator.Allocate(bytes.size(), llvm::Align(8)));
     std::memcpy(data, bytes.data(), bytes.size());
     return {data, bytes.size()};
   }

@@ -143,8 +143,8 @@ double FloatType::round(double value) const {
   case 16: {
     llvm::APFloat half(value);
     bool losesInfo;
-    half.convert(llvm::APFloat::IEEEhalf(),
-                 llvm::APFloat::rmNearestTiesToEven, &losesInfo);
+    half.convert(llvm::APFloat::IEEEhalf(), llvm::APFloat::rmNearestTiesToEven,
+                 &losesInfo);
     half.convert(llvm::APFloat::IEEEdouble(),
                  llvm::APFloat::rmNearestTiesToEven, &losesInfo);
     return half.convertToDouble();

@@ -57,8 +57,8 @@ static LogicalResult verifyByTypeRule(Operation *op) {
     return op->emitOpError() << error;
   Type declared = op->getResult(0)->getType();
   if (!isCompatible(declared, expected))
-    return op->emitOpError() << "result type " << declared << " should be "
-                             << expected;
+    return op->emitOpError()
+           << "result type " << declared << " should be " << expected;
   return success();
 }
 
@@ -136,7 +136,8 @@ LogicalResult Module::verify() {
     if (!inserted.second) {
       InFlightDiagnostic diag = emitError(fn.getLoc());
       diag << "redefinition of function '@" << fn.getName() << "'";
-      diag.attachNote(inserted.first->second->getLoc()) << "previous definition";
+      diag.attachNote(inserted.first->second->getLoc())
+          << "previous definition";
       ok = false;
       continue;
     }

@@ -89,8 +89,8 @@ llvm::Expected<Tensor> interp::evaluate(Operation *op,
   if (dialect != "nn") {
     if (DialectEvaluator evaluator = EvaluatorRegistry::get().lookup(dialect))
       return evaluator(op, args, observer);
-    return opError(op, "the interpreter has no evaluator for the '" +
-                           dialect + "' dialect");
+    return opError(op, "the interpreter has no evaluator for the '" + dialect +
+                           "' dialect");
   }
   if (auto constOp = op->dyn_cast<ConstOp>())
     return Tensor::fromAttr(constOp.getValue());

@@ -4,8 +4,9 @@
 // per op kind, by family (Elementwise.cpp: elementwise and quantization
 // arithmetic; LinearAlgebra.cpp: convolutions and matrix products;
 // Pooling.cpp: pooling and normalization; DataMovement.cpp: reshape,
-// transpose, concat, pad) and the helpers they share. Like the rest of the interpreter they are written for
-// clarity and share no code with the simulator runtime.
+// transpose, concat, pad) and the helpers they share. Like the rest of the
+// interpreter they are written for clarity and share no code with the simulator
+// runtime.
 //
 //===----------------------------------------------------------------------===//
 

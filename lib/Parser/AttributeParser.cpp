@@ -22,7 +22,8 @@ using namespace ohm::detail;
 LogicalResult Parser::parseLiteral(Literal &literal) {
   literal.negative = consumeIf(Token::minus);
   if (tok.is(Token::integer) || tok.is(Token::floatliteral) ||
-      (!literal.negative && (tok.isKeyword("true") || tok.isKeyword("false")))) {
+      (!literal.negative &&
+       (tok.isKeyword("true") || tok.isKeyword("false")))) {
     literal.token = tok;
     consume();
     return success();
@@ -44,8 +45,8 @@ LogicalResult Parser::literalToInt(const Literal &literal, Type type,
   if (t.isKeyword("true") || t.isKeyword("false")) {
     auto intType = type.dyn_cast<IntegerType>();
     if (!intType || intType.getWidth() != 1)
-      return emitError(loc) << "'" << t.spelling << "' needs a 1-bit type, not "
-                            << type;
+      return emitError(loc)
+             << "'" << t.spelling << "' needs a 1-bit type, not " << type;
     out = t.isKeyword("true");
     return success();
   }
@@ -88,8 +89,8 @@ LogicalResult Parser::literalToDouble(const Literal &literal, FloatType type,
     unsigned width = type.getWidth();
     if (literal.negative || !getMagnitude(t.spelling, bits) ||
         (width < 64 && bits >> width))
-      return emitError(loc) << "hex float '" << t.spelling
-                            << "' is not a " << width << "-bit pattern";
+      return emitError(loc) << "hex float '" << t.spelling << "' is not a "
+                            << width << "-bit pattern";
     if (width == 64) {
       std::memcpy(&out, &bits, sizeof(out));
     } else if (width == 32) {

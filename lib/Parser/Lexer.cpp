@@ -189,7 +189,8 @@ Token Lexer::lex() {
         return make(Token::bare_identifier, start);
       }
       if (llvm::isPrint(c))
-        return makeError(start, std::string("unexpected character '") + c + "'");
+        return makeError(start,
+                         std::string("unexpected character '") + c + "'");
       return makeError(start, "unexpected byte 0x" +
                                   llvm::utohexstr(uint8_t(c), false, 2) +
                                   " in input");
@@ -200,12 +201,13 @@ Token Lexer::lex() {
 Token Lexer::lexIdentifierAfterSigil(const char *start, Token::Kind kind,
                                      bool allowDigitsFirst) {
   auto isNameChar = [&](char c) {
-    return isIdentifierChar(c) || (kind != Token::exclamation_identifier && c == '-');
+    return isIdentifierChar(c) ||
+           (kind != Token::exclamation_identifier && c == '-');
   };
   if (cur == buffer.end() || !isNameChar(*cur) ||
       (!allowDigitsFirst && !(llvm::isAlpha(*cur) || *cur == '_')))
-    return makeError(start, std::string("expected a name after '") + *start +
-                                "'");
+    return makeError(start,
+                     std::string("expected a name after '") + *start + "'");
   while (cur != buffer.end() && isNameChar(*cur))
     ++cur;
   return make(kind, start);

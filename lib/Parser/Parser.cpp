@@ -135,8 +135,8 @@ LogicalResult Parser::finishFunction() {
     const ForwardRef *first = nullptr;
     llvm::StringRef firstName;
     for (auto &entry : forwardRefs)
-      if (!first || entry.second.useLoc.getPointer() <
-                        first->useLoc.getPointer()) {
+      if (!first ||
+          entry.second.useLoc.getPointer() < first->useLoc.getPointer()) {
         first = &entry.second;
         firstName = entry.first();
       }
@@ -171,15 +171,15 @@ LogicalResult Parser::parseReturn(OpBuilder &builder, Location opLoc) {
       types.push_back(type);
     } while (consumeIf(Token::comma));
     if (types.size() != names.size())
-      return emitError(typesLoc) << "'return' has " << unsigned(names.size())
-                                 << " values but " << unsigned(types.size())
-                                 << " types";
+      return emitError(typesLoc)
+             << "'return' has " << unsigned(names.size()) << " values but "
+             << unsigned(types.size()) << " types";
     for (size_t i = 0; i < names.size(); ++i) {
       Value *value = resolveValue(names[i], types[i]);
       if (value->getType() != types[i])
         return emitError(names[i].getLoc())
-               << "'" << names[i].spelling << "' has type "
-               << value->getType() << ", not " << types[i];
+               << "'" << names[i].spelling << "' has type " << value->getType()
+               << ", not " << types[i];
       operands.push_back(value);
     }
   }
@@ -255,15 +255,14 @@ LogicalResult Parser::parseOperation(OpBuilder &builder) {
       failed(parseResultTypes(resultTypes)))
     return failure();
   if (operandTypes.size() != operandNames.size())
-    return emitError(typeLoc) << "'" << opName << "' has "
-                              << unsigned(operandNames.size())
-                              << " operands but its type lists "
-                              << unsigned(operandTypes.size());
+    return emitError(typeLoc)
+           << "'" << opName << "' has " << unsigned(operandNames.size())
+           << " operands but its type lists " << unsigned(operandTypes.size());
   if (resultTypes.size() != resultNames.size())
-    return emitError(typeLoc) << "'" << opName << "' has "
-                              << unsigned(resultNames.size())
-                              << " result names but its type lists "
-                              << unsigned(resultTypes.size()) << " results";
+    return emitError(typeLoc)
+           << "'" << opName << "' has " << unsigned(resultNames.size())
+           << " result names but its type lists "
+           << unsigned(resultTypes.size()) << " results";
 
   Location loc = opLoc;
   if (failed(parseOptionalLocation(loc, opLoc)))
@@ -276,8 +275,7 @@ LogicalResult Parser::parseOperation(OpBuilder &builder) {
       return emitError(operandNames[i].getLoc())
              << "type mismatch for operand #" << unsigned(i) << " '"
              << operandNames[i].spelling << "': the op's type says "
-             << operandTypes[i] << " but it is defined as "
-             << value->getType();
+             << operandTypes[i] << " but it is defined as " << value->getType();
     operands.push_back(value);
   }
 

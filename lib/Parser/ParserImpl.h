@@ -42,8 +42,8 @@ public:
   Parser(llvm::SourceMgr &mgr, unsigned bufferId, Context &ctx)
       : mgr(mgr), bufferId(bufferId), ctx(ctx),
         lexer(mgr.getMemoryBuffer(bufferId)->getBuffer()),
-        bufferName(ctx.intern(
-            mgr.getMemoryBuffer(bufferId)->getBufferIdentifier())) {
+        bufferName(
+            ctx.intern(mgr.getMemoryBuffer(bufferId)->getBufferIdentifier())) {
     consume();
   }
 
@@ -130,7 +130,8 @@ private:
   LogicalResult literalToInt(const Literal &literal, Type type, int64_t &out);
   LogicalResult literalToDouble(const Literal &literal, FloatType type,
                                 double &out);
-  LogicalResult parseAttributeDict(llvm::SmallVectorImpl<NamedAttribute> &attrs);
+  LogicalResult
+  parseAttributeDict(llvm::SmallVectorImpl<NamedAttribute> &attrs);
 
   //===--------------------------------------------------------------------===//
   // Locations, ops, functions

@@ -84,7 +84,8 @@ Type Parser::parseTensorType() {
         consume();
       } else {
         uint64_t value;
-        if (tok.spelling.getAsInteger(10, value) || value > (uint64_t(1) << 48)) {
+        if (tok.spelling.getAsInteger(10, value) ||
+            value > (uint64_t(1) << 48)) {
           emitError() << "tensor dimension '" << tok.spelling
                       << "' is too large";
           return Type();
@@ -177,8 +178,8 @@ Type Parser::parseDialectType() {
     if (failed(expect(Token::greater, "to close the type parameters")))
       return Type();
   }
-  if (failed(ctx.verifyDialectType(name, params,
-                                   [&] { return emitError(loc); })))
+  if (failed(
+          ctx.verifyDialectType(name, params, [&] { return emitError(loc); })))
     return Type();
   return DialectType::get(ctx, name, params);
 }

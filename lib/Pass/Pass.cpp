@@ -6,9 +6,9 @@
 #include "ohm/Pass/PassManager.h"
 #include "ohm/Pass/PassRegistry.h"
 
+#include "ohm/Support/Timing.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/ManagedStatic.h"
-#include "ohm/Support/Timing.h"
 
 #include "llvm/ADT/StringMap.h"
 
@@ -155,7 +155,8 @@ static bool readOptionValue(llvm::StringRef &text, llvm::StringRef &value) {
   }
   size_t end = text.find_first_of(" \t\n");
   value = text.substr(0, end);
-  text = end == llvm::StringRef::npos ? llvm::StringRef() : text.drop_front(end);
+  text =
+      end == llvm::StringRef::npos ? llvm::StringRef() : text.drop_front(end);
   return true;
 }
 
@@ -230,7 +231,8 @@ static llvm::ManagedStatic<llvm::StringMap<PassInfo>> passRegistry;
 void ohm::registerPass(llvm::StringRef argument, llvm::StringRef description,
                        std::function<std::unique_ptr<Pass>()> factory) {
   auto inserted = passRegistry->try_emplace(
-      argument, PassInfo{argument.str(), description.str(), std::move(factory)});
+      argument,
+      PassInfo{argument.str(), description.str(), std::move(factory)});
   assert(inserted.second && "pass registered twice");
   (void)inserted;
 }
@@ -315,7 +317,8 @@ LogicalResult ohm::parsePassPipeline(llvm::StringRef pipeline, PassManager &pm,
 
 void PassManager::enableIRPrinting(bool afterAll,
                                    std::vector<std::string> afterPasses,
-                                   llvm::raw_ostream &os, PrintOptions options) {
+                                   llvm::raw_ostream &os,
+                                   PrintOptions options) {
   printAfterAll = afterAll;
   printAfter.clear();
   for (const std::string &name : afterPasses)

@@ -1,12 +1,12 @@
 //===- InitAll.cpp - Registering every dialect and pass -------------------===//
 
 #include "ohm/Pipelines/InitAll.h"
+#include "ohm/Conversion/NNToXbar/NNToXbar.h"
 #include "ohm/IR/Context.h"
 #include "ohm/NN/NNOps.h"
 #include "ohm/NN/Transforms/Passes.h"
 #include "ohm/Pass/PassRegistry.h"
 #include "ohm/Transforms/Passes.h"
-#include "ohm/Conversion/NNToXbar/NNToXbar.h"
 #include "ohm/Xbar/Transforms/Passes.h"
 #include "ohm/Xbar/XbarInterp.h"
 #include "ohm/Xbar/XbarOps.h"

@@ -30,10 +30,11 @@
 using namespace ohm;
 
 void ohm::buildNNPipeline(PassManager &pm, const NNPipelineOptions &options) {
-  std::string fold = "constant-fold{max-elements=" +
-                     std::to_string(options.foldMaxElements) + "}";
-  std::string pipeline = fold + ",fold-batchnorm,fold-qdq," + fold +
-                         ",infer-bitwidth,dce";
+  std::string fold =
+      "constant-fold{max-elements=" + std::to_string(options.foldMaxElements) +
+      "}";
+  std::string pipeline =
+      fold + ",fold-batchnorm,fold-qdq," + fold + ",infer-bitwidth,dce";
   // The pipeline text is the single source of truth, so that
   // `ohmc --dump-pipeline` shows exactly what runs.
   LogicalResult parsed = parsePassPipeline(pipeline, pm, llvm::errs());

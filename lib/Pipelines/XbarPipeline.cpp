@@ -44,7 +44,8 @@ using namespace ohm::target;
 
 /// Quotes a pass option value for the textual pipeline if needed.
 static std::string quoteOption(llvm::StringRef value) {
-  if (!value.empty() && value.find_first_of(" \t{}\",=") == llvm::StringRef::npos)
+  if (!value.empty() &&
+      value.find_first_of(" \t{}\",=") == llvm::StringRef::npos)
     return value.str();
   return "\"" + value.str() + "\"";
 }
@@ -64,9 +65,10 @@ llvm::Error ohm::buildXbarPipeline(PassManager &pm, const Target &target,
         "--calib is used only by the calibrated ADC policy (--adc=calibrated "
         "or calibrated:N, or a target whose adc.policy is calibrated)");
   if (policy == AdcPolicy::Calibrated && options.calibDir.empty())
-    return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   "the calibrated ADC policy needs --calib=DIR "
-                                   "(a directory of .npy input batches)");
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        "the calibrated ADC policy needs --calib=DIR "
+        "(a directory of .npy input batches)");
 
   std::vector<std::string> encodings, widths;
   for (const auto &[layer, encoding] : target.weights.perLayer)
@@ -77,18 +79,20 @@ llvm::Error ohm::buildXbarPipeline(PassManager &pm, const Target &target,
   const auto &xbar = target.crossbar;
   std::string pipeline =
       "nn-to-xb,xb-tile{rows=" + std::to_string(xbar.rows) +
-      " cols=" + std::to_string(xbar.cols) + "},xb-encode{encoding=" +
-      getEncodingName(target.weights.encoding).str() +
+      " cols=" + std::to_string(xbar.cols) +
+      "},xb-encode{encoding=" + getEncodingName(target.weights.encoding).str() +
       " sensing=" + getSensingName(target.weights.sensing).str() +
       " layers=" + quoteOption(llvm::join(encodings, ",")) +
       "},xb-bitslice{cell-bits=" + std::to_string(xbar.cellBits) +
       " dac-bits=" + std::to_string(target.dac.bits) +
       "},xb-wordline-groups{max-active-rows=" +
-      std::to_string(xbar.maxActiveRows) + "},xb-adc-assign{policy=" +
-      getAdcPolicyName(policy).str() + " bits=" + std::to_string(bits) +
+      std::to_string(xbar.maxActiveRows) +
+      "},xb-adc-assign{policy=" + getAdcPolicyName(policy).str() +
+      " bits=" + std::to_string(bits) +
       " layers=" + quoteOption(llvm::join(widths, ",")) + " range=config" +
-      " calib=" + quoteOption(options.calibDir) + "},xb-place{rows=" +
-      std::to_string(xbar.rows) + " cols=" + std::to_string(xbar.cols) +
+      " calib=" + quoteOption(options.calibDir) +
+      "},xb-place{rows=" + std::to_string(xbar.rows) +
+      " cols=" + std::to_string(xbar.cols) +
       " arrays-per-core=" + std::to_string(target.hierarchy.arraysPerCore) +
       " cores=" + std::to_string(target.hierarchy.cores) +
       " duplicate=" + std::to_string(options.duplicate) + "},dce";
@@ -100,4 +104,3 @@ llvm::Error ohm::buildXbarPipeline(PassManager &pm, const Target &target,
                                    os.str().c_str());
   return llvm::Error::success();
 }
-

@@ -9,8 +9,9 @@ using namespace ohm;
 
 llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>>
 ohm::openInputFile(llvm::StringRef path) {
-  auto buffer = llvm::MemoryBuffer::getFileOrSTDIN(path, /*IsText=*/false,
-                                                   /*RequiresNullTerminator=*/true);
+  auto buffer =
+      llvm::MemoryBuffer::getFileOrSTDIN(path, /*IsText=*/false,
+                                         /*RequiresNullTerminator=*/true);
   if (std::error_code ec = buffer.getError())
     return llvm::createStringError(ec, "cannot open '%s': %s",
                                    path.str().c_str(), ec.message().c_str());
@@ -20,8 +21,8 @@ ohm::openInputFile(llvm::StringRef path) {
 llvm::Expected<std::unique_ptr<llvm::ToolOutputFile>>
 ohm::openOutputFile(llvm::StringRef path) {
   std::error_code ec;
-  auto file = std::make_unique<llvm::ToolOutputFile>(path, ec,
-                                                     llvm::sys::fs::OF_None);
+  auto file =
+      std::make_unique<llvm::ToolOutputFile>(path, ec, llvm::sys::fs::OF_None);
   if (ec)
     return llvm::createStringError(ec, "cannot write '%s': %s",
                                    path.str().c_str(), ec.message().c_str());

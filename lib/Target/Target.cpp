@@ -180,9 +180,11 @@ template <> struct MappingTraits<WeightConfig> {
 
 template <> struct MappingTraits<HierarchyConfig> {
   static void mapping(IO &io, HierarchyConfig &c) {
-    BoundedInt arrays{&c.arraysPerCore, 1, 1 << 20}, cores{&c.cores, 1, 1 << 20};
+    BoundedInt arrays{&c.arraysPerCore, 1, 1 << 20},
+        cores{&c.cores, 1, 1 << 20}, perTile{&c.coresPerTile, 1, 1 << 20};
     io.mapOptional("arrays_per_core", arrays);
     io.mapOptional("cores", cores);
+    io.mapOptional("cores_per_tile", perTile);
   }
 };
 
@@ -191,8 +193,12 @@ template <> struct MappingTraits<DeviceConfig> {
     BoundedReal gMin{&c.gMinUs, 0, 1e6, false}, gMax{&c.gMaxUs, 0, 1e6, true};
     BoundedReal prog{&c.programmingSigma, 0, 10, false};
     BoundedReal read{&c.readNoiseSigma, 0, 10, false};
-    BoundedReal hrs{&c.stuckAtHrs, 0, 1, false}, lrs{&c.stuckAtLrs, 0, 1, false};
+    BoundedReal hrs{&c.stuckAtHrs, 0, 1, false},
+        lrs{&c.stuckAtLrs, 0, 1, false};
     BoundedReal sense{&c.senseErrorRate, 0, 1, false};
+    BoundedReal voltage{&c.readVoltageV, 0, 100, true},
+        wireR{&c.wireResistanceOhm, 0, 1e9, false},
+        wireC{&c.wireCapacitanceFf, 0, 1e9, false};
     io.mapOptional("g_min_us", gMin);
     io.mapOptional("g_max_us", gMax);
     io.mapOptional("programming_sigma", prog);
@@ -200,12 +206,17 @@ template <> struct MappingTraits<DeviceConfig> {
     io.mapOptional("stuck_at_hrs", hrs);
     io.mapOptional("stuck_at_lrs", lrs);
     io.mapOptional("sense_error_rate", sense);
+    io.mapOptional("read_voltage_v", voltage);
+    io.mapOptional("wire_resistance_ohm", wireR);
+    io.mapOptional("wire_capacitance_ff", wireC);
   }
 };
 
 template <> struct MappingTraits<CostConfig> {
   static void mapping(IO &io, CostConfig &c) {
-    auto real = [](double &value) { return BoundedReal{&value, 0, 1e12, false}; };
+    auto real = [](double &value) {
+      return BoundedReal{&value, 0, 1e12, false};
+    };
     BoundedReal readLatency = real(c.readLatencyNs),
                 adcLatency = real(c.adcLatencyNs),
                 adcEnergy = real(c.adcEnergyPj),
@@ -217,7 +228,15 @@ template <> struct MappingTraits<CostConfig> {
                 bufferEnergy = real(c.bufferEnergyPjPerByte),
                 arrayArea = real(c.arrayAreaUm2), adcArea = real(c.adcAreaUm2),
                 dacArea = real(c.dacAreaUm2),
-                coreArea = real(c.coreDigitalAreaUm2);
+                coreArea = real(c.coreDigitalAreaUm2),
+                adcAreaScale{&c.adcAreaPerBitScale, 1, 16, false},
+                writeEnergy = real(c.writeEnergyPj),
+                writeLatency = real(c.writeLatencyNs),
+                corePower = real(c.coreStaticPowerMw),
+                tileArea = real(c.tileAreaUm2),
+                tilePower = real(c.tileStaticPowerMw),
+                chipArea = real(c.chipAreaUm2),
+                chipPower = real(c.chipStaticPowerMw);
     BoundedInt refBits{&c.adcReferenceBits, 1, 16};
     io.mapOptional("read_latency_ns", readLatency);
     io.mapOptional("adc_latency_ns", adcLatency);
@@ -233,6 +252,14 @@ template <> struct MappingTraits<CostConfig> {
     io.mapOptional("adc_area_um2", adcArea);
     io.mapOptional("dac_area_um2", dacArea);
     io.mapOptional("core_digital_area_um2", coreArea);
+    io.mapOptional("adc_area_per_bit_scale", adcAreaScale);
+    io.mapOptional("write_energy_pj", writeEnergy);
+    io.mapOptional("write_latency_ns", writeLatency);
+    io.mapOptional("core_static_power_mw", corePower);
+    io.mapOptional("tile_area_um2", tileArea);
+    io.mapOptional("tile_static_power_mw", tilePower);
+    io.mapOptional("chip_area_um2", chipArea);
+    io.mapOptional("chip_static_power_mw", chipPower);
   }
 };
 
@@ -269,7 +296,6 @@ template <> struct MappingTraits<Target> {
 
 } // namespace yaml
 } // namespace llvm
-
 
 Encoding Target::getEncoding(llvm::StringRef layer) const {
   auto it = weights.perLayer.find(layer.str());
@@ -316,8 +342,7 @@ llvm::Expected<Target> target::loadTarget(llvm::StringRef nameOrPath) {
   if (!isPath) {
     for (const auto &preset : kPresets)
       if (nameOrPath == preset.name)
-        return parseTarget(preset.yaml,
-                           ("<preset " + nameOrPath + ">").str());
+        return parseTarget(preset.yaml, ("<preset " + nameOrPath + ">").str());
     return llvm::createStringError(
         llvm::inconvertibleErrorCode(),
         "unknown target '%s' (presets: %s; or give a .yaml file)",

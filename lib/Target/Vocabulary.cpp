@@ -117,7 +117,8 @@ llvm::Optional<AdcChoice> target::parseAdcChoice(llvm::StringRef text,
     return choice;
   }
   error = "must be lossless, a width in [1, 32], calibrated or calibrated:N; "
-          "got '" + text.str() + "'";
+          "got '" +
+          text.str() + "'";
   return llvm::None;
 }
 

@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "CostReport.h"
 #include "ToolSupport.h"
 #include "ohm/Backend/Backend.h"
 #include "ohm/IR/AsmPrinter.h"
@@ -21,6 +22,7 @@
 #include "ohm/Target/Target.h"
 #include "ohm/Tools/ToolMains.h"
 #include "ohm/Xbar/MappingReport.h"
+#include "ohmrt/Cost.h"
 #include "ohmrt/Runtime.h"
 
 #include "llvm/ADT/Statistic.h"
@@ -103,18 +105,18 @@ struct OhmcOptions {
       cl::value_desc("file"), cl::cat(category)};
   cl::opt<Emit> emit{
       "emit", cl::desc("What to produce"), cl::init(Emit::Bin),
-      cl::values(clEnumValN(Emit::Import, "import",
-                            "nn IR as imported, before any pass"),
-                 clEnumValN(Emit::NN, "nn",
-                            "normalized nn IR (integer accumulates + "
-                            "requantize)"),
-                 clEnumValN(Emit::Xbar, "xb",
-                            "crossbar IR mapped onto the target"),
-                 clEnumValN(Emit::Asm, "asm",
-                            "the program as text (as ohm-sim --disasm prints "
-                            "it)"),
-                 clEnumValN(Emit::Bin, "bin",
-                            "the program (.ohmx) for ohm-sim (the default)")),
+      cl::values(
+          clEnumValN(Emit::Import, "import",
+                     "nn IR as imported, before any pass"),
+          clEnumValN(Emit::NN, "nn",
+                     "normalized nn IR (integer accumulates + "
+                     "requantize)"),
+          clEnumValN(Emit::Xbar, "xb", "crossbar IR mapped onto the target"),
+          clEnumValN(Emit::Asm, "asm",
+                     "the program as text (as ohm-sim --disasm prints "
+                     "it)"),
+          clEnumValN(Emit::Bin, "bin",
+                     "the program (.ohmx) for ohm-sim (the default)")),
       cl::cat(category)};
   cl::opt<target::Encoding> encoding{
       "encoding",
@@ -142,7 +144,15 @@ struct OhmcOptions {
       "mapping-report",
       cl::desc("Write the per-layer mapping report as JSON (needs --emit=xb)"),
       cl::value_desc("file.json"), cl::cat(category)};
-  cl::opt<bool> verbose{"v", cl::desc("Print the mapping table to stderr"),
+  cl::opt<std::string> costReport{
+      "cost-report",
+      cl::desc("Write the static cost estimate (energy by component, "
+               "latency, throughput, area; docs/Cost.md) as JSON (needs "
+               "--emit=asm or bin)"),
+      cl::value_desc("file.json"), cl::cat(category)};
+  cl::opt<bool> verbose{"v",
+                        cl::desc("Print the mapping table (and, for "
+                                 "programs, the cost table) to stderr"),
                         cl::cat(category)};
   cl::list<std::string> freeze{
       "freeze",
@@ -199,7 +209,8 @@ std::unique_ptr<Module> importModel(const OhmcOptions &opts, Context &ctx,
   auto frozenAttr =
       module->begin()->getAttr("frozen_inputs").dyn_cast_or_null<ArrayAttr>();
   for (const NamedTensor &input : *inputs)
-    if (!frozenAttr || llvm::none_of(frozenAttr.getValue(), [&](Attribute name) {
+    if (!frozenAttr ||
+        llvm::none_of(frozenAttr.getValue(), [&](Attribute name) {
           return name.cast<StringAttr>().getValue() == input.name;
         })) {
       reportError("ohmc", opts.modelPath + ": the model has no input '" +
@@ -252,6 +263,25 @@ bool runPipelines(const OhmcOptions &opts, const target::Target &target,
   return succeeded(pm.run(module));
 }
 
+/// The static cost estimate: -v prints it, --cost-report writes it.
+bool reportCost(const OhmcOptions &opts, const program::Program &program) {
+  if (!opts.verbose && opts.costReport.empty())
+    return true;
+  ohmrt::CostReport cost = ohmrt::estimateCost(program);
+  if (opts.verbose)
+    printCostTable(cost, "static", llvm::errs());
+  if (opts.costReport.empty())
+    return true;
+  auto output = openOutputFile(opts.costReport);
+  if (!output) {
+    reportError("ohmc", toString(output.takeError()));
+    return false;
+  }
+  writeCostJson(cost, program.target(), "static", 1, (*output)->os());
+  (*output)->keep();
+  return true;
+}
+
 /// Writes the program (binary or text) or the IR to the output.
 bool writeOutput(const OhmcOptions &opts, const target::Target &target,
                  Module &module, const std::vector<NamedTensor> &frozen,
@@ -268,13 +298,15 @@ bool writeOutput(const OhmcOptions &opts, const target::Target &target,
       llvm::Optional<llvm::TimeRegion> region;
       if (timing)
         region.emplace(timing->get("backend"));
-      if (failed(backend::emitProgram(*module.begin(), target,
-                                      llvm::sys::path::stem(opts.modelPath).str(),
-                                      program)))
+      if (failed(backend::emitProgram(
+              *module.begin(), target,
+              llvm::sys::path::stem(opts.modelPath).str(), program)))
         return false;
     }
     for (const NamedTensor &input : frozen)
       program.add_frozen_inputs(input.name);
+    if (!reportCost(opts, program))
+      return false;
     if (opts.emit == Emit::Asm) {
       text = ohmrt::disassemble(program);
     } else if (!program.SerializeToString(&text)) {
@@ -321,6 +353,12 @@ int ohm::ohmcMain(int argc, char **argv) {
   llvm::Optional<target::Target> target = loadTarget(opts);
   if (!target)
     return 1;
+  if (!opts.costReport.empty() && opts.emit != Emit::Asm &&
+      opts.emit != Emit::Bin) {
+    reportError("ohmc", "--cost-report needs --emit=asm or bin (the cost is "
+                        "the program's)");
+    return 1;
+  }
   if (!opts.isMapped() &&
       (!opts.mappingReport.empty() || opts.verbose ||
        opts.adc.getNumOccurrences() || !opts.calibDir.empty() ||

@@ -38,11 +38,12 @@ struct OptOptions {
   cl::opt<std::string> inputFilename{cl::Positional, cl::desc("<input file>"),
                                      cl::init("-"), cl::cat(category)};
   cl::opt<std::string> outputFilename{"o", cl::desc("Output file"),
-                                      cl::value_desc("filename"),
-                                      cl::init("-"), cl::cat(category)};
+                                      cl::value_desc("filename"), cl::init("-"),
+                                      cl::cat(category)};
   cl::opt<std::string> passPipeline{
       "pass-pipeline",
-      cl::desc("Textual pass pipeline, e.g. 'dce,constant-fold{max-elements=64}'"),
+      cl::desc(
+          "Textual pass pipeline, e.g. 'dce,constant-fold{max-elements=64}'"),
       cl::cat(category)};
   cl::opt<bool> splitInputFile{
       "split-input-file",
@@ -67,15 +68,15 @@ struct OptOptions {
                                 cl::ZeroOrMore, cl::cat(category)};
   cl::opt<bool> dumpPassPipeline{
       "dump-pass-pipeline",
-      cl::desc("Print the pipeline with all options to stderr"),
-      cl::ZeroOrMore, cl::cat(category)};
+      cl::desc("Print the pipeline with all options to stderr"), cl::ZeroOrMore,
+      cl::cat(category)};
   cl::opt<int64_t> elideElementsLargerThan{
       "elide-elements-larger-than",
       cl::desc("Print dense attributes with more elements as __elided__"),
       cl::init(-1), cl::cat(category)};
-  cl::opt<bool> printDebugInfo{
-      "print-debuginfo",
-      cl::desc("Print source positions in locations"), cl::ZeroOrMore, cl::cat(category)};
+  cl::opt<bool> printDebugInfo{"print-debuginfo",
+                               cl::desc("Print source positions in locations"),
+                               cl::ZeroOrMore, cl::cat(category)};
   cl::opt<bool> passStatistics{
       "pass-statistics",
       cl::desc("Print the passes' counters (what each changed) to stderr"),
@@ -111,8 +112,9 @@ static LogicalResult buildPipeline(OptOptions &options, PassManager &pm,
   }
   if (options.passPipeline.getNumOccurrences())
     return parsePassPipeline(options.passPipeline, pm, errs);
-  std::sort(entries.begin(), entries.end(),
-            [](const Entry &a, const Entry &b) { return a.position < b.position; });
+  std::sort(entries.begin(), entries.end(), [](const Entry &a, const Entry &b) {
+    return a.position < b.position;
+  });
   for (const Entry &entry : entries) {
     std::unique_ptr<Pass> pass =
         createPassFromText(entry.info->argument, entry.text, errs);
@@ -136,7 +138,8 @@ static LogicalResult checkRoundtrip(Module &module, Context &ctx,
   }
   llvm::SourceMgr mgr;
   mgr.AddNewSourceBuffer(
-      llvm::MemoryBuffer::getMemBufferCopy(first, "<roundtrip>"), llvm::SMLoc());
+      llvm::MemoryBuffer::getMemBufferCopy(first, "<roundtrip>"),
+      llvm::SMLoc());
   SourceMgrDiagnosticHandler handler(mgr, ctx);
   std::unique_ptr<Module> reparsed = parseSourceFile(mgr, ctx);
   if (!reparsed || failed(reparsed->verify())) {
@@ -159,18 +162,18 @@ static LogicalResult checkRoundtrip(Module &module, Context &ctx,
   while (line < a.size() && line < b.size() && a[line] == b[line])
     ++line;
   llvm::errs() << "error: round trip changed the IR at printed line "
-               << line + 1 << ":\n  first:  "
-               << (line < a.size() ? a[line] : "<end>") << "\n  second: "
-               << (line < b.size() ? b[line] : "<end>") << "\n";
+               << line + 1
+               << ":\n  first:  " << (line < a.size() ? a[line] : "<end>")
+               << "\n  second: " << (line < b.size() ? b[line] : "<end>")
+               << "\n";
   return failure();
 }
 
-static LogicalResult processBuffer(
-    OptOptions &options,
-    const std::function<void(Context &)> &registerExtraDialects,
-                                   std::unique_ptr<llvm::MemoryBuffer> buffer,
-                                   llvm::raw_ostream &os,
-                                   Timing *timers) {
+static LogicalResult
+processBuffer(OptOptions &options,
+              const std::function<void(Context &)> &registerExtraDialects,
+              std::unique_ptr<llvm::MemoryBuffer> buffer, llvm::raw_ostream &os,
+              Timing *timers) {
   Context ctx;
   registerAllDialects(ctx);
   if (registerExtraDialects)
@@ -218,8 +221,7 @@ static LogicalResult processBuffer(
       module->print(os, printOptions);
       return success();
     });
-    if (options.verifyRoundtrip &&
-        failed(time("roundtrip", [&] {
+    if (options.verifyRoundtrip && failed(time("roundtrip", [&] {
           return checkRoundtrip(*module, ctx, printOptions);
         })))
       return failure();
@@ -235,14 +237,16 @@ static LogicalResult processBuffer(
   return handler.verify();
 }
 
-int ohm::ohmOptMain(int argc, char **argv,
-                    const std::function<void(Context &)> &registerExtraDialects) {
+int ohm::ohmOptMain(
+    int argc, char **argv,
+    const std::function<void(Context &)> &registerExtraDialects) {
   OptOptions options;
   for (const PassInfo *info : getRegisteredPasses()) {
     options.passInfos.push_back(info);
     options.passFlags.push_back(std::make_unique<cl::list<std::string>>(
-        llvm::StringRef(info->argument), cl::desc(info->description), cl::ValueOptional,
-        cl::value_desc("options"), cl::cat(options.passCategory)));
+        llvm::StringRef(info->argument), cl::desc(info->description),
+        cl::ValueOptional, cl::value_desc("options"),
+        cl::cat(options.passCategory)));
   }
   // libLLVM already defines --time-passes; we reuse it rather than register
   // a clashing flag, and list it with ours.
@@ -283,8 +287,8 @@ int ohm::ohmOptMain(int argc, char **argv,
 
   auto input = openInputFile(options.inputFilename);
   if (!input) {
-    llvm::WithColor::error(llvm::errs(), "ohm-opt") << toString(input.takeError())
-                                                    << "\n";
+    llvm::WithColor::error(llvm::errs(), "ohm-opt")
+        << toString(input.takeError()) << "\n";
     return 1;
   }
   auto output = openOutputFile(options.outputFilename);

@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "CostReport.h"
 #include "ToolSupport.h"
 #include "ohm/IR/Context.h"
 #include "ohm/IR/Module.h"
@@ -18,6 +19,7 @@
 #include "ohm/Pipelines/NNPipeline.h"
 #include "ohm/Support/FileUtilities.h"
 #include "ohm/Tools/ToolMains.h"
+#include "ohmrt/Cost.h"
 #include "ohmrt/Npy.h"
 #include "ohmrt/Runtime.h"
 
@@ -73,10 +75,10 @@ static ohmrt::NpyDType npyTypeOf(program::DType dtype) {
 }
 
 static llvm::Optional<program::DType> programTypeOf(ohmrt::NpyDType dtype) {
-  for (program::DType t : {program::BOOL, program::I8, program::U8, program::I16,
-                           program::U16, program::I32, program::U32,
-                           program::I64, program::U64, program::F32,
-                           program::F64})
+  for (program::DType t :
+       {program::BOOL, program::I8, program::U8, program::I16, program::U16,
+        program::I32, program::U32, program::I64, program::U64, program::F32,
+        program::F64})
     if (npyTypeOf(t) == dtype)
       return t;
   return llvm::None;
@@ -93,6 +95,9 @@ struct SimOptions {
   unsigned repeat = 1;
   int64_t chunk = 0;
   uint64_t maxMemory = uint64_t(2) << 30;
+  /// --report: the counted cost as JSON; --cost: the table only.
+  std::string reportPath;
+  bool cost = false;
 };
 
 /// Parses a byte count: an integer or decimal number with an optional
@@ -176,9 +181,9 @@ static bool bindProgramInputs(const program::Program &program,
       if (it == names.end()) {
         if (llvm::is_contained(program.frozen_inputs(), name))
           continue; // frozen into the program at compile time
-        reportError("ohm-sim", "the program has no input '" + name +
-                                   "' (its inputs are: " +
-                                   llvm::join(names, ", ") + ")");
+        reportError("ohm-sim",
+                    "the program has no input '" + name +
+                        "' (its inputs are: " + llvm::join(names, ", ") + ")");
         return false;
       }
       index = it - names.begin();
@@ -213,6 +218,24 @@ static bool bindProgramInputs(const program::Program &program,
   return true;
 }
 
+/// --report: the cost the run counted (its inputs' digits), per inference.
+static bool reportCost(const program::Program &program,
+                       const ohmrt::RunStats &stats, const SimOptions &sim) {
+  if (sim.reportPath.empty())
+    return true;
+  ohmrt::CostReport cost =
+      ohmrt::estimateCost(program, stats.drivenDigits, stats.batch);
+  auto output = openOutputFile(sim.reportPath);
+  if (!output) {
+    reportError("ohm-sim", toString(output.takeError()));
+    return false;
+  }
+  writeCostJson(cost, program.target(), "counted", stats.batch,
+                (*output)->os());
+  (*output)->keep();
+  return true;
+}
+
 /// The summary: per crossbar layer, then totals for the run.
 static void printSummary(const program::Program &program,
                          const ohmrt::RunStats &stats) {
@@ -220,8 +243,9 @@ static void printSummary(const program::Program &program,
   size_t width = 5;
   for (const auto &l : layers)
     width = std::max(width, l.layer.size());
-  llvm::outs() << "\n" << program.model() << " on " << program.target().name()
-               << ": " << program.arrays_size() << " arrays, "
+  llvm::outs() << "\n"
+               << program.model() << " on " << program.target().name() << ": "
+               << program.arrays_size() << " arrays, "
                << program.instructions_size() << " instructions; batch "
                << stats.batch << "\n";
   llvm::outs() << llvm::left_justify("layer", width)
@@ -234,25 +258,26 @@ static void printSummary(const program::Program &program,
             ? std::to_string(l.maxAdcBits)
             : std::to_string(l.minAdcBits) + "-" + std::to_string(l.maxAdcBits);
     llvm::outs() << llvm::left_justify(l.layer, width)
-                 << llvm::format("  %6lld  %8s  %21lld\n",
-                                 (long long)l.arrays, bits.c_str(),
-                                 (long long)l.conversions);
+                 << llvm::format("  %6lld  %8s  %21lld\n", (long long)l.arrays,
+                                 bits.c_str(), (long long)l.conversions);
     arrays += l.arrays;
     conversions += l.conversions;
   }
   llvm::outs() << llvm::left_justify("total", width)
-               << llvm::format("  %6lld  %8s  %21lld\n", (long long)arrays, (const char *)"",
-                               (long long)conversions);
+               << llvm::format("  %6lld  %8s  %21lld\n", (long long)arrays,
+                               (const char *)"", (long long)conversions);
   llvm::outs() << "crossbar reads: " << stats.mvmInstructions << " ("
                << stats.exactProducts
                << " with lossless ADCs, computed as exact products), "
                << stats.conversions << " conversions for the batch\n";
   if (stats.slicedProducts) {
-    int64_t entries = stats.knownEntries + stats.exactEntries + stats.slowEntries;
+    int64_t entries =
+        stats.knownEntries + stats.exactEntries + stats.slowEntries;
     llvm::outs() << llvm::format(
         "sliced reads: %lld (row, input cycle, word-line group) reads: %.1f%% "
         "known from the input alone, %.1f%% exact, %.1f%% converted\n",
-        (long long)entries, 100.0 * double(stats.knownEntries) / double(entries),
+        (long long)entries,
+        100.0 * double(stats.knownEntries) / double(entries),
         100.0 * double(stats.exactEntries) / double(entries),
         100.0 * double(stats.slowEntries) / double(entries));
   }
@@ -306,7 +331,8 @@ static bool writeOutputs(const program::Program &program,
                          const std::string &outputDir) {
   std::string error;
   if (std::error_code ec = llvm::sys::fs::create_directories(outputDir)) {
-    reportError("ohm-sim", "cannot create '" + outputDir + "': " + ec.message());
+    reportError("ohm-sim",
+                "cannot create '" + outputDir + "': " + ec.message());
     return false;
   }
   for (int i = 0; i < program.outputs_size(); ++i) {
@@ -334,10 +360,11 @@ static bool writeOutputs(const program::Program &program,
 static int runProgram(const std::string &path, const SimOptions &sim) {
   llvm::StringRef extension = llvm::sys::path::extension(path);
   if (extension == ".onnx" || extension == ".onnxtxt" || extension == ".ohm") {
-    reportError("ohm-sim", path + ": this is " +
-                               (extension == ".ohm" ? "IR text" : "an ONNX model") +
-                               ", not a compiled program: run it with "
-                               "--reference, or compile it with ohmc first");
+    reportError("ohm-sim",
+                path + ": this is " +
+                    (extension == ".ohm" ? "IR text" : "an ONNX model") +
+                    ", not a compiled program: run it with "
+                    "--reference, or compile it with ohmc first");
     return 1;
   }
   // The loader reports problems itself; protobuf's own log lines (e.g.
@@ -370,7 +397,8 @@ static int runProgram(const std::string &path, const SimOptions &sim) {
   if (!bindProgramInputs(program, sim.inputSpecs, inputs))
     return 1;
 
-  ohmrt::Executor executor(program);
+  bool counting = sim.cost || !sim.reportPath.empty();
+  ohmrt::Executor executor(program, /*countActivity=*/counting);
   ohmrt::RunOptions options;
   options.threads = sim.threads;
   options.maxMemory = sim.maxMemory;
@@ -395,9 +423,15 @@ static int runProgram(const std::string &path, const SimOptions &sim) {
   times.plan = executor.getPlanSeconds();
   if (!writeOutputs(program, outputs, sim.outputDir))
     return 1;
+  if (counting && !reportCost(program, stats, sim))
+    return 1;
   if (sim.quiet)
     return 0;
   printSummary(program, stats);
+  if (counting)
+    printCostTable(
+        ohmrt::estimateCost(program, stats.drivenDigits, stats.batch),
+        "counted", llvm::outs());
   printTimes(times, stats, sim.threads, sim.profile);
   return 0;
 }
@@ -459,7 +493,8 @@ static int runReference(const std::string &modelPath,
   }
 
   if (std::error_code ec = llvm::sys::fs::create_directories(outputDir)) {
-    reportError("ohm-sim", "cannot create '" + outputDir + "': " + ec.message());
+    reportError("ohm-sim",
+                "cannot create '" + outputDir + "': " + ec.message());
     return 1;
   }
   auto names = fn.getAttr("output_names").dyn_cast_or_null<ArrayAttr>();
@@ -509,8 +544,8 @@ int ohm::ohmSimMain(int argc, char **argv) {
                                 "--emit=asm does) and exit"),
                        cl::cat(category));
   cl::opt<unsigned> threads("j", cl::desc("Threads for crossbar reads"),
-                            cl::Prefix,
-                            cl::init(1), cl::value_desc("N"), cl::cat(category));
+                            cl::Prefix, cl::init(1), cl::value_desc("N"),
+                            cl::cat(category));
   cl::opt<bool> quiet("q", cl::desc("Do not print the run summary"),
                       cl::cat(category));
   cl::opt<std::string> maxMemory(
@@ -532,6 +567,16 @@ int ohm::ohmSimMain(int argc, char **argv) {
                         cl::desc("Time every instruction and print the time "
                                  "per instruction kind"),
                         cl::cat(category));
+  cl::opt<std::string> report(
+      "report",
+      cl::desc("Write the cost the run counted (energy by component and "
+               "layer with the inputs' real digits, latency, throughput, "
+               "area; docs/Cost.md) as JSON, and print the cost table"),
+      cl::value_desc("file.json"), cl::cat(category));
+  cl::opt<bool> cost("cost",
+                     cl::desc("Count the run's cost and print the cost table "
+                              "(as --report, without the file)"),
+                     cl::cat(category));
   hideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(argc, argv,
                               "ohm-sim: runs models and compiled programs\n");
@@ -545,6 +590,8 @@ int ohm::ohmSimMain(int argc, char **argv) {
     sim.quiet = quiet;
     sim.profile = profile;
     sim.repeat = repeat;
+    sim.reportPath = report;
+    sim.cost = cost;
     if (chunk < 0) {
       reportError("ohm-sim", "--chunk needs a positive number of inferences");
       return 1;
@@ -563,7 +610,7 @@ int ohm::ohmSimMain(int argc, char **argv) {
     sim.maxMemory = *bytes;
     return runProgram(modelPath, sim);
   }
-  return runReference(modelPath, std::vector<std::string>(inputSpecs.begin(),
-                                                         inputSpecs.end()),
-                      outputDir, noFold);
+  return runReference(
+      modelPath, std::vector<std::string>(inputSpecs.begin(), inputSpecs.end()),
+      outputDir, noFold);
 }

@@ -7,8 +7,8 @@
 #include "ohm/Interp/TensorIO.h"
 
 #include "llvm/ADT/StringSet.h"
-#include "llvm/Support/raw_ostream.h"
 #include "llvm/Support/WithColor.h"
+#include "llvm/Support/raw_ostream.h"
 
 using namespace ohm;
 
@@ -115,15 +115,16 @@ ohm::bindInputs(Function &fn, std::vector<NamedTensor> given) {
     bool ok = tensor.getElementType() == expected.getElementType() &&
               tensor.getRank() == expected.getRank();
     for (unsigned d = 0; ok && d < expected.getRank(); ++d)
-      ok = expected.isDynamicDim(d) || expected.getDimSize(d) == tensor.getDim(d);
+      ok = expected.isDynamicDim(d) ||
+           expected.getDimSize(d) == tensor.getDim(d);
     if (!ok) {
       std::string want, got;
       llvm::raw_string_ostream(want) << Type(expected);
       llvm::raw_string_ostream(got) << Type(tensor.getType());
-      return llvm::createStringError(
-          llvm::inconvertibleErrorCode(),
-          "input '%s' must be %s, but '%s' holds %s", names[i].c_str(),
-          want.c_str(), paths[i].c_str(), got.c_str());
+      return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                     "input '%s' must be %s, but '%s' holds %s",
+                                     names[i].c_str(), want.c_str(),
+                                     paths[i].c_str(), got.c_str());
     }
     result.push_back(std::move(*bound[i]));
   }
@@ -147,8 +148,8 @@ void ohm::hideUnrelatedOptions(llvm::cl::OptionCategory &category) {
 /// Imports `path`, freezing the given inputs where constants are needed.
 std::unique_ptr<Module>
 ohm::importWithInputs(llvm::StringRef path, Context &ctx,
-                 const std::vector<NamedTensor> &inputs,
-                 bool freezeCompletely) {
+                      const std::vector<NamedTensor> &inputs,
+                      bool freezeCompletely) {
   onnx_frontend::ImportOptions options;
   options.freezeCompletely = freezeCompletely;
   for (const NamedTensor &input : inputs)
@@ -156,4 +157,3 @@ ohm::importWithInputs(llvm::StringRef path, Context &ctx,
       options.frozenInputs[input.name] = input.tensor.toAttr();
   return onnx_frontend::importModelFile(path, ctx, options);
 }
-

@@ -21,8 +21,9 @@ using namespace ohm;
 namespace {
 class DCEPass : public FunctionPass {
 public:
-  DCEPass() : FunctionPass("dce", "Erase side-effect-free ops whose results "
-                                  "are unused") {}
+  DCEPass()
+      : FunctionPass("dce", "Erase side-effect-free ops whose results "
+                            "are unused") {}
 
   LogicalResult runOnFunction(Function &fn) override {
     for (Operation &op : fn.getBody().getOpsReverseEarlyInc()) {

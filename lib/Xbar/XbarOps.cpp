@@ -14,9 +14,9 @@
 using namespace ohm;
 using namespace ohm::xb;
 
-#define OHM_OP(CLASS, NAME, NUM_OPERANDS, NUM_RESULTS, TRAITS, SUMMARY)       \
-  const OpInfo CLASS::Info = {NAME,   NUM_OPERANDS,      NUM_RESULTS,         \
-                              TRAITS, &CLASS::inferType, &CLASS::verify,      \
+#define OHM_OP(CLASS, NAME, NUM_OPERANDS, NUM_RESULTS, TRAITS, SUMMARY)        \
+  const OpInfo CLASS::Info = {NAME,   NUM_OPERANDS,      NUM_RESULTS,          \
+                              TRAITS, &CLASS::inferType, &CLASS::verify,       \
                               SUMMARY};
 #include "ohm/Xbar/XbarOps.def"
 
@@ -51,7 +51,8 @@ Type TileType::get(Context &ctx, int64_t rows, int64_t cols,
                    IntegerType element) {
   return DialectType::get(ctx, "xb.tile",
                           {IntegerAttr::get(ctx, rows),
-                           IntegerAttr::get(ctx, cols), TypeAttr::get(element)});
+                           IntegerAttr::get(ctx, cols),
+                           TypeAttr::get(element)});
 }
 
 llvm::Optional<TileType> TileType::read(Type type) {
@@ -71,11 +72,10 @@ llvm::Optional<TileType> TileType::read(Type type) {
 
 Type CellsType::get(Context &ctx, int64_t slices, int64_t rows, int64_t cols,
                     int64_t bits) {
-  return DialectType::get(ctx, "xb.cells",
-                          {IntegerAttr::get(ctx, slices),
-                           IntegerAttr::get(ctx, rows),
-                           IntegerAttr::get(ctx, cols),
-                           IntegerAttr::get(ctx, bits)});
+  return DialectType::get(
+      ctx, "xb.cells",
+      {IntegerAttr::get(ctx, slices), IntegerAttr::get(ctx, rows),
+       IntegerAttr::get(ctx, cols), IntegerAttr::get(ctx, bits)});
 }
 
 llvm::Optional<CellsType> CellsType::read(Type type) {
@@ -99,13 +99,14 @@ void xb::registerXbarDialect(Context &ctx) {
   ctx.registerDialectType(
       "xb.tile",
       [](llvm::ArrayRef<Attribute> params,
-         const std::function<InFlightDiagnostic()> &emitError) -> LogicalResult {
+         const std::function<InFlightDiagnostic()> &emitError)
+          -> LogicalResult {
         auto rows = params.size() == 3 ? params[0].dyn_cast<IntegerAttr>()
                                        : IntegerAttr();
         auto cols = params.size() == 3 ? params[1].dyn_cast<IntegerAttr>()
                                        : IntegerAttr();
-        auto element = params.size() == 3 ? params[2].dyn_cast<TypeAttr>()
-                                          : TypeAttr();
+        auto element =
+            params.size() == 3 ? params[2].dyn_cast<TypeAttr>() : TypeAttr();
         if (!rows || !cols || !element || rows.getInt() < 1 ||
             cols.getInt() < 1 || !element.getValue().isa<IntegerType>() ||
             !element.getValue().cast<IntegerType>().isSigned())
@@ -116,7 +117,8 @@ void xb::registerXbarDialect(Context &ctx) {
   ctx.registerDialectType(
       "xb.cells",
       [](llvm::ArrayRef<Attribute> params,
-         const std::function<InFlightDiagnostic()> &emitError) -> LogicalResult {
+         const std::function<InFlightDiagnostic()> &emitError)
+          -> LogicalResult {
         bool ok = params.size() == 4;
         for (unsigned i = 0; ok && i < 4; ++i) {
           auto attr = params[i].dyn_cast<IntegerAttr>();
@@ -141,8 +143,8 @@ static TensorType tensorOf(Value *value) {
 static std::string shapeString(llvm::ArrayRef<int64_t> shape) {
   std::string text = "[";
   for (size_t i = 0; i < shape.size(); ++i)
-    text += (i ? ", " : "") + (shape[i] < 0 ? std::string("?")
-                                            : std::to_string(shape[i]));
+    text += (i ? ", " : "") +
+            (shape[i] < 0 ? std::string("?") : std::to_string(shape[i]));
   return text + "]";
 }
 
@@ -176,8 +178,8 @@ WeightsOp WeightsOp::build(OpBuilder &builder, Location loc,
 
 Type CellsOp::inferType(Operation *op, ErrorStream &err) {
   auto levels = op->getAttrOfType<DenseElementsAttr>("levels");
-  auto element = levels ? levels.getElementType().dyn_cast<IntegerType>()
-                        : IntegerType();
+  auto element =
+      levels ? levels.getElementType().dyn_cast<IntegerType>() : IntegerType();
   if (!levels || levels.getType().getRank() != 3 || !element ||
       element.isSigned() || element.getWidth() > 16)
     return err << "needs 'levels' of unsigned integers (at most 16 bits) "
@@ -190,9 +192,9 @@ Type CellsOp::inferType(Operation *op, ErrorStream &err) {
 CellsOp CellsOp::build(OpBuilder &builder, Location loc,
                        DenseElementsAttr levels) {
   auto shape = levels.getType().getShape();
-  Type type = CellsType::get(
-      builder.getContext(), shape[0], shape[1], shape[2],
-      levels.getElementType().cast<IntegerType>().getWidth());
+  Type type =
+      CellsType::get(builder.getContext(), shape[0], shape[1], shape[2],
+                     levels.getElementType().cast<IntegerType>().getWidth());
   return CellsOp(builder.create(loc, Info, {type}, {},
                                 {builder.getNamedAttr("levels", levels)}));
 }
@@ -379,8 +381,7 @@ Type MvmOp::inferType(Operation *op, ErrorStream &err) {
     if (encoding == target::Encoding::Offset &&
         !op->getAttrOfType<IntegerAttr>("weight_offset"))
       return err << "an offset read needs 'weight_offset'";
-    if (target::isSensed(encoding) &&
-        (cells->bits != 1 || cells->slices != 1))
+    if (target::isSensed(encoding) && (cells->bits != 1 || cells->slices != 1))
       return err << "binary and ternary reads use 1-bit, single-slice cells";
     r = cells->rows;
     c = cells->cols;
@@ -472,8 +473,7 @@ Type UnrowsOp::inferType(Operation *op, ErrorStream &err) {
     return err << "input must be a 2-D integer tensor";
   auto layout = op->getAttrOfType<StringAttr>("layout");
   std::vector<int64_t> shape = getIntArrayAttr(op, "shape", {});
-  if (!layout ||
-      (layout.getValue() != "nchw" && layout.getValue() != "matrix"))
+  if (!layout || (layout.getValue() != "nchw" && layout.getValue() != "matrix"))
     return err << "'layout' must be \"nchw\" or \"matrix\"";
   if (shape.empty() || llvm::count(shape, -1) > 1)
     return err << "'shape' must be given, with at most one -1";
@@ -487,8 +487,8 @@ Type UnrowsOp::inferType(Operation *op, ErrorStream &err) {
       return err << "nchw output " << shapeString(shape) << " must have " << n
                  << " channels";
   } else if (shape.back() != n) {
-    return err << "matrix output " << shapeString(shape) << " must end in "
-               << n << " columns";
+    return err << "matrix output " << shapeString(shape) << " must end in " << n
+               << " columns";
   }
   // The -1 is inferred when the number of rows is known.
   int64_t p = acc.getDimSize(0);
@@ -498,9 +498,9 @@ Type UnrowsOp::inferType(Operation *op, ErrorStream &err) {
                      : p >= 0 && known > 0 && (p * n) % known == 0
                          ? p * n / known
                          : TensorType::kDynamic);
-  if (p >= 0 && ((!llvm::is_contained(shape, -1) && p * n != known) ||
-                 (llvm::is_contained(shape, -1) &&
-                  (known == 0 || (p * n) % known != 0))))
+  if (p >= 0 &&
+      ((!llvm::is_contained(shape, -1) && p * n != known) ||
+       (llvm::is_contained(shape, -1) && (known == 0 || (p * n) % known != 0))))
     return err << "cannot arrange " << p << " rows of " << n << " columns as "
                << shapeString(shape);
   return TensorType::get(result, acc.getElementType());
@@ -521,4 +521,3 @@ std::string xb::getLayerName(Location loc) {
     return (file->getFile() + ":" + llvm::Twine(file->getLine())).str();
   return "<unnamed>";
 }
-

@@ -128,7 +128,8 @@ int64_t ohmrt::detail::numElements(const std::vector<int64_t> &dims) {
   return count;
 }
 
-std::vector<int64_t> ohmrt::detail::stridesOf(const std::vector<int64_t> &dims) {
+std::vector<int64_t>
+ohmrt::detail::stridesOf(const std::vector<int64_t> &dims) {
   std::vector<int64_t> strides(dims.size(), 1);
   for (size_t d = dims.size(); d-- > 1;)
     strides[d - 1] = strides[d] * dims[d];

@@ -44,7 +44,8 @@ inline bool isSignedType(program::DType dtype) {
 
 /// Calls fn(T()) with T the storage type of an integer dtype (bool and u8
 /// are bytes; u64 is read as int64, which the validator's bounds allow).
-template <typename Fn> decltype(auto) withIntType(program::DType dtype, Fn &&fn) {
+template <typename Fn>
+decltype(auto) withIntType(program::DType dtype, Fn &&fn) {
   switch (dtype) {
   case program::I8:
     return fn(int8_t());

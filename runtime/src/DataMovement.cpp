@@ -15,7 +15,6 @@
 using namespace ohmrt;
 using namespace ohmrt::detail;
 
-
 namespace {
 /// An im2col's geometry, passed by value so that its fields live in
 /// registers: stores through byte pointers may alias anything, and would
@@ -29,7 +28,8 @@ struct Im2ColShape {
 /// kernel width when known at compile time (0: g.kw), so the common 1, 3,
 /// 5 and 7 wide kernels copy their rows unrolled.
 template <int KW, typename S, typename D>
-void im2colLines(const S *x, D *out, Im2ColShape g, int64_t begin, int64_t end) {
+void im2colLines(const S *x, D *out, Im2ColShape g, int64_t begin,
+                 int64_t end) {
   if (KW)
     g.kw = KW;
   for (int64_t line = begin; line < end; ++line) {
@@ -55,8 +55,9 @@ void im2colLines(const S *x, D *out, Im2ColShape g, int64_t begin, int64_t end) 
           }
           for (int64_t kx = 0; kx < g.kw; ++kx) {
             int64_t ix = x0 + kx * g.dw;
-            row[kx] = ix < 0 || ix >= g.w ? D(g.padCode)
-                                          : D(int64_t(in[kx * g.dw]) + g.offset);
+            row[kx] = ix < 0 || ix >= g.w
+                          ? D(g.padCode)
+                          : D(int64_t(in[kx * g.dw]) + g.offset);
           }
         }
       }
@@ -318,8 +319,9 @@ void Machine::bias(const program::Bias &op) {
 /// Transposes a rows x cols byte matrix (`from`, row stride `fromStride`)
 /// into `to` (row stride `toStride`): 16 x 16 blocks with SSE2 unpacks
 /// (the x86-64 baseline), the edges byte by byte.
-void ohmrt::detail::transposeBytes(const uint8_t *from, int64_t fromStride, uint8_t *to,
-                    int64_t toStride, int64_t rows, int64_t cols) {
+void ohmrt::detail::transposeBytes(const uint8_t *from, int64_t fromStride,
+                                   uint8_t *to, int64_t toStride, int64_t rows,
+                                   int64_t cols) {
   int64_t r0 = 0;
 #if defined(__SSE2__)
   for (; r0 + 16 <= rows; r0 += 16) {
@@ -327,8 +329,8 @@ void ohmrt::detail::transposeBytes(const uint8_t *from, int64_t fromStride, uint
     for (; c0 + 16 <= cols; c0 += 16) {
       __m128i v[16], w[16];
       for (int i = 0; i < 16; ++i)
-        v[i] = _mm_loadu_si128(
-            reinterpret_cast<const __m128i *>(from + (r0 + i) * fromStride + c0));
+        v[i] = _mm_loadu_si128(reinterpret_cast<const __m128i *>(
+            from + (r0 + i) * fromStride + c0));
       // Four rounds of interleaving: bytes, words, dwords, qwords.
       for (int i = 0; i < 8; ++i) {
         w[i] = _mm_unpacklo_epi8(v[2 * i], v[2 * i + 1]);

@@ -42,7 +42,8 @@ std::string typeName(const program::ElementType &type) {
   std::string name = getDTypeName(type.dtype());
   unsigned storage = getStorageBytes(type.dtype()) * 8;
   if (type.bits() && type.bits() != storage && type.dtype() != program::BOOL)
-    name = name.substr(0, 1) + std::to_string(type.bits()) + "(in " + name + ")";
+    name =
+        name.substr(0, 1) + std::to_string(type.bits()) + "(in " + name + ")";
   return name;
 }
 
@@ -96,8 +97,8 @@ std::string scalarText(const Message &m, const Reflection &r,
     return lower(repeated ? r.GetRepeatedEnum(m, f, index)->name()
                           : r.GetEnum(m, f)->name());
   case FieldDescriptor::CPPTYPE_STRING: {
-    std::string value = repeated ? r.GetRepeatedString(m, f, index)
-                                 : r.GetString(m, f);
+    std::string value =
+        repeated ? r.GetRepeatedString(m, f, index) : r.GetString(m, f);
     std::string quoted = "\"";
     for (char c : value)
       quoted += (c == '"' || c == '\\') ? std::string("\\") + c
@@ -249,17 +250,18 @@ std::string ohmrt::disassemble(const program::Program &p) {
       os << "  \"" << b.name() << "\"";
     os << "\n";
   }
-  auto ports = [&](const char *title,
-                   const google::protobuf::RepeatedPtrField<program::Port> &list) {
-    os << "\n" << title << ":\n";
-    for (const auto &port : list) {
-      os << "  \"" << port.name() << "\" = %" << port.buffer();
-      if (port.scale() != 0)
-        os << "  scale " << formatFloat(port.scale()) << " zero_point "
-           << port.zero_point();
-      os << "\n";
-    }
-  };
+  auto ports =
+      [&](const char *title,
+          const google::protobuf::RepeatedPtrField<program::Port> &list) {
+        os << "\n" << title << ":\n";
+        for (const auto &port : list) {
+          os << "  \"" << port.name() << "\" = %" << port.buffer();
+          if (port.scale() != 0)
+            os << "  scale " << formatFloat(port.scale()) << " zero_point "
+               << port.zero_point();
+          os << "\n";
+        }
+      };
   ports("inputs", p.inputs());
   ports("outputs", p.outputs());
 

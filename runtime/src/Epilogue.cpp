@@ -11,7 +11,6 @@
 using namespace ohmrt;
 using namespace ohmrt::detail;
 
-
 namespace {
 /// One pixel's channels of an epilogue in float mode with no input zero
 /// point: bias, scale per channel, round, clamp -- the same arithmetic as
@@ -30,7 +29,8 @@ epilogueRow(const int32_t *in, const uint32_t *bias, const float *scales,
 
 void Machine::runEpilogue(const Epilogue &epilogue) {
   const program::Bias &biasOp = p.instructions(epilogue.bias).bias();
-  const program::Requantize &op = p.instructions(epilogue.requantize).requantize();
+  const program::Requantize &op =
+      p.instructions(epilogue.requantize).requantize();
   Mem src = mem(biasOp.src()), dst = mem(op.dst());
   const std::string &data = constants.at(biasOp.constant())->data();
   int64_t channels = dst.dims[1], pixels = dst.dims[2] * dst.dims[3];
@@ -60,20 +60,22 @@ void Machine::runEpilogue(const Epilogue &epilogue) {
     int64_t pixelTiles = (pixels + tilePixels - 1) / tilePixels;
     dst.withInts([&](auto *out) {
       using D = std::remove_pointer_t<decltype(out)>;
-      pool->parallelFor(images * pixelTiles, 4, [&](int64_t begin, int64_t end) {
-        std::vector<D> tile(static_cast<size_t>(tileSize));
-        for (int64_t job = begin; job < end; ++job) {
-          int64_t b = job / pixelTiles, p0 = (job % pixelTiles) * tilePixels;
-          int64_t pn = std::min(tilePixels, pixels - p0);
-          epilogueRow(in + (b * pixels + p0) * channels, biases.data(),
-                      scales.data(), tile.data(), pn * channels, int32_t(zp),
-                      float(lo - zp), float(hi - zp));
-          transposeBytes(reinterpret_cast<const uint8_t *>(tile.data()),
-                         channels,
-                         reinterpret_cast<uint8_t *>(out + b * channels * pixels + p0),
-                         pixels, pn, channels);
-        }
-      });
+      pool->parallelFor(
+          images * pixelTiles, 4, [&](int64_t begin, int64_t end) {
+            std::vector<D> tile(static_cast<size_t>(tileSize));
+            for (int64_t job = begin; job < end; ++job) {
+              int64_t b = job / pixelTiles,
+                      p0 = (job % pixelTiles) * tilePixels;
+              int64_t pn = std::min(tilePixels, pixels - p0);
+              epilogueRow(in + (b * pixels + p0) * channels, biases.data(),
+                          scales.data(), tile.data(), pn * channels,
+                          int32_t(zp), float(lo - zp), float(hi - zp));
+              transposeBytes(
+                  reinterpret_cast<const uint8_t *>(tile.data()), channels,
+                  reinterpret_cast<uint8_t *>(out + b * channels * pixels + p0),
+                  pixels, pn, channels);
+            }
+          });
     });
     return;
   }

@@ -104,7 +104,8 @@ constexpr int64_t kBlockBytes = 2 << 20;
 
 } // namespace
 
-Plan::Plan(const program::Program &p) : p(p) {
+Plan::Plan(const program::Program &p, bool countActivity)
+    : p(p), countActivity(countActivity) {
   for (const auto &b : p.buffers()) {
     buffers[b.id()] = &b;
     if (b.space() == program::GLOBAL)
@@ -116,8 +117,12 @@ Plan::Plan(const program::Program &p) : p(p) {
     constants[c.id()] = &c;
   for (int i = 0; i < p.instructions_size(); ++i)
     if (p.instructions(i).op_case() == I::kMvm)
-      plans.emplace(i, std::make_unique<MvmPlan>(p.instructions(i).mvm(), arrays));
-  planFusion();
+      plans.emplace(i,
+                    std::make_unique<MvmPlan>(p.instructions(i).mvm(), arrays));
+  if (countActivity) // every read on its own, where its rows are
+    skipped.assign(size_t(p.instructions_size()), false);
+  else
+    planFusion();
   layOutScratchpads();
   for (auto &[index, plan] : plans) {
     plan->dropEffectiveWeights();
@@ -125,7 +130,8 @@ Plan::Plan(const program::Program &p) : p(p) {
   }
   for (auto &[index, read] : fused) {
     std::vector<int64_t>().swap(read.weights);
-    planBytes += read.product->getBytes() + (read.conv ? read.conv->getBytes() : 0);
+    planBytes +=
+        read.product->getBytes() + (read.conv ? read.conv->getBytes() : 0);
   }
 }
 
@@ -254,6 +260,28 @@ bool Machine::execute(int index) {
   return ok;
 }
 
+/// The (row, input cycle, tile row) of a read whose input digit is
+/// non-zero: what drives a DAC and the cells on its row (docs/Cost.md).
+static int64_t countDrivenDigits(const program::Mvm &op, const Mem &src) {
+  int64_t rows = src.dims[0], width = src.dims[1];
+  int64_t dac = std::max<int64_t>(1, op.dac_bits());
+  int64_t cycles = (op.input_bits() + dac - 1) / dac;
+  uint64_t mask = (uint64_t(1) << dac) - 1;
+  int64_t driven = 0;
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t k = op.row_offset(); k < op.row_offset() + op.tile_rows();
+         ++k) {
+      uint64_t code = uint64_t(src.loadInt(r * width + k));
+      if (dac == 1) {
+        driven += __builtin_popcountll(code);
+        continue;
+      }
+      for (int64_t t = 0; t < cycles; ++t)
+        driven += ((code >> (dac * t)) & mask) != 0;
+    }
+  return driven;
+}
+
 bool Machine::runMvm(int index) {
   const MvmPlan &read = *plan.plans.at(index);
   const program::Mvm &op = read.getOp();
@@ -263,7 +291,8 @@ bool Machine::runMvm(int index) {
   unsigned threads = pool->size();
   if (threads > 1) // enough blocks to keep every thread busy to the end
     block = std::max<int64_t>(
-        16, std::min<int64_t>(block, (total + 4 * threads - 1) / (4 * threads)));
+        16,
+        std::min<int64_t>(block, (total + 4 * threads - 1) / (4 * threads)));
   int64_t blocks = (total + block - 1) / block;
   std::vector<MvmCounters> blockCounters(threads);
   std::vector<std::string> errors(static_cast<size_t>(blocks));
@@ -279,6 +308,8 @@ bool Machine::runMvm(int index) {
       return fail(e);
   for (const MvmCounters &c : blockCounters)
     counters.add(c);
+  if (plan.countActivity)
+    drivenDigits[size_t(index)] += countDrivenDigits(op, src);
   return true;
 }
 
@@ -290,9 +321,9 @@ bool Machine::runConv(const FusedRead &read) {
     const uint8_t *x = src.as<uint8_t>();
     for (int64_t i = 0; i < src.count; ++i)
       if (x[i] >> read.inputBits)
-        return fail("input code " + std::to_string(x[i]) +
-                            " needs more than input_bits = " +
-                            std::to_string(read.inputBits));
+        return fail(
+            "input code " + std::to_string(x[i]) +
+            " needs more than input_bits = " + std::to_string(read.inputBits));
   }
   unsigned threads = pool->size();
   int64_t parts = std::min<int64_t>(threads, images);
@@ -315,8 +346,9 @@ bool Machine::runFused(const FusedRead &read) {
   unsigned threads = pool->size();
   // Large blocks suit oneDNN; a fixed size keeps its primitives few.
   int64_t block = std::max<int64_t>(
-      64, std::min<int64_t>(kBlockBytes / std::max<int64_t>(read.k + 4 * read.n, 1),
-                            (total + threads - 1) / threads));
+      64,
+      std::min<int64_t>(kBlockBytes / std::max<int64_t>(read.k + 4 * read.n, 1),
+                        (total + threads - 1) / threads));
   int64_t blocks = (total + block - 1) / block;
   std::vector<int64_t> wide(size_t(blocks), -1);
   pool->run(blocks, [&](int64_t b, unsigned worker) {
@@ -341,9 +373,9 @@ bool Machine::runFused(const FusedRead &read) {
   });
   for (int64_t code : wide)
     if (code >= 0)
-      return fail("input code " + std::to_string(code) +
-                          " needs more than input_bits = " +
-                          std::to_string(read.inputBits));
+      return fail(
+          "input code " + std::to_string(code) +
+          " needs more than input_bits = " + std::to_string(read.inputBits));
   return true;
 }
 
@@ -383,12 +415,13 @@ struct Executor::Impl {
   double planSeconds = 0;
   std::vector<Lane> lanes;
 
-  explicit Impl(const program::Program &p) : plan(p) {}
+  Impl(const program::Program &p, bool countActivity)
+      : plan(p, countActivity) {}
 };
 
-Executor::Executor(const program::Program &program) {
+Executor::Executor(const program::Program &program, bool countActivity) {
   auto start = std::chrono::steady_clock::now();
-  impl = std::make_unique<Impl>(program);
+  impl = std::make_unique<Impl>(program, countActivity);
   impl->planSeconds = secondsSince(start);
 }
 Executor::~Executor() = default;
@@ -487,7 +520,8 @@ static int64_t checkInputs(const Plan &plan,
 
 /// Outputs for the whole batch, in the ports' order, to be filled chunk by
 /// chunk.
-static std::vector<HostTensor> allocateOutputs(const Plan &plan, int64_t batch) {
+static std::vector<HostTensor> allocateOutputs(const Plan &plan,
+                                               int64_t batch) {
   const program::Program &p = plan.p;
   std::vector<HostTensor> outputs(size_t(p.outputs_size()));
   for (int o = 0; o < p.outputs_size(); ++o) {
@@ -513,7 +547,8 @@ static bool runChunk(Machine &m, int64_t c, int64_t chunk, int64_t batch,
     Mem in = m.mem(p.inputs(i).buffer());
     size_t bytes = size_t(in.count) * in.bytes;
     std::memcpy(in.data,
-                inputs[size_t(i)].data.data() + size_t(first) * (bytes / size_t(n)),
+                inputs[size_t(i)].data.data() +
+                    size_t(first) * (bytes / size_t(n)),
                 bytes);
   }
   for (int i = 0; i < p.instructions_size(); ++i)
@@ -559,6 +594,12 @@ static void collectStats(const Plan &plan, const std::vector<Machine> &machines,
       stats.profile[kind].second += entry.second;
     }
   }
+  if (plan.countActivity) {
+    stats.drivenDigits.assign(size_t(p.instructions_size()), 0);
+    for (const Machine &m : machines)
+      for (size_t i = 0; i < m.drivenDigits.size(); ++i)
+        stats.drivenDigits[i] += m.drivenDigits[i];
+  }
   for (int i = 0; i < p.instructions_size(); ++i) {
     const program::Instruction &inst = p.instructions(i);
     if (inst.op_case() != I::kMvm)
@@ -603,8 +644,8 @@ bool Executor::run(const std::vector<HostTensor> &inputs,
         chunk, std::max<int64_t>(1, int64_t(kLaneArenaBytes / perInference)));
   if (perInference > 0) {
     uint64_t room = budget > fixed ? budget - fixed : 0;
-    chunk = int64_t(std::min<uint64_t>(uint64_t(chunk),
-                                       room / perInference / lanes));
+    chunk = int64_t(
+        std::min<uint64_t>(uint64_t(chunk), room / perInference / lanes));
   }
   if (options.chunk > 0)
     chunk = std::min<int64_t>(chunk, options.chunk);
@@ -643,6 +684,8 @@ bool Executor::run(const std::vector<HostTensor> &inputs,
     m.global = s.lanes[l].global.data;
     m.scratch = s.lanes[l].scratch.data;
     m.profiling = options.profile && stats;
+    if (plan.countActivity)
+      m.drivenDigits.assign(size_t(plan.p.instructions_size()), 0);
   }
   auto runLane = [&](unsigned l) {
     for (int64_t c = nextChunk++; c < chunks; c = nextChunk++) {

@@ -293,8 +293,8 @@ private:
     fused.n = unit.n;
     fused.inputBits = unit.inputBits;
     fused.first = first;
-    int64_t maxInput = unit.inputBits >= 63 ? INT64_MAX
-                                            : (int64_t(1) << unit.inputBits) - 1;
+    int64_t maxInput =
+        unit.inputBits >= 63 ? INT64_MAX : (int64_t(1) << unit.inputBits) - 1;
     fused.product =
         std::make_unique<ExactProduct>(weights, unit.k, unit.n, maxInput);
     fused.weights = std::move(weights);
@@ -340,7 +340,8 @@ private:
     for (int d = 0; d < 4; ++d)
       shape.pads[d] = op.pads(d);
     shape.padCode = op.pad_value();
-    int64_t maxInput = read.inputBits >= 8 ? 255 : (int64_t(1) << read.inputBits) - 1;
+    int64_t maxInput =
+        read.inputBits >= 8 ? 255 : (int64_t(1) << read.inputBits) - 1;
     read.conv = ExactConv::create(read.weights, shape, maxInput);
     if (!read.conv)
       return;
@@ -365,7 +366,8 @@ private:
     int requantizeIndex = next->second[0];
     if (m.p.instructions(requantizeIndex).op_case() != I::kRequantize)
       return;
-    const program::Requantize &rq = m.p.instructions(requantizeIndex).requantize();
+    const program::Requantize &rq =
+        m.p.instructions(requantizeIndex).requantize();
     const program::Buffer *out = m.buffers.at(rq.dst());
     const program::Buffer *in = m.buffers.at(bias.src());
     if ((rq.scales_size() > 1 || rq.multipliers_size() > 1) && rq.axis() != 1)
@@ -373,7 +375,8 @@ private:
     if (in->type().dtype() != program::I32 ||
         m.buffers.at(unrows.dst())->type().dtype() != program::I32 ||
         out->type().bits() != 0 || out->type().dtype() == program::F32 ||
-        out->type().dtype() == program::F64 || out->type().dtype() == program::BOOL)
+        out->type().dtype() == program::F64 ||
+        out->type().dtype() == program::BOOL)
       return;
     // Results the destination holds without wrapping.
     int64_t bits = int64_t(getStorageBytes(out->type().dtype())) * 8;
@@ -381,7 +384,8 @@ private:
                     out->type().dtype() == program::I16 ||
                     out->type().dtype() == program::I32 ||
                     out->type().dtype() == program::I64;
-    int64_t lo = isSigned ? -(int64_t(1) << std::min<int64_t>(bits - 1, 62)) : 0;
+    int64_t lo =
+        isSigned ? -(int64_t(1) << std::min<int64_t>(bits - 1, 62)) : 0;
     int64_t hi = isSigned ? (int64_t(1) << std::min<int64_t>(bits - 1, 62)) - 1
                           : (int64_t(1) << std::min<int64_t>(bits, 62)) - 1;
     if (rq.min() < lo || rq.max() > hi)

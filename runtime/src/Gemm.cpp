@@ -53,15 +53,17 @@ dnnl::stream &threadStream() {
 int64_t maxByteInput() {
   static const int64_t value = [] {
     unsigned isa = unsigned(dnnl::get_effective_cpu_isa());
-    bool vnni = (isa & dnnl_cpu_isa_avx512_core_vnni & ~dnnl_cpu_isa_avx512_core) ||
-                (isa & dnnl_cpu_isa_avx2_vnni & ~dnnl_cpu_isa_avx2);
+    bool vnni =
+        (isa & dnnl_cpu_isa_avx512_core_vnni & ~dnnl_cpu_isa_avx512_core) ||
+        (isa & dnnl_cpu_isa_avx2_vnni & ~dnnl_cpu_isa_avx2);
     return vnni ? 255 : 127;
   }();
   return value;
 }
 
 template <typename T>
-using RowMatrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using RowMatrix =
+    Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
 } // namespace
 
@@ -89,8 +91,8 @@ struct ExactProduct::Dnnl {
                                                : (void *)plainF32.data();
   }
 
-  std::shared_ptr<Primitive> get(int64_t m, int64_t ldx, int64_t ldo,
-                                 int64_t k, int64_t n) {
+  std::shared_ptr<Primitive> get(int64_t m, int64_t ldx, int64_t ldo, int64_t k,
+                                 int64_t n) {
     std::lock_guard<std::mutex> lock(mutex);
     auto key = std::make_tuple(m, ldx, ldo);
     auto it = primitives.find(key);
@@ -340,8 +342,8 @@ struct ExactConv::Dnnl {
           {s.strides[0], s.strides[1]},
           {s.dilations[0] - 1, s.dilations[1] - 1}, {s.pads[0], s.pads[1]},
           {s.pads[2], s.pads[3]});
-      prim->pd = dnnl::convolution_forward::primitive_desc(desc, attr,
-                                                           cpuEngine());
+      prim->pd =
+          dnnl::convolution_forward::primitive_desc(desc, attr, cpuEngine());
     };
     dnnl::memory::dims wdims = {s.outChannels, s.channels, s.kernel[0],
                                 s.kernel[1]};
@@ -399,7 +401,8 @@ std::unique_ptr<ExactConv> ExactConv::create(const std::vector<int64_t> &w,
   // Rows of the im2col matrix are (channel, ky, kx): OIHW is its transpose.
   for (int64_t row = 0; row < k; ++row)
     for (int64_t col = 0; col < o; ++col)
-      conv->dnnl->oihw[size_t(col * k + row)] = int8_t(w[size_t(row * o + col)]);
+      conv->dnnl->oihw[size_t(col * k + row)] =
+          int8_t(w[size_t(row * o + col)]);
   return conv;
 }
 
@@ -432,8 +435,9 @@ void ExactConv::run(const uint8_t *x, int64_t images, int32_t *out,
                     x + (plane * in.height + y) * in.width, size_t(in.width));
     x = frame;
   }
-  dnnl::memory nchw({{images, s.channels, s.height, s.width}, dt::u8, tag::nchw},
-                    engine, const_cast<uint8_t *>(x));
+  dnnl::memory nchw(
+      {{images, s.channels, s.height, s.width}, dt::u8, tag::nchw}, engine,
+      const_cast<uint8_t *>(x));
   dnnl::memory src = nchw;
   if (prim->toSrc) {
     size_t bytes = prim->pd.src_desc().get_size();
@@ -451,7 +455,8 @@ void ExactConv::run(const uint8_t *x, int64_t images, int32_t *out,
   dnnl::memory weights =
       prim->plainWeights
           ? dnnl::memory({{s.outChannels, s.channels, s.kernel[0], s.kernel[1]},
-                          dt::s8, tag::oihw},
+                          dt::s8,
+                          tag::oihw},
                          engine, dnnl->oihw.data())
           : dnnl->weights;
   prim->conv.execute(threadStream(), {{DNNL_ARG_SRC, src},

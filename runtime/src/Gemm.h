@@ -75,19 +75,21 @@ extern template void ExactProduct::multiply<uint8_t>(const uint8_t *, int64_t,
                                                      int64_t, int32_t *,
                                                      int64_t,
                                                      GemmWorkspace &) const;
-extern template void
-ExactProduct::multiply<uint16_t>(const uint16_t *, int64_t, int64_t, int32_t *,
-                                 int64_t, GemmWorkspace &) const;
-extern template void
-ExactProduct::multiply<uint32_t>(const uint32_t *, int64_t, int64_t, int32_t *,
-                                 int64_t, GemmWorkspace &) const;
+extern template void ExactProduct::multiply<uint16_t>(const uint16_t *, int64_t,
+                                                      int64_t, int32_t *,
+                                                      int64_t,
+                                                      GemmWorkspace &) const;
+extern template void ExactProduct::multiply<uint32_t>(const uint32_t *, int64_t,
+                                                      int64_t, int32_t *,
+                                                      int64_t,
+                                                      GemmWorkspace &) const;
 
 /// The geometry of a convolution over NCHW images.
 struct ConvShape {
   int64_t channels = 0, height = 0, width = 0, outChannels = 0;
   int64_t kernel[2] = {1, 1}, strides[2] = {1, 1}, dilations[2] = {1, 1};
   int64_t pads[4] = {0, 0, 0, 0}; // top, left, bottom, right
-  int64_t padCode = 0;             // the code of padded pixels
+  int64_t padCode = 0;            // the code of padded pixels
   int64_t outHeight() const {
     return (height + pads[0] + pads[2] - dilations[0] * (kernel[0] - 1) - 1) /
                strides[0] +

@@ -28,13 +28,13 @@ namespace detail {
 /// one product into the buffer their accumulate / concat_cols would have
 /// produced (docs/Simulator.md, "Fused reads").
 struct FusedRead {
-  int at = 0;       // the instruction that runs it (the last member mvm)
-  int first = 0;    // the first member mvm
+  int at = 0;    // the instruction that runs it (the last member mvm)
+  int first = 0; // the first member mvm
   uint32_t rows = 0, dst = 0;
   int64_t rowOffset = 0, k = 0, n = 0, inputBits = 8;
   std::unique_ptr<ExactProduct> product;
   std::vector<int64_t> weights; // k x n, while planning
-  std::vector<int> members; // the mvm instructions it replaces
+  std::vector<int> members;     // the mvm instructions it replaces
   // A convolution of an im2col's source, when the rows come from an
   // im2col nothing else reads (which is then skipped).
   std::unique_ptr<ExactConv> conv;
@@ -62,7 +62,7 @@ struct Region {
 /// Everything planned once per program; read-only while running, shared
 /// by every lane.
 struct Plan {
-  explicit Plan(const program::Program &p);
+  Plan(const program::Program &p, bool countActivity);
 
   const program::Program &p;
   std::map<uint32_t, const program::Buffer *> buffers;
@@ -71,7 +71,8 @@ struct Plan {
   std::map<int, std::unique_ptr<MvmPlan>> plans; // by instruction index
   std::map<int, FusedRead> fused;                // by the index that runs it
   std::map<int, Epilogue> epilogues;             // by its requantize
-  std::vector<bool> skipped; // instructions fused work replaces
+  std::vector<bool> skipped;  // instructions fused work replaces
+  bool countActivity = false; // reads count their non-zero digits
   // Memory per inference. The global buffer is its buffers' high-water
   // mark. Cores' scratchpads share one arena: a core's scratchpad is live
   // from the first to the last instruction that touches it, and cores
@@ -108,6 +109,9 @@ struct Machine {
   std::string error;
   // What the lane did, over its chunks.
   MvmCounters counters;
+  /// Per instruction, when the plan counts activity: non-zero input digits
+  /// the lane's reads drove.
+  std::vector<int64_t> drivenDigits;
   bool profiling = false;
   std::map<std::string, std::pair<double, int64_t>> profile;
 

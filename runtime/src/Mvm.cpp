@@ -99,7 +99,9 @@ struct MvmPlan::Group {
 
 MvmPlan::~MvmPlan() = default;
 
-int64_t MvmPlan::sliceOf(const Read &read) const { return read.shift / cellBits; }
+int64_t MvmPlan::sliceOf(const Read &read) const {
+  return read.shift / cellBits;
+}
 
 /// The programmed levels of a read, and what each read's cell pair
 /// contributes before conversion -- what planning works from.
@@ -195,8 +197,8 @@ MvmPlan::MvmPlan(const program::Mvm &op,
   }
 }
 
-MvmPlan::Cells MvmPlan::loadCells(
-    const std::map<uint32_t, const program::Array *> &arrays) {
+MvmPlan::Cells
+MvmPlan::loadCells(const std::map<uint32_t, const program::Array *> &arrays) {
   Cells cells;
   int64_t sets = op->sets();
   cells.slices = op->slices();
@@ -206,14 +208,15 @@ MvmPlan::Cells MvmPlan::loadCells(
     std::vector<uint8_t> all = getArrayLevels(*a);
     std::vector<uint8_t> m(size_t(rows * cols));
     for (int64_t k = 0; k < rows; ++k)
-      std::memcpy(m.data() + k * cols, all.data() + k * a->cols(), size_t(cols));
+      std::memcpy(m.data() + k * cols, all.data() + k * a->cols(),
+                  size_t(cols));
     cells.levels.push_back(std::move(m));
   }
   // The reads the ADCs convert, per slice: one (offset encoding, analog
   // differences, 2T2R) or two (digitally sensed differential pairs).
   bool pair = sets == 2;
-  bool senseAmp = op->encoding() == program::BINARY ||
-                  op->encoding() == program::TERNARY;
+  bool senseAmp =
+      op->encoding() == program::BINARY || op->encoding() == program::TERNARY;
   bool analog = pair && op->analog_sensing();
   for (int64_t s = 0; s < cells.slices; ++s) {
     Read read;
@@ -246,8 +249,8 @@ std::vector<bool> MvmPlan::findExactColumns(const Cells &cells) const {
   // Every partial sum of a group lies in [digitMax * sum(min(v, 0)),
   // digitMax * sum(max(v, 0))], per read, group and column.
   std::vector<bool> columnExact(size_t(cols), true);
-  bool senseAmp = op->encoding() == program::BINARY ||
-                  op->encoding() == program::TERNARY;
+  bool senseAmp =
+      op->encoding() == program::BINARY || op->encoding() == program::TERNARY;
   if (senseAmp || adc.bits == 0)
     return columnExact;
   std::vector<int64_t> lo(static_cast<size_t>(cols)), hi(lo);
@@ -267,7 +270,8 @@ std::vector<bool> MvmPlan::findExactColumns(const Cells &cells) const {
         int64_t digitMax = std::min<int64_t>((int64_t(1) << digitBits) - 1,
                                              maxInput >> (digitBits * t));
         for (int64_t n = 0; n < cols; ++n)
-          if (!adc.isExactOn(lo[size_t(n)] * digitMax, hi[size_t(n)] * digitMax))
+          if (!adc.isExactOn(lo[size_t(n)] * digitMax,
+                             hi[size_t(n)] * digitMax))
             columnExact[size_t(n)] = false;
       }
     }
@@ -325,9 +329,9 @@ void MvmPlan::packBits(Group &group, const Cells &cells) const {
         const uint8_t *row = levels + (group.k0 + k) * cols;
         uint64_t bit = uint64_t(1) << (k % 64);
         for (int64_t b = 0; b < cellBits; ++b) {
-          uint64_t *out = group.bits.data() +
-                          (((q * 2 + term) * cellBits + b) * words + k / 64) *
-                              paddedCols;
+          uint64_t *out =
+              group.bits.data() +
+              (((q * 2 + term) * cellBits + b) * words + k / 64) * paddedCols;
           for (int64_t c = 0; c < numSlow; ++c)
             if ((row[slowCols[size_t(c)]] >> b) & 1)
               out[c] |= bit;
@@ -359,7 +363,8 @@ void MvmPlan::planGemm(Group &group, const Cells &cells) {
 
 size_t MvmPlan::getBytes() const {
   size_t bytes = effective.size() * 8;
-  for (const ExactProduct *p : {product.get(), exactColumns.get(), masked.get()})
+  for (const ExactProduct *p :
+       {product.get(), exactColumns.get(), masked.get()})
     if (p)
       bytes += p->getBytes();
   for (const Group &g : groupPlans)
@@ -369,9 +374,9 @@ size_t MvmPlan::getBytes() const {
 }
 
 int64_t MvmPlan::getBlockRows(int64_t bytes) const {
-  int64_t perRow = exact ? rows + 4 * cols
-                         : groups * inputBits * words * 8 + 4 * paddedCols +
-                               8 * rows + 32;
+  int64_t perRow =
+      exact ? rows + 4 * cols
+            : groups * inputBits * words * 8 + 4 * paddedCols + 8 * rows + 32;
   return std::max<int64_t>(16, bytes / std::max<int64_t>(perRow, 1));
 }
 
@@ -511,14 +516,16 @@ bool MvmPlan::runSliced(const S *x, int64_t width, int64_t count, int32_t *out,
     for (int64_t g = 0; g < groups; ++g) {
       const Group &group = groupPlans[size_t(g)];
       const uint64_t *planesOf =
-          bitSerial ? ws.packed.data() + (i * groups + g) * planeStride : nullptr;
+          bitSerial ? ws.packed.data() + (i * groups + g) * planeStride
+                    : nullptr;
       for (int64_t t = 0; t < cycles; ++t) {
         int64_t sum = 0;
         if (bitSerial) {
           for (int64_t j = 0; j < digitBits && digitBits * t + j < planes; ++j)
             for (int64_t w = 0; w < words; ++w)
-              sum += int64_t(popcount64(planesOf[(digitBits * t + j) * words + w]))
-                     << j;
+              sum +=
+                  int64_t(popcount64(planesOf[(digitBits * t + j) * words + w]))
+                  << j;
         } else {
           const S *codes = x + i * width + group.k0;
           for (int64_t k = 0; k < group.kn; ++k)
@@ -526,8 +533,7 @@ bool MvmPlan::runSliced(const S *x, int64_t width, int64_t count, int32_t *out,
         }
         int status = group.status.empty() ? 0 : group.status[size_t(sum)];
         if (status == 1) {
-          ws.rowConst[size_t(i)] += group.known[size_t(sum)]
-                                    << (digitBits * t);
+          ws.rowConst[size_t(i)] += group.known[size_t(sum)] << (digitBits * t);
           ++counters.knownEntries;
         } else if (status == 2) {
           ws.masks[size_t(i * groups + g)] |= uint64_t(digitMask)
@@ -547,20 +553,25 @@ bool MvmPlan::runSliced(const S *x, int64_t width, int64_t count, int32_t *out,
   ws.acc.resize(size_t(count * paddedCols));
   uint32_t *acc = ws.acc.data();
   if (anyExact) {
-    withCodeType(maxInput <= 255 ? 1 : maxInput <= 65535 ? 2 : 4, [&](auto tag) {
-      using C = decltype(tag);
-      ws.codes.resize(size_t(count * rows) * sizeof(C));
-      C *maskedCodes = reinterpret_cast<C *>(ws.codes.data());
-      for (int64_t i = 0; i < count; ++i)
-        for (int64_t g = 0; g < groups; ++g) {
-          const Group &group = groupPlans[size_t(g)];
-          uint64_t mask = ws.masks[size_t(i * groups + g)];
-          for (int64_t k = group.k0; k < group.k0 + group.kn; ++k)
-            maskedCodes[i * rows + k] = C(uint64_t(x[i * width + k]) & mask);
-        }
-      masked->multiply(maskedCodes, rows, count,
-                       reinterpret_cast<int32_t *>(acc), paddedCols, ws.gemm);
-    });
+    withCodeType(maxInput <= 255     ? 1
+                 : maxInput <= 65535 ? 2
+                                     : 4,
+                 [&](auto tag) {
+                   using C = decltype(tag);
+                   ws.codes.resize(size_t(count * rows) * sizeof(C));
+                   C *maskedCodes = reinterpret_cast<C *>(ws.codes.data());
+                   for (int64_t i = 0; i < count; ++i)
+                     for (int64_t g = 0; g < groups; ++g) {
+                       const Group &group = groupPlans[size_t(g)];
+                       uint64_t mask = ws.masks[size_t(i * groups + g)];
+                       for (int64_t k = group.k0; k < group.k0 + group.kn; ++k)
+                         maskedCodes[i * rows + k] =
+                             C(uint64_t(x[i * width + k]) & mask);
+                     }
+                   masked->multiply(maskedCodes, rows, count,
+                                    reinterpret_cast<int32_t *>(acc),
+                                    paddedCols, ws.gemm);
+                 });
     for (int64_t i = 0; i < count; ++i)
       std::fill(acc + i * paddedCols + numSlow, acc + (i + 1) * paddedCols, 0);
   } else {
@@ -575,8 +586,8 @@ bool MvmPlan::runSliced(const S *x, int64_t width, int64_t count, int32_t *out,
     const Group &group = groupPlans[size_t(g)];
     if (bitSerial) {
       slowPopcount(group, entries.data(), int64_t(entries.size()),
-                   groups * planeStride,
-                   ws.packed.data() + g * planeStride, acc);
+                   groups * planeStride, ws.packed.data() + g * planeStride,
+                   acc);
     } else {
       // Digits of the slow entries, one row each.
       ws.digits.assign(size_t(int64_t(entries.size()) * group.kn), 0);
@@ -595,12 +606,22 @@ bool MvmPlan::runSliced(const S *x, int64_t width, int64_t count, int32_t *out,
   // 5. Columns: the exact columns' product, plus the converted ones.
   if (exactColumns)
     exactColumns->multiply(x, width, count, out, ldo, ws.gemm);
+  addConverted(ws, acc, count, out, ldo, exactColumns != nullptr);
+  (void)error;
+  return true;
+}
+
+void MvmPlan::addConverted(const MvmWorkspace &ws, const uint32_t *acc,
+                           int64_t count, int32_t *out, int64_t ldo,
+                           bool scatter) const {
+  int64_t numSlow = int64_t(slowCols.size());
   for (int64_t i = 0; i < count; ++i) {
-    uint32_t base = uint32_t(ws.rowConst[size_t(i)] -
-                             uint64_t(weightOffset) * uint64_t(ws.rowSums[size_t(i)]));
+    uint32_t base =
+        uint32_t(ws.rowConst[size_t(i)] -
+                 uint64_t(weightOffset) * uint64_t(ws.rowSums[size_t(i)]));
     int32_t *o = out + i * ldo;
     const uint32_t *a = acc + i * paddedCols;
-    if (exactColumns) {
+    if (scatter) {
       for (int64_t c = 0; c < numSlow; ++c) {
         int64_t n = slowCols[size_t(c)];
         o[n] = int32_t(uint32_t(o[n]) + a[c] + base);
@@ -610,8 +631,6 @@ bool MvmPlan::runSliced(const S *x, int64_t width, int64_t count, int32_t *out,
         o[c] = int32_t(a[c] + base);
     }
   }
-  (void)error;
-  return true;
 }
 
 //===----------------------------------------------------------------------===//
@@ -629,10 +648,10 @@ namespace {
 struct SerialArgs {
   const uint64_t *bits;
   int64_t numReads, cellBits, digitBits, planes, words, paddedCols, cycles;
-  const int *hasMinus;     // per read
-  const int64_t *signs;    // per read
-  const int *shifts;       // per read: shift_q + e
-  int64_t bias;            // step/2 - lo
+  const int *hasMinus;  // per read
+  const int64_t *signs; // per read
+  const int *shifts;    // per read: shift_q + e
+  int64_t bias;         // step/2 - lo
   int64_t stepLog2, maxCode;
 };
 
@@ -654,7 +673,9 @@ void serialGeneric(const SerialArgs &a, const int32_t *entries,
         for (int64_t term = 0; term < 1 + a.hasMinus[q]; ++term)
           for (int64_t b = 0; b < a.cellBits; ++b) {
             const uint64_t *m =
-                a.bits + (((q * 2 + term) * a.cellBits + b) * a.words) * a.paddedCols + c;
+                a.bits +
+                (((q * 2 + term) * a.cellBits + b) * a.words) * a.paddedCols +
+                c;
             for (int64_t j = 0; j < digitPlanes; ++j) {
               int64_t count = 0;
               for (int64_t w = 0; w < a.words; ++w)
@@ -674,10 +695,9 @@ void serialGeneric(const SerialArgs &a, const int32_t *entries,
 /// The portable kernel unrolled for 1-bit digits, C-bit cells and W words
 /// per group (scalar POPCNT; 4 columns at a time share the input words).
 template <int C, int W>
-OHMRT_POPCNT_CLONES
-void serialUnrolled(const SerialArgs &a, const int32_t *entries,
-                    int64_t numEntries, int64_t rowStride,
-                    const uint64_t *packed, uint32_t *acc) {
+OHMRT_POPCNT_CLONES void
+serialUnrolled(const SerialArgs &a, const int32_t *entries, int64_t numEntries,
+               int64_t rowStride, const uint64_t *packed, uint32_t *acc) {
   int64_t stride = a.paddedCols, readStride = 2 * C * W * stride;
   for (int64_t e = 0; e < numEntries; ++e) {
     int64_t i = entries[e] >> kCycleBits, t = entries[e] & kCycleMask;
@@ -697,7 +717,8 @@ void serialUnrolled(const SerialArgs &a, const int32_t *entries,
             int64_t sum = 0;
             for (int b = 0; b < C; ++b)
               for (int w = 0; w < W; ++w)
-                sum += int64_t(popcount64(x[w] & mt[(b * W + w) * stride])) << b;
+                sum += int64_t(popcount64(x[w] & mt[(b * W + w) * stride]))
+                       << b;
             p += term ? -sum : sum;
           }
           int64_t code = (p + a.bias) >> a.stepLog2;
@@ -718,27 +739,32 @@ using SerialKernel = void (*)(const SerialArgs &, const int32_t *, int64_t,
 SerialKernel findPortableKernel(int64_t cellBits, int64_t words) {
 #define OHMRT_KERNEL(C, W)                                                     \
   if (cellBits == C && words == W)                                             \
-    return serialUnrolled<C, W>;
-  OHMRT_KERNEL(1, 1) OHMRT_KERNEL(1, 2) OHMRT_KERNEL(1, 4)
-  OHMRT_KERNEL(2, 1) OHMRT_KERNEL(2, 2) OHMRT_KERNEL(2, 4)
+  return serialUnrolled<C, W>
+  OHMRT_KERNEL(1, 1);
+  OHMRT_KERNEL(1, 2);
+  OHMRT_KERNEL(1, 4);
+  OHMRT_KERNEL(2, 1);
+  OHMRT_KERNEL(2, 2);
+  OHMRT_KERNEL(2, 4);
 #undef OHMRT_KERNEL
   return nullptr;
 }
 
 #if OHMRT_X86
-#define OHMRT_AVX512 \
-  __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512vpopcntdq")))
+#define OHMRT_AVX512                                                           \
+  __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,"                  \
+                        "avx512vpopcntdq")))
 
 /// sum_w popcount(x[w] & m[w]) for 8 columns.
 template <int W>
 OHMRT_AVX512 inline __m512i popcountWords(const __m512i *x, const uint64_t *m,
                                           int64_t stride) {
-  __m512i count = _mm512_popcnt_epi64(
-      _mm512_and_si512(x[0], _mm512_loadu_si512(m)));
+  __m512i count =
+      _mm512_popcnt_epi64(_mm512_and_si512(x[0], _mm512_loadu_si512(m)));
   for (int w = 1; w < W; ++w)
-    count = _mm512_add_epi64(
-        count, _mm512_popcnt_epi64(_mm512_and_si512(
-                   x[w], _mm512_loadu_si512(m + w * stride))));
+    count =
+        _mm512_add_epi64(count, _mm512_popcnt_epi64(_mm512_and_si512(
+                                    x[w], _mm512_loadu_si512(m + w * stride))));
   return count;
 }
 
@@ -749,7 +775,8 @@ OHMRT_AVX512 inline __m512i partialSums(const __m512i *x, const uint64_t *m,
   __m512i p = popcountWords<W>(x, m, stride);
   for (int b = 1; b < C; ++b)
     p = _mm512_add_epi64(
-        p, _mm512_slli_epi64(popcountWords<W>(x, m + b * W * stride, stride), b));
+        p,
+        _mm512_slli_epi64(popcountWords<W>(x, m + b * W * stride, stride), b));
   return p;
 }
 
@@ -785,7 +812,8 @@ OHMRT_AVX512 void serialAvx512(const SerialArgs &a, const int32_t *entries,
       for (int64_t q = 0; q < a.numReads; ++q, m += readStride) {
         __m512i p = partialSums<C, W>(x, m, stride);
         if (Minus)
-          p = _mm512_sub_epi64(p, partialSums<C, W>(x, m + C * W * stride, stride));
+          p = _mm512_sub_epi64(
+              p, partialSums<C, W>(x, m + C * W * stride, stride));
         __m512i code = _mm512_sra_epi64(_mm512_add_epi64(p, bias), stepShift);
         code = _mm512_min_epi64(_mm512_max_epi64(code, zero), maxCode);
         code = _mm512_xor_si512(_mm512_sllv_epi64(code, shifts[q]), negate[q]);
@@ -806,11 +834,19 @@ OHMRT_AVX512 void serialAvx512(const SerialArgs &a, const int32_t *entries,
 SerialKernel findAvx512Kernel(int64_t cellBits, int64_t words, bool minus) {
 #define OHMRT_KERNEL(C, W)                                                     \
   if (cellBits == C && words == W)                                             \
-    return minus ? serialAvx512<C, W, true> : serialAvx512<C, W, false>;
-  OHMRT_KERNEL(1, 1) OHMRT_KERNEL(1, 2) OHMRT_KERNEL(1, 4)
-  OHMRT_KERNEL(2, 1) OHMRT_KERNEL(2, 2) OHMRT_KERNEL(2, 4)
-  OHMRT_KERNEL(3, 1) OHMRT_KERNEL(3, 2) OHMRT_KERNEL(3, 4)
-  OHMRT_KERNEL(4, 1) OHMRT_KERNEL(4, 2) OHMRT_KERNEL(4, 4)
+  return minus ? serialAvx512<C, W, true> : serialAvx512<C, W, false>
+  OHMRT_KERNEL(1, 1);
+  OHMRT_KERNEL(1, 2);
+  OHMRT_KERNEL(1, 4);
+  OHMRT_KERNEL(2, 1);
+  OHMRT_KERNEL(2, 2);
+  OHMRT_KERNEL(2, 4);
+  OHMRT_KERNEL(3, 1);
+  OHMRT_KERNEL(3, 2);
+  OHMRT_KERNEL(3, 4);
+  OHMRT_KERNEL(4, 1);
+  OHMRT_KERNEL(4, 2);
+  OHMRT_KERNEL(4, 4);
 #undef OHMRT_KERNEL
   return nullptr;
 }
@@ -831,10 +867,12 @@ void MvmPlan::slowPopcount(const Group &group, const int32_t *entries,
     shifts.push_back(read.shift + int(stepLog2));
     signs.push_back(read.sign);
   }
-  SerialArgs args{group.bits.data(), int64_t(reads.size()), cellBits,
-                  digitBits,         inputBits,           words,
-                  paddedCols,        cycles,              hasMinus.data(),
-                  signs.data(),      shifts.data(),       adc.step / 2 - adc.offset,
+  SerialArgs args{group.bits.data(), int64_t(reads.size()),
+                  cellBits,          digitBits,
+                  inputBits,         words,
+                  paddedCols,        cycles,
+                  hasMinus.data(),   signs.data(),
+                  shifts.data(),     adc.step / 2 - adc.offset,
                   stepLog2,          adc.maxCode};
 #if OHMRT_X86
   // The unrolled kernels need every read alike: all with a second cell
@@ -892,9 +930,9 @@ void MvmPlan::slowGemm(const Group &group, const int32_t *entries,
       const Read &read = reads[size_t(q)];
       int64_t shift = digitBits * t + read.shift;
       for (int64_t c = 0; c < numSlow; ++c)
-        row[c] += uint32_t(uint64_t(read.sign) *
-                           (uint64_t(adc.convert(partial(e, q * numSlow + c)))
-                            << shift));
+        row[c] += uint32_t(
+            uint64_t(read.sign) *
+            (uint64_t(adc.convert(partial(e, q * numSlow + c))) << shift));
     }
   }
 }

@@ -49,7 +49,7 @@ struct MvmWorkspace {
   std::vector<uint64_t> masks;    // per (row, group): bits kept for exact
   std::vector<char> codes;        // gathered or masked input codes
   std::vector<std::vector<int32_t>> entries; // slow (row, cycle), by group
-  std::vector<double> digits, sums;  // the GEMM fallback's operands
+  std::vector<double> digits, sums;          // the GEMM fallback's operands
 };
 
 /// What the reads of a run did, by technique (docs/Simulator.md).
@@ -111,6 +111,10 @@ private:
   bool runSliced(const S *rows, int64_t width, int64_t count, int32_t *out,
                  int64_t ldo, MvmWorkspace &ws, MvmCounters &counters,
                  std::string &error) const;
+  /// Adds the converted columns' sums (and each row's constant) to `out`,
+  /// scattered to their columns if `scatter`, else in order.
+  void addConverted(const MvmWorkspace &ws, const uint32_t *acc, int64_t count,
+                    int32_t *out, int64_t ldo, bool scatter) const;
   void slowPopcount(const Group &group, const int32_t *entries,
                     int64_t numEntries, int64_t planeStride,
                     const uint64_t *packed, uint32_t *acc) const;
@@ -132,8 +136,8 @@ private:
 
   // Sliced reads.
   std::vector<Read> reads;
-  std::vector<int64_t> slowCols;        // converted columns
-  int64_t paddedCols = 0;               // slowCols rounded up to 8
+  std::vector<int64_t> slowCols;              // converted columns
+  int64_t paddedCols = 0;                     // slowCols rounded up to 8
   std::unique_ptr<ExactProduct> exactColumns; // full input, other columns 0
   std::unique_ptr<ExactProduct> masked;       // masked input, slow columns
   std::vector<Group> groupPlans;

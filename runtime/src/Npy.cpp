@@ -106,7 +106,8 @@ bool ohmrt::parseNpy(const std::string &bytes, const std::string &name,
     headerLength = readLE(bytes.data() + 8, 4);
     offset = 12;
   } else {
-    return fail(error, name, "unsupported .npy version " + std::to_string(major));
+    return fail(error, name,
+                "unsupported .npy version " + std::to_string(major));
   }
   if (bytes.size() - offset < headerLength)
     return fail(error, name, "truncated .npy header");

@@ -27,7 +27,8 @@ void ohmrt::detail::getOperands(const program::Instruction &inst,
   case I::kMvm:
     return unary(inst.mvm().rows(), inst.mvm().dst());
   case I::kAccumulate:
-    reads.assign(inst.accumulate().srcs().begin(), inst.accumulate().srcs().end());
+    reads.assign(inst.accumulate().srcs().begin(),
+                 inst.accumulate().srcs().end());
     writes.push_back(inst.accumulate().dst());
     return;
   case I::kConcatCols:
@@ -81,4 +82,3 @@ void ohmrt::detail::getOperands(const program::Instruction &inst,
     return;
   }
 }
-

@@ -1,4 +1,4 @@
-//===- Operands.h - The buffers each instruction reads and writes -*- C++ -*-===//
+//===- Operands.h - What each instruction reads and writes ------*- C++ -*-===//
 
 #ifndef OHMRT_OPERANDS_H
 #define OHMRT_OPERANDS_H

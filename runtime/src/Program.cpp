@@ -6,8 +6,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "ohmrt/Runtime.h"
 #include "Operands.h"
+#include "ohmrt/Runtime.h"
 
 #include <cerrno>
 #include <cmath>
@@ -167,7 +167,8 @@ std::string ohmrt::packArrayLevels(const std::vector<uint8_t> &levels,
     unsigned word = unsigned(levels[i] & ((1u << bits) - 1)) << (bit % 8);
     bytes[bit / 8] = char(uint8_t(bytes[bit / 8]) | uint8_t(word));
     if (word >> 8)
-      bytes[bit / 8 + 1] = char(uint8_t(bytes[bit / 8 + 1]) | uint8_t(word >> 8));
+      bytes[bit / 8 + 1] =
+          char(uint8_t(bytes[bit / 8 + 1]) | uint8_t(word >> 8));
   }
   return bytes;
 }
@@ -182,8 +183,8 @@ ReadShape ohmrt::getReadShape(const program::Mvm &op) {
   shape.activeRows = op.active_rows();
   shape.sets = op.sets();
   shape.analogSensing = op.analog_sensing();
-  shape.senseAmp = op.encoding() == program::BINARY ||
-                   op.encoding() == program::TERNARY;
+  shape.senseAmp =
+      op.encoding() == program::BINARY || op.encoding() == program::TERNARY;
   return shape;
 }
 

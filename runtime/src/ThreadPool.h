@@ -39,7 +39,8 @@ public:
   /// Calls fn(begin, end) on at most size() contiguous parts of [0, count),
   /// each of at least `grain` iterations (one part when count < 2 grain).
   template <typename Fn> void parallelFor(int64_t count, int64_t grain, Fn fn) {
-    int64_t parts = std::min<int64_t>(size(), count / std::max<int64_t>(grain, 1));
+    int64_t parts =
+        std::min<int64_t>(size(), count / std::max<int64_t>(grain, 1));
     if (parts <= 1) {
       if (count > 0)
         fn(int64_t(0), count);

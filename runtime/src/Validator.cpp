@@ -9,15 +9,14 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "ohmrt/Runtime.h"
 #include "Operands.h"
+#include "ohmrt/Runtime.h"
 
 #include <cmath>
 #include <map>
 #include <set>
 
 using namespace ohmrt;
-
 
 namespace {
 
@@ -117,7 +116,8 @@ private:
         return bad("array " + std::to_string(a.id()) +
                    " is larger than the target's arrays");
       if (a.cell_bits() < 1 || a.cell_bits() > 8)
-        return bad("array " + std::to_string(a.id()) + " has invalid cell bits");
+        return bad("array " + std::to_string(a.id()) +
+                   " has invalid cell bits");
       unsigned bits = a.level_bits() == 0 ? 8 : a.level_bits();
       if (bits > 8 || int64_t(bits) < a.cell_bits())
         return bad("array " + std::to_string(a.id()) + " packs levels at " +
@@ -127,9 +127,10 @@ private:
       if (a.levels().size() != (cells * bits + 7) / 8)
         return bad("array " + std::to_string(a.id()) + " holds " +
                    std::to_string(a.levels().size()) +
-                   (bits == 8 ? " levels for " + std::to_string(cells) + " cells"
-                              : " bytes of levels for " + std::to_string(cells) +
-                                    " cells of " + std::to_string(bits) + " bits"));
+                   (bits == 8
+                        ? " levels for " + std::to_string(cells) + " cells"
+                        : " bytes of levels for " + std::to_string(cells) +
+                              " cells of " + std::to_string(bits) + " bits"));
       if (bits > uint64_t(a.cell_bits()))
         for (uint8_t level : getArrayLevels(a))
           if (level >> a.cell_bits())
@@ -183,10 +184,10 @@ private:
       if (b.batched() && b.dims_size() == 0)
         return bad(what + " is batched but has no dimensions");
       if (b.size() != uint64_t(count) * bytes)
-        return bad(what + " has size " + std::to_string(b.size()) +
-                   " for " + std::to_string(count) + " elements");
-      uint64_t limit =
-          b.space() == program::GLOBAL ? p.global_bytes() : p.scratchpad_bytes();
+        return bad(what + " has size " + std::to_string(b.size()) + " for " +
+                   std::to_string(count) + " elements");
+      uint64_t limit = b.space() == program::GLOBAL ? p.global_bytes()
+                                                    : p.scratchpad_bytes();
       if (b.space() != program::GLOBAL && b.space() != program::SCRATCHPAD)
         return bad(what + " is in an unknown memory space");
       // Unbatched buffers also start at offset * N in a batch of N (and
@@ -197,7 +198,8 @@ private:
                    std::to_string(b.size()) + ", memory " +
                    std::to_string(limit) + " bytes)");
       if (b.space() == program::SCRATCHPAD && b.core() >= p.target().cores())
-        return bad(what + " is in the scratchpad of a core that does not exist");
+        return bad(what +
+                   " is in the scratchpad of a core that does not exist");
     }
     return true;
   }
@@ -240,8 +242,7 @@ private:
     if (dims(b) == want)
       return true;
     return bad("buffer " + std::to_string(b->id()) + " has dims " +
-               dimsString(dims(b)) + " but " + dimsString(want) +
-               " is needed");
+               dimsString(dims(b)) + " but " + dimsString(want) + " is needed");
   }
   bool expectBatchedLike(const program::Buffer *dst,
                          std::initializer_list<const program::Buffer *> srcs) {
@@ -249,9 +250,9 @@ private:
     for (const auto *src : srcs)
       any |= src->batched();
     if (dst->batched() != any)
-      return bad("buffer " + std::to_string(dst->id()) +
-                 (any ? " must be batched like its sources"
-                      : " must not be batched"));
+      return bad(
+          "buffer " + std::to_string(dst->id()) +
+          (any ? " must be batched like its sources" : " must not be batched"));
     return true;
   }
   bool checkWindow(const google::protobuf::RepeatedField<int64_t> &kernel,
@@ -273,7 +274,8 @@ private:
     int64_t out[2];
     int64_t in[2] = {h, w};
     for (int i = 0; i < 2; ++i) {
-      int64_t span = in[i] + pads[i] + pads[i + 2] - dilations[i] * (kernel[i] - 1) - 1;
+      int64_t span =
+          in[i] + pads[i] + pads[i + 2] - dilations[i] * (kernel[i] - 1) - 1;
       if (span < 0)
         return bad("the window does not fit the input");
       out[i] = span / strides[i] + 1 + (ceil && span % strides[i] ? 1 : 0);
@@ -293,7 +295,8 @@ private:
   }
   bool checkZeroPoint(int64_t zeroPoint) {
     if (!isSmallOffset(zeroPoint))
-      return bad("zero point " + std::to_string(zeroPoint) + " is out of range");
+      return bad("zero point " + std::to_string(zeroPoint) +
+                 " is out of range");
     return true;
   }
   /// An integer value a double field gives (int64_t(value) is defined).
@@ -339,11 +342,11 @@ private:
       for (int64_t s = 0; s < op.slices(); ++s)
         shifts += std::ldexp(1.0, int(op.dac_bits() * t + op.cell_bits() * s));
     double partial = digitMax * cellMax * groupRows;
-    double converted =
-        op.adc_bits() == 0
-            ? partial
-            : std::abs(double(op.adc_offset())) +
-                  (std::ldexp(1.0, int(op.adc_bits())) - 1) * double(op.adc_step());
+    double converted = op.adc_bits() == 0
+                           ? partial
+                           : std::abs(double(op.adc_offset())) +
+                                 (std::ldexp(1.0, int(op.adc_bits())) - 1) *
+                                     double(op.adc_step());
     double reads = op.sets() == 2 && !op.analog_sensing() ? 2 : 1;
     double correction = double(op.weight_offset()) * maxInput * rows;
     double weight = 2 * std::ldexp(1.0, int(op.cell_bits() * op.slices()));
@@ -421,8 +424,7 @@ bool Validator::checkIm2Col(const program::Instruction &inst) {
     return false;
   auto sd = dims(src);
   if (sd.size() != 4 || !isNarrowInt(dtype(src)) || !isUnsigned(dtype(dst)) ||
-      !isNarrowInt(dtype(dst)) ||
-      dims(dst).size() != 2)
+      !isNarrowInt(dtype(dst)) || dims(dst).size() != 2)
     return bad("needs a 4-D integer source and a 2-D unsigned destination "
                "(integers of at most 32 bits)");
   if (op.group() < 1 || sd[1] % op.group() || op.group_index() < 0 ||
@@ -430,8 +432,8 @@ bool Validator::checkIm2Col(const program::Instruction &inst) {
       op.offset() > kMaxOffset || !isSmallOffset(op.pad_value()))
     return bad("invalid group, group_index, offset or pad value");
   int64_t oh, ow;
-  if (!checkWindow(op.kernel(), op.strides(), op.pads(), op.dilations(),
-                   sd[2], sd[3], oh, ow))
+  if (!checkWindow(op.kernel(), op.strides(), op.pads(), op.dilations(), sd[2],
+                   sd[3], oh, ow))
     return false;
   return expectDims(dst, {sd[0] * oh * ow,
                           sd[1] / op.group() * op.kernel(0) * op.kernel(1)}) &&
@@ -446,8 +448,7 @@ bool Validator::checkRows(const program::Instruction &inst) {
     return false;
   auto sd = dims(src);
   if (sd.size() < 2 || !isNarrowInt(dtype(src)) || !isUnsigned(dtype(dst)) ||
-      !isNarrowInt(dtype(dst)) ||
-      op.offset() < 0)
+      !isNarrowInt(dtype(dst)) || op.offset() < 0)
     return bad("needs an integer source of rank 2 or more and an unsigned "
                "destination (integers of at most 32 bits)");
   if (op.offset() > kMaxOffset)
@@ -474,9 +475,10 @@ bool Validator::checkMvm(const program::Instruction &inst) {
       op.tile_cols() > t.cols())
     return bad("the tile does not fit the target's arrays");
   if (op.row_offset() < 0 || op.row_offset() > rd[1] - op.tile_rows())
-    return bad("rows [" + std::to_string(op.row_offset()) + ", " +
-               std::to_string(uint64_t(op.row_offset()) + uint64_t(op.tile_rows())) +
-               ") are outside the " + std::to_string(rd[1]) + " input columns");
+    return bad(
+        "rows [" + std::to_string(op.row_offset()) + ", " +
+        std::to_string(uint64_t(op.row_offset()) + uint64_t(op.tile_rows())) +
+        ") are outside the " + std::to_string(rd[1]) + " input columns");
   if (!program::Encoding_IsValid(op.encoding()))
     return bad("unknown encoding " + std::to_string(op.encoding()));
   bool pair = op.encoding() != program::OFFSET;
@@ -487,8 +489,7 @@ bool Validator::checkMvm(const program::Instruction &inst) {
       op.cell_bits() > 8 || op.input_bits() < 1 || op.input_bits() > 32 ||
       op.dac_bits() < 1 || op.dac_bits() > op.input_bits() ||
       op.active_rows() < 1 || op.active_rows() > (1 << 16) ||
-      op.weight_offset() < 0 ||
-      op.weight_offset() > (int64_t(1) << 40))
+      op.weight_offset() < 0 || op.weight_offset() > (int64_t(1) << 40))
     return bad("invalid slices, cell bits, input or DAC bits, active rows "
                "or weight offset");
   if ((op.encoding() == program::BINARY || op.encoding() == program::TERNARY) &&
@@ -496,8 +497,7 @@ bool Validator::checkMvm(const program::Instruction &inst) {
     return bad("binary and ternary reads use 1-bit single-slice cells");
   if (op.adc_bits() < 0 || op.adc_bits() > 32 || op.adc_step() < 1 ||
       (op.adc_step() & (op.adc_step() - 1)) ||
-      op.adc_step() > (int64_t(1) << 40) ||
-      !isSmallOffset(op.adc_offset()))
+      op.adc_step() > (int64_t(1) << 40) || !isSmallOffset(op.adc_offset()))
     return bad("invalid ADC configuration");
   if (!checkReadMagnitude(op))
     return false;
@@ -553,8 +553,8 @@ bool Validator::checkConcatCols(const program::Instruction &inst) {
     if (!src)
       return false;
     auto sd = dims(src);
-    if (sd.size() != 2 || dtype(src) != program::I32 ||
-        sd[0] != dims(dst)[0] || src->batched() != dst->batched())
+    if (sd.size() != 2 || dtype(src) != program::I32 || sd[0] != dims(dst)[0] ||
+        src->batched() != dst->batched())
       return bad("sources must be i32 [P, C] with the destination's P");
     cols += sd[1];
   }
@@ -644,14 +644,17 @@ bool Validator::checkQuantization(const program::Instruction &inst) {
   opName = q ? "quantize" : "dequantize";
   uint32_t s = q ? inst.quantize().src() : inst.dequantize().src();
   uint32_t d = q ? inst.quantize().dst() : inst.dequantize().dst();
-  const auto &scales = q ? inst.quantize().scales() : inst.dequantize().scales();
-  const auto &zps = q ? inst.quantize().zero_points() : inst.dequantize().zero_points();
+  const auto &scales =
+      q ? inst.quantize().scales() : inst.dequantize().scales();
+  const auto &zps =
+      q ? inst.quantize().zero_points() : inst.dequantize().zero_points();
   int64_t axis = q ? inst.quantize().axis() : inst.dequantize().axis();
   const auto *src = buffer(s), *dst = buffer(d);
   if (!src || !dst)
     return false;
-  if (dims(src) != dims(dst) || (q ? !isFloat(dtype(src)) || !isInt(dtype(dst))
-                                   : !isNarrowInt(dtype(src)) || !isFloat(dtype(dst))))
+  if (dims(src) != dims(dst) ||
+      (q ? !isFloat(dtype(src)) || !isInt(dtype(dst))
+         : !isNarrowInt(dtype(src)) || !isFloat(dtype(dst))))
     return bad("invalid element types or dims");
   if (!checkAxis(axis, dims(src).size()) ||
       !checkScales(scales, dims(src)[axis]))
@@ -704,7 +707,8 @@ bool Validator::checkElementwise(const program::Instruction &inst) {
        (inst.clip().has_max() && !fitsInt64(inst.clip().max()))))
     return bad("integer bounds must be finite and within 64 bits");
   if (inst.op_case() == I::kSoftmax &&
-      (!isFloat(dtype(src)) || !checkAxis(inst.softmax().axis(), dims(src).size()) ||
+      (!isFloat(dtype(src)) ||
+       !checkAxis(inst.softmax().axis(), dims(src).size()) ||
        (src->batched() && inst.softmax().axis() == 0)))
     return message.empty() ? bad("softmax needs floats and a non-batch axis")
                            : false;
@@ -724,15 +728,18 @@ bool Validator::checkPool(const program::Instruction &inst) {
     return bad("unknown pool kind " + std::to_string(op.kind()));
   if (!checkZeroPoint(op.zero_point()))
     return false;
-  if ((op.kind() == program::SUM && (!isNarrowInt(dtype(src)) || dtype(dst) != program::I32)) ||
-      (op.kind() == program::AVERAGE && (!isFloat(dtype(src)) || dtype(dst) != dtype(src))) ||
+  if ((op.kind() == program::SUM &&
+       (!isNarrowInt(dtype(src)) || dtype(dst) != program::I32)) ||
+      (op.kind() == program::AVERAGE &&
+       (!isFloat(dtype(src)) || dtype(dst) != dtype(src))) ||
       (op.kind() == program::MAX && dtype(dst) != dtype(src)))
     return bad("invalid element types for this pool");
   int64_t oh, ow;
   if (!checkWindow(op.kernel(), op.strides(), op.pads(), op.dilations(), sd[2],
                    sd[3], oh, ow, op.ceil_mode()))
     return false;
-  return expectDims(dst, {sd[0], sd[1], oh, ow}) && expectBatchedLike(dst, {src});
+  return expectDims(dst, {sd[0], sd[1], oh, ow}) &&
+         expectBatchedLike(dst, {src});
 }
 
 bool Validator::checkGlobalAvgPool(const program::Instruction &inst) {
@@ -758,7 +765,8 @@ bool Validator::checkBinary(const program::Instruction &inst) {
   const auto *lhs = buffer(l), *rhs = buffer(r), *dst = buffer(d);
   if (!lhs || !rhs || !dst)
     return false;
-  if (q ? !isNarrowInt(dtype(lhs)) || !isNarrowInt(dtype(rhs)) || !isInt(dtype(dst))
+  if (q ? !isNarrowInt(dtype(lhs)) || !isNarrowInt(dtype(rhs)) ||
+              !isInt(dtype(dst))
         : dtype(lhs) != dtype(rhs) || dtype(lhs) != dtype(dst))
     return bad("invalid element types");
   if (q && (!(inst.qadd().lhs_scale() > 0) || !(inst.qadd().rhs_scale() > 0) ||
@@ -784,7 +792,8 @@ bool Validator::checkBinary(const program::Instruction &inst) {
   // A batched operand scales its first dimension with the batch, so it
   // must be the result's first dimension, not broadcast into it.
   for (const auto *b : {lhs, rhs})
-    if (b->batched() && (dims(b).size() != shape.size() || dims(b)[0] != shape[0]))
+    if (b->batched() &&
+        (dims(b).size() != shape.size() || dims(b)[0] != shape[0]))
       return bad("a batched operand must span the batch dimension");
   return expectDims(dst, shape) && expectBatchedLike(dst, {lhs, rhs});
 }
@@ -930,4 +939,3 @@ bool ohmrt::validateProgram(const program::Program &program,
   Validator validator(program);
   return validator.run(error);
 }
-

@@ -119,9 +119,9 @@ template <typename Fn> void withAnyType(const Mem &m, Fn &&fn) {
 /// are floats exactly), and equal to rounding, adding zp and clamping in
 /// double; NaN still becomes zp.
 template <typename S, typename D>
-OHMRT_VECTOR_CLONES void
-requantizeFloatFast(const S *x, D *out, int64_t count, float scale, int32_t zp,
-                    float lo, float hi) {
+OHMRT_VECTOR_CLONES void requantizeFloatFast(const S *x, D *out, int64_t count,
+                                             float scale, int32_t zp, float lo,
+                                             float hi) {
   for (int64_t i = 0; i < count; ++i)
     out[i] = D(roundClamp(float(x[i]) * scale, lo, hi) + zp);
 }
@@ -139,8 +139,8 @@ void requantizeFloat(const S *x, D *out, int64_t count, float scale,
                                float(lo - zp), float(hi - zp));
   for (int64_t i = 0; i < count; ++i) {
     float scaled = float(int64_t(x[i]) - inputZp) * scale;
-    out[i] = D(clampToRange(double(roundHalfEven(scaled)) + double(zp), lo, hi,
-                            zp));
+    out[i] =
+        D(clampToRange(double(roundHalfEven(scaled)) + double(zp), lo, hi, zp));
   }
 }
 

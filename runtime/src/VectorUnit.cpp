@@ -1,8 +1,8 @@
 //===- VectorUnit.cpp - The vector unit -----------------------------------===//
 //
 // Every instruction that is not a crossbar read (data movement is in
-// DataMovement.cpp, the fused epilogue in Epilogue.cpp). Each kernel mirrors the
-// reference interpreter's arithmetic operation for operation (f32 rounding
+// DataMovement.cpp, the fused epilogue in Epilogue.cpp). Each kernel mirrors
+// the reference interpreter's arithmetic operation for operation (f32 rounding
 // points, round half to even, clamping order, NaN handling) -- that is
 // what keeps the simulator bit-exact against it -- but runs as typed loops
 // over contiguous memory, dispatching on the element type once per
@@ -42,7 +42,8 @@ void Machine::requantize(const program::Requantize &op) {
       std::vector<int64_t> staging;
       for (int64_t i = begin; i < end;) {
         int64_t ch = layout.channelOf(i);
-        int64_t count = std::min(end, (i / layout.inner + 1) * layout.inner) - i;
+        int64_t count =
+            std::min(end, (i / layout.inner + 1) * layout.inner) - i;
         int64_t *wide = nullptr;
         if (!direct) {
           staging.resize(size_t(count));
@@ -102,7 +103,8 @@ void Machine::quantize(const program::Quantize &op) {
       dst.withInts([&](auto *out) {
         pool->parallelFor(src.count, kGrain, [&](int64_t begin, int64_t end) {
           quantizeFast(src.as<float>() + begin, out + begin, end - begin,
-                       op.scales(0), int32_t(zp), float(lo - zp), float(hi - zp));
+                       op.scales(0), int32_t(zp), float(lo - zp),
+                       float(hi - zp));
         });
       });
       return;
@@ -112,9 +114,10 @@ void Machine::quantize(const program::Quantize &op) {
     pool->parallelFor(src.count, kGrain, [&](int64_t begin, int64_t end) {
       for (int64_t i = begin; i < end; ++i) {
         int64_t channel = layout.channelOf(i);
-        int64_t zp = op.zero_points_size() == 0   ? 0
-                     : op.zero_points_size() == 1 ? op.zero_points(0)
-                                                  : op.zero_points(int(channel));
+        int64_t zp = op.zero_points_size() == 0 ? 0
+                     : op.zero_points_size() == 1
+                         ? op.zero_points(0)
+                         : op.zero_points(int(channel));
         float value =
             roundHalfEven(float(x[i]) / op.scales(int(channel))) + float(zp);
         dst.storeInt(i, clampToRange(value, lo, hi, zp));
@@ -131,9 +134,10 @@ void Machine::dequantize(const program::Dequantize &op) {
     pool->parallelFor(src.count, kGrain, [&](int64_t begin, int64_t end) {
       for (int64_t i = begin; i < end; ++i) {
         int64_t channel = layout.channelOf(i);
-        int64_t zp = op.zero_points_size() == 0   ? 0
-                     : op.zero_points_size() == 1 ? op.zero_points(0)
-                                                  : op.zero_points(int(channel));
+        int64_t zp = op.zero_points_size() == 0 ? 0
+                     : op.zero_points_size() == 1
+                         ? op.zero_points(0)
+                         : op.zero_points(int(channel));
         float value = float(int64_t(x[i]) - zp) * op.scales(int(channel));
         dst.storeFloat(i, value);
       }
@@ -147,10 +151,10 @@ namespace {
 /// the project builds with -ffp-contract=off, so the two products are
 /// rounded before they are added, as in the reference interpreter).
 template <typename L, typename R, typename D>
-OHMRT_VECTOR_CLONES void
-qaddFast(const L *l, const R *r, D *out, int64_t count, float lhsScale,
-         float rhsScale, int32_t lhsZp, int32_t rhsZp, int32_t zp, float lo,
-         float hi) {
+OHMRT_VECTOR_CLONES void qaddFast(const L *l, const R *r, D *out, int64_t count,
+                                  float lhsScale, float rhsScale, int32_t lhsZp,
+                                  int32_t rhsZp, int32_t zp, float lo,
+                                  float hi) {
   for (int64_t i = 0; i < count; ++i) {
     float value = lhsScale * float(int32_t(l[i]) - lhsZp) +
                   rhsScale * float(int32_t(r[i]) - rhsZp);
@@ -209,7 +213,8 @@ void Machine::qadd(const program::QAdd &op) {
 
 void Machine::clip(const program::Clip &op) {
   Mem src = mem(op.src()), dst = mem(op.dst());
-  double lo = op.has_min() ? op.min() : -std::numeric_limits<double>::infinity();
+  double lo =
+      op.has_min() ? op.min() : -std::numeric_limits<double>::infinity();
   double hi = op.has_max() ? op.max() : std::numeric_limits<double>::infinity();
   if (src.isFloat()) {
     withFloats(src, [&](auto *x) {
@@ -351,8 +356,9 @@ void Machine::pool2d(const program::Pool &op) {
     src.withInts([&](auto *in) {
       auto *out = reinterpret_cast<decltype(in)>(dst.data);
       bool is2x2 = op.kernel(0) == 2 && op.kernel(1) == 2 &&
-                   op.strides(0) == 2 && op.strides(1) == 2 && op.pads(0) == 0 &&
-                   op.pads(1) == 0 && op.pads(2) == 0 && op.pads(3) == 0;
+                   op.strides(0) == 2 && op.strides(1) == 2 &&
+                   op.pads(0) == 0 && op.pads(1) == 0 && op.pads(2) == 0 &&
+                   op.pads(3) == 0;
       pool->parallelFor(planes, 16, [&](int64_t begin, int64_t end) {
         auto *from = in + begin * h * w;
         auto *to = out + begin * oh * ow;
@@ -369,10 +375,10 @@ void Machine::pool2d(const program::Pool &op) {
       for (int64_t xo = 0; xo < ow; ++xo) {
         int64_t hStart = y * op.strides(0) - op.pads(0);
         int64_t wStart = xo * op.strides(1) - op.pads(1);
-        int64_t hEnd = std::min(hStart + (op.kernel(0) - 1) * op.dilations(0) + 1,
-                                h + op.pads(2));
-        int64_t wEnd = std::min(wStart + (op.kernel(1) - 1) * op.dilations(1) + 1,
-                                w + op.pads(3));
+        int64_t hEnd = std::min(
+            hStart + (op.kernel(0) - 1) * op.dilations(0) + 1, h + op.pads(2));
+        int64_t wEnd = std::min(
+            wStart + (op.kernel(1) - 1) * op.dilations(1) + 1, w + op.pads(3));
         int64_t paddedCount =
             ((hEnd - hStart + op.dilations(0) - 1) / op.dilations(0)) *
             ((wEnd - wStart + op.dilations(1) - 1) / op.dilations(1));
@@ -487,7 +493,8 @@ bool Machine::executeVector(const program::Instruction &inst) {
     return true;
   case I::kLoadConst: {
     Mem dst = mem(inst.load_const().dst());
-    const std::string &data = constants.at(inst.load_const().constant())->data();
+    const std::string &data =
+        constants.at(inst.load_const().constant())->data();
     std::memcpy(dst.data, data.data(), data.size());
     return true;
   }

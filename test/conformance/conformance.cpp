@@ -38,20 +38,45 @@ static cl::opt<std::string>
 static cl::opt<unsigned> minPass("min-pass",
                                  cl::desc("Fail unless this many tests pass"),
                                  cl::init(0));
-static cl::opt<std::string> only("only", cl::desc("Run tests whose name contains this"),
-                                 cl::init(""));
+static cl::opt<std::string>
+    only("only", cl::desc("Run tests whose name contains this"), cl::init(""));
 
 /// Test-name prefixes (after "test_") of the ops ohm supports.
 static const char *kPrefixes[] = {
-    "qlinearconv",     "qlinearmatmul",    "convinteger",   "basic_convinteger",
-    "matmulinteger",   "quantizelinear",   "dequantizelinear", "conv_",
-    "basic_conv_",     "gemm_",            "matmul_",       "relu",
-    "maxpool_2d",      "averagepool_2d",   "globalaveragepool", "add",
-    "mul",             "reshape_",         "flatten_",      "concat_",
-    "transpose_",      "softmax_",         "batchnorm_example", "batchnorm_epsilon",
-    "clip",            "constant_pad",     "edge_pad",      "reflect_pad",
-    "squeeze",         "unsqueeze",        "cast_",         "identity",
-    "constant",        "constantofshape",
+    "qlinearconv",
+    "qlinearmatmul",
+    "convinteger",
+    "basic_convinteger",
+    "matmulinteger",
+    "quantizelinear",
+    "dequantizelinear",
+    "conv_",
+    "basic_conv_",
+    "gemm_",
+    "matmul_",
+    "relu",
+    "maxpool_2d",
+    "averagepool_2d",
+    "globalaveragepool",
+    "add",
+    "mul",
+    "reshape_",
+    "flatten_",
+    "concat_",
+    "transpose_",
+    "softmax_",
+    "batchnorm_example",
+    "batchnorm_epsilon",
+    "clip",
+    "constant_pad",
+    "edge_pad",
+    "reflect_pad",
+    "squeeze",
+    "unsqueeze",
+    "cast_",
+    "identity",
+    "constant",
+    "constantofshape",
 };
 
 namespace {
@@ -121,7 +146,8 @@ Result runTest(llvm::StringRef testDir) {
   PassManager pm(ctx);
   buildNNPipeline(pm);
   if (failed(pm.run(*module)))
-    return {Outcome::Fail, "pipeline: " + llvm::StringRef(diagnostics).trim().str()};
+    return {Outcome::Fail,
+            "pipeline: " + llvm::StringRef(diagnostics).trim().str()};
 
   Function &fn = *module->begin();
   std::vector<interp::Tensor> args;
@@ -218,8 +244,9 @@ int main(int argc, char **argv) {
       break;
     }
   }
-  llvm::outs() << "\n" << passed << " passed, " << failed << " failed, "
-               << skipped << " skipped (of " << tests.size() << ")\n";
+  llvm::outs() << "\n"
+               << passed << " passed, " << failed << " failed, " << skipped
+               << " skipped (of " << tests.size() << ")\n";
   if (failed)
     return 1;
   if (passed < minPass) {

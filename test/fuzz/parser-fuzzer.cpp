@@ -48,7 +48,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   std::string first = print(*module);
   std::unique_ptr<Module> again = parseSourceString(first, ctx, "printed.ohm");
   if (!again || failed(again->verify())) {
-    std::fprintf(stderr, "printed IR does not parse back:\n%s\n", first.c_str());
+    std::fprintf(stderr, "printed IR does not parse back:\n%s\n",
+                 first.c_str());
     std::abort();
   }
   std::string second = print(*again);

@@ -15,13 +15,19 @@
 using namespace ohm;
 
 namespace {
-const OpInfo testOpInfo = {"test.op",        kVariadic,
-                           kVariadic,        OpTrait::None,
-                           /*inferType=*/nullptr, &OpView::verify,
+const OpInfo testOpInfo = {"test.op",
+                           kVariadic,
+                           kVariadic,
+                           OpTrait::None,
+                           /*inferType=*/nullptr,
+                           &OpView::verify,
                            "Anything goes"};
-const OpInfo testPureInfo = {"test.pure",      kVariadic,
-                             kVariadic,        OpTrait::Pure,
-                             /*inferType=*/nullptr, &OpView::verify,
+const OpInfo testPureInfo = {"test.pure",
+                             kVariadic,
+                             kVariadic,
+                             OpTrait::Pure,
+                             /*inferType=*/nullptr,
+                             &OpView::verify,
                              "Anything goes, without side effects"};
 } // namespace
 
@@ -33,7 +39,8 @@ void registerTestDialect(Context &ctx) {
   ctx.registerDialectType(
       "test.pair",
       [](llvm::ArrayRef<Attribute> params,
-         const std::function<InFlightDiagnostic()> &emitError) -> LogicalResult {
+         const std::function<InFlightDiagnostic()> &emitError)
+          -> LogicalResult {
         if (params.size() != 2)
           return emitError() << "!test.pair takes 2 parameters, got "
                              << unsigned(params.size());

@@ -23,11 +23,8 @@ public:
   PassOption<bool> flag{*this, "flag", "A boolean", false};
   PassOption<double> ratio{*this, "ratio", "A number", 0.5};
   PassOption<std::string> label{*this, "label", "A string", "none"};
-  PassOption<std::string> mode{*this,
-                               "mode",
-                               "A choice",
-                               "fast",
-                               {"fast", "exact"}};
+  PassOption<std::string> mode{
+      *this, "mode", "A choice", "fast", {"fast", "exact"}};
   ListOption<int64_t> sizes{*this, "sizes", "A list of integers", {1, 2}};
   ListOption<std::string> names{*this, "names", "A list of strings", {}};
 
@@ -57,8 +54,7 @@ public:
         continue;
       auto message = op.getAttrOfType<StringAttr>("test.message");
       llvm::StringRef text = message ? message.getValue() : "";
-      InFlightDiagnostic diag = severity.getValue() == "error"
-                                    ? op.emitError()
+      InFlightDiagnostic diag = severity.getValue() == "error" ? op.emitError()
                                 : severity.getValue() == "warning"
                                     ? op.emitWarning()
                                     : op.emitRemark();

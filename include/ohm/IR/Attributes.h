@@ -62,9 +62,7 @@ public:
     assert(impl && "isa<> on a null attribute");
     return U::classof(*this);
   }
-  template <typename U> U dyn_cast() const {
-    return isa<U>() ? U(impl) : U();
-  }
+  template <typename U> U dyn_cast() const { return isa<U>() ? U(impl) : U(); }
   template <typename U> U dyn_cast_or_null() const {
     return (impl && isa<U>()) ? U(impl) : U();
   }
@@ -96,7 +94,9 @@ public:
   /// for unsigned 64-bit values pass the bit pattern.
   static IntegerAttr get(Type type, int64_t value);
   static IntegerAttr get(Context &ctx, int64_t value); // i64
-  static bool classof(Attribute attr) { return attr.getKind() == Kind::Integer; }
+  static bool classof(Attribute attr) {
+    return attr.getKind() == Kind::Integer;
+  }
   int64_t getInt() const;
   uint64_t getUInt() const { return static_cast<uint64_t>(getInt()); }
 };
@@ -210,9 +210,8 @@ public:
   template <typename T>
   static DenseElementsAttr getFromValues(TensorType type,
                                          llvm::ArrayRef<T> values) {
-    return getFromRawData(
-        type, {reinterpret_cast<const char *>(values.data()),
-               values.size() * sizeof(T)});
+    return getFromRawData(type, {reinterpret_cast<const char *>(values.data()),
+                                 values.size() * sizeof(T)});
   }
   /// Calls fn(T()) with T the C++ storage type of an integer or index
   /// element type: int8_t/uint8_t ... int64_t/uint64_t by the storage width

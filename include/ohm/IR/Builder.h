@@ -65,7 +65,9 @@ public:
     return IntegerType::get(*ctx, width, isSigned);
   }
   FloatType getF32Type() { return FloatType::getF32(*ctx); }
-  IntegerAttr getI64Attr(int64_t value) { return IntegerAttr::get(*ctx, value); }
+  IntegerAttr getI64Attr(int64_t value) {
+    return IntegerAttr::get(*ctx, value);
+  }
   FloatAttr getF32Attr(double value) {
     return FloatAttr::get(getF32Type(), value);
   }

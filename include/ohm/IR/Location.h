@@ -49,9 +49,7 @@ public:
   Context &getContext() const { return *impl->ctx; }
 
   template <typename U> bool isa() const { return U::classof(*this); }
-  template <typename U> U dyn_cast() const {
-    return isa<U>() ? U(impl) : U();
-  }
+  template <typename U> U dyn_cast() const { return isa<U>() ? U(impl) : U(); }
   template <typename U> U cast() const {
     assert(isa<U>() && "cast<> to an incompatible location");
     return U(impl);

@@ -31,8 +31,14 @@ public:
   Function *lookup(llvm::StringRef name) const;
   void erase(Function *fn);
 
-  auto begin() const { return llvm::pointee_iterator<decltype(functions)::const_iterator>(functions.begin()); }
-  auto end() const { return llvm::pointee_iterator<decltype(functions)::const_iterator>(functions.end()); }
+  auto begin() const {
+    return llvm::pointee_iterator<decltype(functions)::const_iterator>(
+        functions.begin());
+  }
+  auto end() const {
+    return llvm::pointee_iterator<decltype(functions)::const_iterator>(
+        functions.end());
+  }
   size_t size() const { return functions.size(); }
   bool empty() const { return functions.empty(); }
 

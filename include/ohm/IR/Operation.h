@@ -19,8 +19,8 @@
 #include "ohm/IR/Value.h"
 
 #include "llvm/ADT/SmallVector.h"
-#include "llvm/ADT/iterator_range.h"
 #include "llvm/ADT/ilist_node.h"
+#include "llvm/ADT/iterator_range.h"
 
 #include <memory>
 

@@ -33,7 +33,14 @@ class Context;
 namespace detail {
 /// The part of every type's storage that the handle inspects inline.
 struct TypeStorage {
-  enum class Kind : uint8_t { Integer, Float, Index, Tensor, Function, Dialect };
+  enum class Kind : uint8_t {
+    Integer,
+    Float,
+    Index,
+    Tensor,
+    Function,
+    Dialect
+  };
   TypeStorage(Kind kind, Context *ctx) : kind(kind), ctx(ctx) {}
   Kind kind;
   Context *ctx;
@@ -59,9 +66,7 @@ public:
     assert(impl && "isa<> on a null type");
     return U::classof(*this);
   }
-  template <typename U> U dyn_cast() const {
-    return isa<U>() ? U(impl) : U();
-  }
+  template <typename U> U dyn_cast() const { return isa<U>() ? U(impl) : U(); }
   template <typename U> U dyn_cast_or_null() const {
     return (impl && isa<U>()) ? U(impl) : U();
   }

@@ -65,8 +65,12 @@ public:
       ++*this;
       return old;
     }
-    bool operator==(const use_iterator &other) const { return use == other.use; }
-    bool operator!=(const use_iterator &other) const { return use != other.use; }
+    bool operator==(const use_iterator &other) const {
+      return use == other.use;
+    }
+    bool operator!=(const use_iterator &other) const {
+      return use != other.use;
+    }
 
   private:
     OpOperand *use;
@@ -135,8 +139,8 @@ inline Value::use_iterator &Value::use_iterator::operator++() {
 class BlockArgument : public Value {
 public:
   BlockArgument(Type type, Block *owner, unsigned index, Location loc)
-      : Value(Kind::BlockArgument, type), owner(owner), index(index),
-        loc(loc) {}
+      : Value(Kind::BlockArgument, type), owner(owner), index(index), loc(loc) {
+  }
   static bool classof(const Value *value) {
     return value->getKind() == Kind::BlockArgument;
   }

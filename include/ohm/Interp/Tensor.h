@@ -1,4 +1,4 @@
-//===- Tensor.h - Concrete tensors for the reference interpreter -*- C++ -*-===//
+//===- Tensor.h - Tensors of the reference interpreter ----------*- C++ -*-===//
 //
 // A Tensor is a shape, an element type and the elements. Integers (and
 // index) are held as int64_t, floats as double holding a value exactly

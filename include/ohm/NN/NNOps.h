@@ -150,9 +150,9 @@ struct QuantParams {
   static QuantParams get(Operation *op);
 };
 
-/// `%q = nn.quantize(%x) {scale = 0.1 : f32, zp = 3} : (tensor<..xf32>) -> tensor<..xu8>`
-/// Per-channel: `scale = dense<[...]> : tensor<Cxf32>`, `zp` the same way,
-/// `axis` (default 1).
+/// `%q = nn.quantize(%x) {scale = 0.1 : f32, zp = 3} : (tensor<..xf32>) ->
+/// tensor<..xu8>` Per-channel: `scale = dense<[...]> : tensor<Cxf32>`, `zp` the
+/// same way, `axis` (default 1).
 class QuantizeOp : public OpView {
 public:
   OHM_NN_OP_COMMON(QuantizeOp, OpView)
@@ -163,7 +163,8 @@ public:
   static Type inferType(Operation *op, ErrorStream &err);
 };
 
-/// `%x = nn.dequantize(%q) {scale = 0.1 : f32, zp = 3} : (tensor<..xu8>) -> tensor<..xf32>`
+/// `%x = nn.dequantize(%q) {scale = 0.1 : f32, zp = 3} : (tensor<..xu8>) ->
+/// tensor<..xf32>`
 class DequantizeOp : public OpView {
 public:
   OHM_NN_OP_COMMON(DequantizeOp, OpView)
@@ -176,9 +177,11 @@ public:
 /// `%y = nn.requantize(%acc) {scale = 0.01 : f32, zp = 3, min = 0, max = 255}`
 ///
 ///   float mode (default), as ONNX Runtime's MlasRequantizeOutput:
-///     y = clamp(round_half_even(f32(x - input_zp) * f32(scale)) + zp, min, max)
+///     y = clamp(round_half_even(f32(x - input_zp) * f32(scale)) + zp, min,
+///     max)
 ///   fixed mode (`mode = "fixed"`, `multiplier`, `shift`):
-///     y = clamp(((x - input_zp) * multiplier + 2^(30+shift)) >> (31+shift) + zp, min, max)
+///     y = clamp(((x - input_zp) * multiplier + 2^(30+shift)) >> (31+shift) +
+///     zp, min, max)
 ///
 /// `scale`, `multiplier` and `shift` are per tensor or per channel along
 /// `axis`; `min`/`max` default to the result type's range.
@@ -186,8 +189,8 @@ class RequantizeOp : public OpView {
 public:
   OHM_NN_OP_COMMON(RequantizeOp, OpView)
   static RequantizeOp build(OpBuilder &builder, Location loc, Value *input,
-                            TensorType resultType, Attribute scale,
-                            int64_t zp, int64_t axis);
+                            TensorType resultType, Attribute scale, int64_t zp,
+                            int64_t axis);
   Value *getInput() const { return op->getOperand(0); }
   bool isFixedPoint() const;
   static Type inferType(Operation *op, ErrorStream &err);
@@ -203,11 +206,12 @@ public:
 
 /// `%acc = nn.qconv(%x, %w, %bias) {x_zp = 128, w_zp = 0, strides = [1, 1],
 ///   pads = [1, 1, 1, 1], dilations = [1, 1], group = 1}
-///   : (tensor<NxCxHxWxu8>, tensor<MxC/gxKhxKwxi8>, tensor<Mxi32>) -> tensor<NxMxOHxOWxi32>`
+///   : (tensor<NxCxHxWxu8>, tensor<MxC/gxKhxKwxi8>, tensor<Mxi32>) ->
+///   tensor<NxMxOHxOWxi32>`
 ///
-/// acc[n,m,oh,ow] = bias[m] + sum_{c,kh,kw} (x[..] - x_zp) * (w[m,c,kh,kw] - w_zp[m]);
-/// padding contributes (x_zp - x_zp) = 0. `w_zp` is per tensor or per output
-/// channel; `bias` is optional.
+/// acc[n,m,oh,ow] = bias[m] + sum_{c,kh,kw} (x[..] - x_zp) * (w[m,c,kh,kw] -
+/// w_zp[m]); padding contributes (x_zp - x_zp) = 0. `w_zp` is per tensor or per
+/// output channel; `bias` is optional.
 class QConvOp : public OpView {
 public:
   OHM_NN_OP_COMMON(QConvOp, OpView)
@@ -231,7 +235,8 @@ llvm::Optional<Shape> inferConvShape(llvm::ArrayRef<int64_t> x,
                                      const Window &window, int64_t group,
                                      ErrorStream &err);
 
-/// `%acc = nn.qmatmul(%a, %b, %bias) {a_zp = 0, b_zp = 0} : (tensor<..xMxKxu8>, tensor<..xKxNxi8>) -> tensor<..xMxNxi32>`
+/// `%acc = nn.qmatmul(%a, %b, %bias) {a_zp = 0, b_zp = 0} : (tensor<..xMxKxu8>,
+/// tensor<..xKxNxi8>) -> tensor<..xMxNxi32>`
 ///
 /// acc[..,m,n] = bias[n] + sum_k (a[..,m,k] - a_zp) * (b[..,k,n] - b_zp[n]);
 /// batch dimensions broadcast; `b_zp` per tensor or per column.
@@ -294,7 +299,8 @@ public:
   static Type inferType(Operation *op, ErrorStream &err);
 };
 
-/// `nn.gemm(%a, %b[, %c]) {alpha = 1.0 : f32, beta = 1.0 : f32, trans_a = 0, trans_b = 0}`
+/// `nn.gemm(%a, %b[, %c]) {alpha = 1.0 : f32, beta = 1.0 : f32, trans_a = 0,
+/// trans_b = 0}`
 class GemmOp : public OpView {
 public:
   OHM_NN_OP_COMMON(GemmOp, OpView)
@@ -393,7 +399,8 @@ public:
   static Type inferType(Operation *op, ErrorStream &err);
 };
 
-/// `nn.pad(%x) {pads = [b0, b1, ..., e0, e1, ...], mode = "constant", value = 0}`
+/// `nn.pad(%x) {pads = [b0, b1, ..., e0, e1, ...], mode = "constant", value =
+/// 0}`
 class PadOp : public OpView {
 public:
   OHM_NN_OP_COMMON(PadOp, OpView)

@@ -29,8 +29,9 @@ namespace ohm {
 std::unique_ptr<Module> parseSourceFile(llvm::SourceMgr &mgr, Context &ctx);
 
 /// Parses `text`; diagnostics name the buffer `bufferName`.
-std::unique_ptr<Module> parseSourceString(llvm::StringRef text, Context &ctx,
-                                          llvm::StringRef bufferName = "<string>");
+std::unique_ptr<Module>
+parseSourceString(llvm::StringRef text, Context &ctx,
+                  llvm::StringRef bufferName = "<string>");
 
 /// Parses a single type or attribute (the whole string must be consumed).
 /// Returns null after reporting an error.

@@ -80,10 +80,12 @@ void printOptionValue(llvm::raw_ostream &os, double value);
 void printOptionValue(llvm::raw_ostream &os, const std::string &value,
                       bool allowComma = false);
 /// A list element as plain text (strings unquoted).
-template <typename T> void printOptionElement(llvm::raw_ostream &os, const T &value) {
+template <typename T>
+void printOptionElement(llvm::raw_ostream &os, const T &value) {
   printOptionValue(os, value); // Or an overload found by ADL.
 }
-inline void printOptionElement(llvm::raw_ostream &os, const std::string &value) {
+inline void printOptionElement(llvm::raw_ostream &os,
+                               const std::string &value) {
   os << value;
 }
 const char *getOptionTypeName(int64_t *);

@@ -25,7 +25,9 @@ class PassManager {
 public:
   explicit PassManager(Context &ctx) : ctx(ctx) {}
 
-  void addPass(std::unique_ptr<Pass> pass) { passes.push_back(std::move(pass)); }
+  void addPass(std::unique_ptr<Pass> pass) {
+    passes.push_back(std::move(pass));
+  }
   size_t size() const { return passes.size(); }
   bool empty() const { return passes.empty(); }
   llvm::ArrayRef<std::unique_ptr<Pass>> getPasses() const { return passes; }

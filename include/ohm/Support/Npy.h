@@ -15,10 +15,10 @@
 
 namespace ohm {
 
-using ohmrt::NpyArray;
-using ohmrt::NpyDType;
 using ohmrt::getNpyDescr;
 using ohmrt::getNpyElementSize;
+using ohmrt::NpyArray;
+using ohmrt::NpyDType;
 using ohmrt::serializeNpy;
 
 /// Parses a .npy file held in memory; `name` is used in error messages.

@@ -60,6 +60,7 @@ struct WeightConfig {
 struct HierarchyConfig {
   int64_t arraysPerCore = 8;
   int64_t cores = 16;
+  int64_t coresPerTile = 1; // cores sharing a tile's buffer and network
 };
 
 struct DeviceConfig {
@@ -70,23 +71,34 @@ struct DeviceConfig {
   double stuckAtHrs = 0.0;        // fraction of cells stuck at HRS
   double stuckAtLrs = 0.0;        // fraction of cells stuck at LRS
   double senseErrorRate = 0.0;    // 2T2R sense-amplifier bit error rate
+  double readVoltageV = 0.2;      // word-line read pulse (SPICE calibration)
+  double wireResistanceOhm = 1.0; // bit-line wire per cell segment
+  double wireCapacitanceFf = 0.1; // bit-line capacitance per cell
 };
 
 struct CostConfig {
-  double readLatencyNs = 100.0;       // one crossbar read (all groups' rows)
-  double adcLatencyNs = 1.0;          // one conversion
-  double adcEnergyPj = 2.0;           // one conversion at adcReferenceBits
+  double readLatencyNs = 100.0; // one crossbar read (all groups' rows)
+  double adcLatencyNs = 1.0;    // one conversion
+  double adcEnergyPj = 2.0;     // one conversion at adcReferenceBits
   int64_t adcReferenceBits = 8;
-  double adcEnergyPerBitScale = 2.0;  // energy factor per extra ADC bit
-  double dacEnergyPj = 0.004;         // one row driven for one cycle
-  double cellReadEnergyPj = 0.001;    // one cell read (per active cell)
-  double digitalOpEnergyPj = 0.05;    // one shift-add / vector element op
-  double digitalOpLatencyNs = 1.0;    // one vector op (per element lane)
-  double bufferEnergyPjPerByte = 0.1; // scratchpad / buffer access
-  double arrayAreaUm2 = 25.0;         // one crossbar array
-  double adcAreaUm2 = 1200.0;         // one ADC at adcReferenceBits
-  double dacAreaUm2 = 0.17;           // one DAC (per row)
+  double adcEnergyPerBitScale = 2.0;   // energy factor per extra ADC bit
+  double dacEnergyPj = 0.004;          // one row driven for one cycle
+  double cellReadEnergyPj = 0.001;     // one cell read (per active cell)
+  double digitalOpEnergyPj = 0.05;     // one shift-add / vector element op
+  double digitalOpLatencyNs = 1.0;     // one vector op (per element lane)
+  double bufferEnergyPjPerByte = 0.1;  // scratchpad / buffer access
+  double arrayAreaUm2 = 25.0;          // one crossbar array
+  double adcAreaUm2 = 1200.0;          // one ADC at adcReferenceBits
+  double dacAreaUm2 = 0.17;            // one DAC (per row)
   double coreDigitalAreaUm2 = 10000.0; // shift-add, vector unit, scratchpad
+  double adcAreaPerBitScale = 2.0;     // ADC area factor per extra bit
+  double writeEnergyPj = 0.0;          // programming one cell
+  double writeLatencyNs = 0.0;         // programming one row of an array
+  double coreStaticPowerMw = 0.0;      // per core: registers, S+H, control
+  double tileAreaUm2 = 0.0;            // per tile: buffer, bus, router share
+  double tileStaticPowerMw = 0.0;      // per tile
+  double chipAreaUm2 = 0.0;            // per chip: off-chip links
+  double chipStaticPowerMw = 0.0;      // per chip
 };
 
 struct Target {

@@ -20,8 +20,9 @@ class Context;
 /// beforehand (registerAllPasses() and any test passes).
 /// `registerExtraDialects` is called on every Context after the built-in
 /// dialects (ohm-opt uses it for the test dialect of test/lib).
-int ohmOptMain(int argc, char **argv,
-               const std::function<void(Context &)> &registerExtraDialects = {});
+int ohmOptMain(
+    int argc, char **argv,
+    const std::function<void(Context &)> &registerExtraDialects = {});
 
 } // namespace ohm
 

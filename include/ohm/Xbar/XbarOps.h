@@ -36,7 +36,8 @@ void registerXbarDialect(Context &ctx);
 struct TileType {
   int64_t rows, cols;
   IntegerType element;
-  static Type get(Context &ctx, int64_t rows, int64_t cols, IntegerType element);
+  static Type get(Context &ctx, int64_t rows, int64_t cols,
+                  IntegerType element);
   static llvm::Optional<TileType> read(Type type);
 };
 
@@ -64,7 +65,8 @@ struct AdcConfig {
   static const OpInfo Info;                                                    \
   static bool classof(const Operation *op) { return &op->getInfo() == &Info; }
 
-/// `%t = xb.weights() {value = dense<...> : tensor<RxCxiN>} : () -> !xb.tile<R, C, iN>`
+/// `%t = xb.weights() {value = dense<...> : tensor<RxCxiN>} : () -> !xb.tile<R,
+/// C, iN>`
 class WeightsOp : public OpView {
 public:
   OHM_XB_OP_COMMON(WeightsOp)
@@ -76,7 +78,8 @@ public:
   }
 };
 
-/// `%c = xb.cells() {levels = dense<...> : tensor<SxRxCxuB>} : () -> !xb.cells<S, R, C, B>`
+/// `%c = xb.cells() {levels = dense<...> : tensor<SxRxCxuB>} : () ->
+/// !xb.cells<S, R, C, B>`
 class CellsOp : public OpView {
 public:
   OHM_XB_OP_COMMON(CellsOp)
@@ -89,7 +92,8 @@ public:
 };
 
 /// `%r = xb.im2col(%x) {kernel_shape, strides, pads, dilations, group = 1,
-///   group_index = 0, pad_value = x_zp, offset = 0} : (tensor<NxCxHxWxu8>) -> tensor<?xKxu8>`
+///   group_index = 0, pad_value = x_zp, offset = 0} : (tensor<NxCxHxWxu8>) ->
+///   tensor<?xKxu8>`
 ///
 /// Row p = (n, oh, ow) holds, for k = (c, ky, kx) over the group's input
 /// channels, x[n, c, ...] + offset, or pad_value + offset outside the image.
@@ -106,7 +110,8 @@ public:
   static Type inferType(Operation *op, ErrorStream &err);
 };
 
-/// `%p = xb.mvm(%rows, %weights...) {row_offset = 0, ...} : (tensor<PxKxuB>, ...) -> tensor<PxCxi32>`
+/// `%p = xb.mvm(%rows, %weights...) {row_offset = 0, ...} : (tensor<PxKxuB>,
+/// ...) -> tensor<PxCxi32>`
 ///
 /// For every input row p and tile column n, the tile's contribution
 ///   sum_{k < R} rows[p, row_offset + k] * w[k, n]
@@ -155,7 +160,8 @@ public:
   static Type inferType(Operation *op, ErrorStream &err);
 };
 
-/// `%s = xb.bias(%acc) {bias = dense<...> : tensor<Nxi32>}`: acc[p, n] + bias[n].
+/// `%s = xb.bias(%acc) {bias = dense<...> : tensor<Nxi32>}`: acc[p, n] +
+/// bias[n].
 class BiasOp : public OpView {
 public:
   OHM_XB_OP_COMMON(BiasOp)

@@ -58,7 +58,8 @@ int64_t signedBits(int64_t lo, int64_t hi) {
 
 /// The range of input codes: infer-bitwidth's x_range, else the type's.
 void getInputRange(Operation *op, Value *x, int64_t &lo, int64_t &hi) {
-  auto type = x->getType().cast<TensorType>().getElementType().cast<IntegerType>();
+  auto type =
+      x->getType().cast<TensorType>().getElementType().cast<IntegerType>();
   lo = type.getMinValue();
   hi = type.getMaxValue() > uint64_t(INT64_MAX) ? INT64_MAX
                                                 : int64_t(type.getMaxValue());
@@ -98,9 +99,9 @@ private:
     int64_t lo, hi;
     getInputRange(op, x, lo, hi);
     int64_t offset = lo < 0 ? -lo : 0;
-    return {offset, IntegerType::get(op->getContext(),
-                                     bitsFor(uint64_t(hi + offset)),
-                                     /*isSigned=*/false)};
+    return {offset,
+            IntegerType::get(op->getContext(), bitsFor(uint64_t(hi + offset)),
+                             /*isSigned=*/false)};
   }
 
   /// Creates the xb.weights for W' (values in row-major [K, N] order).
@@ -112,10 +113,11 @@ private:
       lo = std::min<int64_t>(lo, v);
       hi = std::max<int64_t>(hi, v);
     }
-    auto type = TensorType::get(
-        {k, n}, IntegerType::get(builder.getContext(), signedBits(lo, hi), true));
-    DenseElementsAttr attr = DenseElementsAttr::withIntStorage(
-        type.getElementType(), [&](auto tag) {
+    auto type =
+        TensorType::get({k, n}, IntegerType::get(builder.getContext(),
+                                                 signedBits(lo, hi), true));
+    DenseElementsAttr attr =
+        DenseElementsAttr::withIntStorage(type.getElementType(), [&](auto tag) {
           using T = decltype(tag);
           std::vector<T> stored(values.begin(), values.end());
           return DenseElementsAttr::getFromValues<T>(type, stored);
@@ -133,8 +135,9 @@ private:
   Value *createMvm(OpBuilder &builder, Location loc, Value *rows,
                    Value *weights, int64_t n) {
     auto rowsType = rows->getType().cast<TensorType>();
-    auto type = TensorType::get({rowsType.getDimSize(0), n},
-                                IntegerType::get(builder.getContext(), 32, true));
+    auto type =
+        TensorType::get({rowsType.getDimSize(0), n},
+                        IntegerType::get(builder.getContext(), 32, true));
     return builder
         .create(loc, MvmOp::Info, {type}, {rows, weights},
                 {builder.getNamedAttr("row_offset", builder.getI64Attr(0))})
@@ -186,7 +189,8 @@ private:
     DenseElementsAttr w = getConstant(conv.getWeight());
     if (!w)
       return op->emitError() << "weights must be constant to be programmed "
-                                "into crossbars" << kFreezeHint;
+                                "into crossbars"
+                             << kFreezeHint;
     DenseElementsAttr biasAttr;
     if (conv.getBias() && !(biasAttr = getConstant(conv.getBias())))
       return op->emitError() << "the bias must be a constant" << kFreezeHint;
@@ -195,8 +199,7 @@ private:
       wZp = {0};
     InputCodes codes = getInputCodes(op, conv.getInput());
     if (fitsInt32(w))
-      return lowerConvWith(conv, w.getIntsAs<int32_t>(), biasAttr, codes,
-                           wZp);
+      return lowerConvWith(conv, w.getIntsAs<int32_t>(), biasAttr, codes, wZp);
     return lowerConvWith(conv, w.getInts(), biasAttr, codes, wZp);
   }
 
@@ -242,20 +245,21 @@ private:
           codes.type);
       Value *rows =
           builder
-              .create(loc, Im2ColOp::Info, {rowsType}, {conv.getInput()},
-                      {builder.getNamedAttr("dilations",
-                                            ArrayAttr::getI64(ctx, window.dilations)),
-                       builder.getNamedAttr("group", builder.getI64Attr(group)),
-                       builder.getNamedAttr("group_index", builder.getI64Attr(g)),
-                       builder.getNamedAttr("kernel_shape",
-                                            ArrayAttr::getI64(ctx, {kh, kw})),
-                       builder.getNamedAttr("offset",
-                                            builder.getI64Attr(codes.offset)),
-                       builder.getNamedAttr("pad_value", builder.getI64Attr(xZp)),
-                       builder.getNamedAttr("pads",
-                                            ArrayAttr::getI64(ctx, window.pads)),
-                       builder.getNamedAttr("strides",
-                                            ArrayAttr::getI64(ctx, window.strides))})
+              .create(
+                  loc, Im2ColOp::Info, {rowsType}, {conv.getInput()},
+                  {builder.getNamedAttr(
+                       "dilations", ArrayAttr::getI64(ctx, window.dilations)),
+                   builder.getNamedAttr("group", builder.getI64Attr(group)),
+                   builder.getNamedAttr("group_index", builder.getI64Attr(g)),
+                   builder.getNamedAttr("kernel_shape",
+                                        ArrayAttr::getI64(ctx, {kh, kw})),
+                   builder.getNamedAttr("offset",
+                                        builder.getI64Attr(codes.offset)),
+                   builder.getNamedAttr("pad_value", builder.getI64Attr(xZp)),
+                   builder.getNamedAttr("pads",
+                                        ArrayAttr::getI64(ctx, window.pads)),
+                   builder.getNamedAttr(
+                       "strides", ArrayAttr::getI64(ctx, window.strides))})
               ->getResult(0);
       Value *tile = createWeights(builder, loc, k, mg, matrix);
       groupResults.push_back(createMvm(builder, loc, rows, tile, mg));
@@ -274,9 +278,10 @@ private:
         resultType.isDynamicDim(0) ? -1 : resultType.getDimSize(0), m,
         resultType.getDimSize(2), resultType.getDimSize(3)};
     bool ok = true;
-    Value *result = finish(builder, loc, acc,
-                           biasAttr ? biasAttr.getInts() : std::vector<int64_t>(),
-                           colSums, xZp + codes.offset, "nchw", shape, op, ok);
+    Value *result =
+        finish(builder, loc, acc,
+               biasAttr ? biasAttr.getInts() : std::vector<int64_t>(), colSums,
+               xZp + codes.offset, "nchw", shape, op, ok);
     if (!ok)
       return failure();
     result->setNameHint(op->getResult(0)->getNameHint());
@@ -333,23 +338,24 @@ private:
 
     OpBuilder builder(op);
     Location loc = op->getLoc();
-    Value *rows =
-        builder
-            .create(loc, RowsOp::Info, {TensorType::get({rowCount, k}, codes.type)},
-                    {matmul.getLhs()},
-                    {builder.getNamedAttr("offset",
-                                          builder.getI64Attr(codes.offset))})
-            ->getResult(0);
+    Value *rows = builder
+                      .create(loc, RowsOp::Info,
+                              {TensorType::get({rowCount, k}, codes.type)},
+                              {matmul.getLhs()},
+                              {builder.getNamedAttr(
+                                  "offset", builder.getI64Attr(codes.offset))})
+                      ->getResult(0);
     Value *tile =
-        fitsInt32(b)
-            ? createWeights(builder, loc, k, n,
-                            subtractZeroPoints(b.getIntsAs<int32_t>()))
-            : createWeights(builder, loc, k, n, subtractZeroPoints(b.getInts()));
+        fitsInt32(b) ? createWeights(builder, loc, k, n,
+                                     subtractZeroPoints(b.getIntsAs<int32_t>()))
+                     : createWeights(builder, loc, k, n,
+                                     subtractZeroPoints(b.getInts()));
     Value *acc = createMvm(builder, loc, rows, tile, n);
     bool ok = true;
-    Value *result = finish(builder, loc, acc,
-                           biasAttr ? biasAttr.getInts() : std::vector<int64_t>(),
-                           colSums, aZp + codes.offset, "matrix", shape, op, ok);
+    Value *result =
+        finish(builder, loc, acc,
+               biasAttr ? biasAttr.getInts() : std::vector<int64_t>(), colSums,
+               aZp + codes.offset, "matrix", shape, op, ok);
     if (!ok)
       return failure();
     result->setNameHint(op->getResult(0)->getNameHint());

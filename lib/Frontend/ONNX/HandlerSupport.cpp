@@ -244,8 +244,8 @@ LogicalResult Importer::readWindow(TensorType x, llvm::ArrayRef<int64_t> kernel,
   for (unsigned i = 0; i < 2; ++i) {
     int64_t in = x.getDimSize(2 + i);
     if (in == TensorType::kDynamic)
-      return emitNodeError() << "auto_pad " << autoPad
-                             << " needs static spatial dimensions";
+      return emitNodeError()
+             << "auto_pad " << autoPad << " needs static spatial dimensions";
     int64_t out = (in + window.strides[i] - 1) / window.strides[i];
     int64_t extent = (window.kernel[i] - 1) * window.dilations[i] + 1;
     int64_t total =
@@ -269,17 +269,18 @@ Type Importer::inferredType(const std::string &tensorName) {
   return convertType(ctx, *it->second, ignored);
 }
 
-Operation *Importer::create(const OpInfo &info, llvm::ArrayRef<Value *> operands,
-                            llvm::ArrayRef<NamedAttribute> attrs,
-                            Type declared, int outputIndex) {
+Operation *Importer::create(const OpInfo &info,
+                            llvm::ArrayRef<Value *> operands,
+                            llvm::ArrayRef<NamedAttribute> attrs, Type declared,
+                            int outputIndex) {
   for (Value *operand : operands)
     if (!operand)
       return nullptr;
   // The type rule may read the declared result type (element type of
   // quantize, requantize, cast): start from it, else from operand 0.
-  Type start = declared ? declared : operands.empty()
-                                         ? Type(FloatType::getF32(ctx))
-                                         : operands[0]->getType();
+  Type start = declared           ? declared
+               : operands.empty() ? Type(FloatType::getF32(ctx))
+                                  : operands[0]->getType();
   Operation *op = builder.create(nodeLoc(), info, {start}, operands, attrs);
   std::string error;
   Type type = inferResultType(op, error);
@@ -295,7 +296,8 @@ Operation *Importer::create(const OpInfo &info, llvm::ArrayRef<Value *> operands
         inferredType(node->output(outputIndex)).dyn_cast_or_null<TensorType>();
     if (theirs && theirs.getRank() == ours.getRank() &&
         theirs.getElementType() == ours.getElementType()) {
-      std::vector<int64_t> shape(ours.getShape().begin(), ours.getShape().end());
+      std::vector<int64_t> shape(ours.getShape().begin(),
+                                 ours.getShape().end());
       for (size_t d = 0; d < shape.size(); ++d) {
         int64_t them = theirs.getDimSize(d);
         if (shape[d] == TensorType::kDynamic)

@@ -79,15 +79,14 @@ struct HandlerEntry {
 } // namespace
 
 static const HandlerEntry kHandlers[] = {
-#define OHM_ONNX_OP(DOMAIN, OP_TYPE, SINCE, HANDLER)                          \
+#define OHM_ONNX_OP(DOMAIN, OP_TYPE, SINCE, HANDLER)                           \
   {DOMAIN, OP_TYPE, SINCE, &Importer::HANDLER},
 #include "Handlers.def"
 };
 
 /// The entries of each (domain, op type), in increasing since-version.
-using HandlerMap =
-    std::map<std::pair<llvm::StringRef, llvm::StringRef>,
-             llvm::SmallVector<const HandlerEntry *, 2>>;
+using HandlerMap = std::map<std::pair<llvm::StringRef, llvm::StringRef>,
+                            llvm::SmallVector<const HandlerEntry *, 2>>;
 
 static const HandlerMap &getHandlerMap() {
   static const HandlerMap map = [] {
@@ -111,8 +110,8 @@ static const HandlerMap &getHandlerMap() {
 /// with the largest since-version not above `opset`. Null if there is none;
 /// `tooOld` then tells whether the op has entries, all newer than `opset`.
 static const HandlerEntry *lookupHandler(llvm::StringRef domain,
-                                         llvm::StringRef opType,
-                                         int64_t opset, bool &tooOld) {
+                                         llvm::StringRef opType, int64_t opset,
+                                         bool &tooOld) {
   const HandlerMap &map = getHandlerMap();
   auto it = map.find({domain, opType});
   const HandlerEntry *best = nullptr;
@@ -159,8 +158,8 @@ LogicalResult Importer::importInputs() {
     std::string error;
     TensorType type = convertType(ctx, input.type(), error);
     if (!type)
-      return emitModelError() << "graph input '" << input.name()
-                              << "': " << error;
+      return emitModelError()
+             << "graph input '" << input.name() << "': " << error;
     auto frozen = options.frozenInputs.find(input.name());
     if (options.freezeCompletely && frozen != options.frozenInputs.end()) {
       // The value must be one the input could hold.
@@ -171,10 +170,9 @@ LogicalResult Importer::importInputs() {
         fits = type.isDynamicDim(d) ||
                type.getDimSize(d) == valueType.getDimSize(d);
       if (!fits)
-        return emitModelError()
-               << "the value frozen for graph input '" << input.name()
-               << "' is " << Type(valueType) << " but the input is declared "
-               << Type(type);
+        return emitModelError() << "the value frozen for graph input '"
+                                << input.name() << "' is " << Type(valueType)
+                                << " but the input is declared " << Type(type);
       completelyFrozen.push_back(&input);
       continue;
     }
@@ -226,9 +224,9 @@ LogicalResult Importer::importOutputs() {
     TensorType declared = convertType(ctx, output.type(), error);
     auto actual = value->getType().cast<TensorType>();
     if (declared && declared.getElementType() != actual.getElementType())
-      return emitModelError() << "graph output '" << output.name()
-                              << "' is declared " << Type(declared)
-                              << " but computes " << Type(actual);
+      return emitModelError()
+             << "graph output '" << output.name() << "' is declared "
+             << Type(declared) << " but computes " << Type(actual);
     results.push_back(value);
     resultTypes.push_back(actual);
     outputNames.push_back(StringAttr::get(ctx, output.name()));
@@ -271,8 +269,7 @@ std::unique_ptr<Module> Importer::run() {
         emitNodeError() << "ohm does not support this op at opset "
                         << nodeOpset;
       else if (!domain.empty() && domain != "com.microsoft")
-        emitNodeError() << "unsupported op domain '" << current.domain()
-                        << "'";
+        emitNodeError() << "unsupported op domain '" << current.domain() << "'";
       else
         emitNodeError() << "unsupported op '" << current.op_type() << "'";
       return nullptr;
@@ -311,10 +308,10 @@ onnx_frontend::importModelBuffer(llvm::StringRef data, llvm::StringRef name,
     std::string domain = normalizeDomain(opset.domain());
     if ((domain.empty() && opset.version() > kMaxDefaultOpset) ||
         (domain == "com.microsoft" && opset.version() > kMaxMicrosoftOpset)) {
-      emitError(fileLoc) << "the model uses opset " << opset.version()
-                         << " of "
-                         << (domain.empty() ? std::string("the default ONNX domain")
-                                            : "domain '" + domain + "'")
+      emitError(fileLoc) << "the model uses opset " << opset.version() << " of "
+                         << (domain.empty()
+                                 ? std::string("the default ONNX domain")
+                                 : "domain '" + domain + "'")
                          << "; ohm supports up to opset "
                          << (domain.empty() ? kMaxDefaultOpset
                                             : kMaxMicrosoftOpset)

@@ -127,11 +127,11 @@ LogicalResult Importer::importQLinearGlobalAveragePoolV1() {
     return failure();
   // As ONNX Runtime: x_scale / (y_scale * pixels) in f32.
   float scale = xScale[0] / (yScale[0] * float(h * w));
-  Operation *op = create(
-      RequantizeOp::Info, {sum->getResult(0)},
-      {named("scale", scaleAttr({scale})),
-       named("zp", IntegerAttr::get(ctx, yZp[0]))},
-      sum->getResult(0)->getType().cast<TensorType>().clone(yZpType));
+  Operation *op =
+      create(RequantizeOp::Info, {sum->getResult(0)},
+             {named("scale", scaleAttr({scale})),
+              named("zp", IntegerAttr::get(ctx, yZp[0]))},
+             sum->getResult(0)->getType().cast<TensorType>().clone(yZpType));
   return bind(0, op ? op->getResult(0) : nullptr);
 }
 
@@ -155,8 +155,7 @@ LogicalResult Importer::importQLinearConcatV1() {
     if (!x || !constantFloats(i + 1, "scale", scale) ||
         !zeroPointInput(i + 2, "zero point", zp, zpType))
       return failure();
-    if (scale[0] == yScale[0] && zp[0] == yZp[0] &&
-        zpType == yZpType) {
+    if (scale[0] == yScale[0] && zp[0] == yZp[0] && zpType == yZpType) {
       parts.push_back(x);
       continue;
     }
@@ -176,7 +175,8 @@ LogicalResult Importer::importQLinearConcatV1() {
       return failure();
     parts.push_back(q->getResult(0));
   }
-  Operation *op = create(ConcatOp::Info, parts,
-                         {named("axis", IntegerAttr::get(ctx, intAttr("axis", 0)))});
+  Operation *op =
+      create(ConcatOp::Info, parts,
+             {named("axis", IntegerAttr::get(ctx, intAttr("axis", 0)))});
   return bind(0, op ? op->getResult(0) : nullptr);
 }

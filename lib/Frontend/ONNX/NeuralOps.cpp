@@ -16,8 +16,8 @@ LogicalResult Importer::importConvV1() {
   if (!x || !w)
     return failure();
   if (!x.getElementType().isF32() || !w.getElementType().isF32())
-    return emitNodeError() << "Conv needs f32 input and weight, got "
-                           << Type(x) << " and " << Type(w)
+    return emitNodeError() << "Conv needs f32 input and weight, got " << Type(x)
+                           << " and " << Type(w)
                            << " (quantized models use QLinearConv, "
                               "ConvInteger or DequantizeLinear)";
   if (w.getRank() != 4)
@@ -33,11 +33,12 @@ LogicalResult Importer::importConvV1() {
   llvm::SmallVector<Value *, 3> operands = {input(0), input(1)};
   if (hasInput(2))
     operands.push_back(input(2));
-  Operation *op = create(ConvOp::Info, operands,
-                         {named("dilations", i64s(window.dilations)),
-                          named("group", IntegerAttr::get(ctx, intAttr("group", 1))),
-                          named("pads", i64s(window.pads)),
-                          named("strides", i64s(window.strides))});
+  Operation *op =
+      create(ConvOp::Info, operands,
+             {named("dilations", i64s(window.dilations)),
+              named("group", IntegerAttr::get(ctx, intAttr("group", 1))),
+              named("pads", i64s(window.pads)),
+              named("strides", i64s(window.strides))});
   return bind(0, op ? op->getResult(0) : nullptr);
 }
 
@@ -45,14 +46,14 @@ LogicalResult Importer::importGemmV7() {
   llvm::SmallVector<Value *, 3> operands = {input(0), input(1)};
   if (hasInput(2))
     operands.push_back(input(2));
-  Operation *op =
-      create(GemmOp::Info, operands,
-             {named("alpha", FloatAttr::get(FloatType::getF32(ctx),
-                                            floatAttr("alpha", 1.0f))),
-              named("beta", FloatAttr::get(FloatType::getF32(ctx),
-                                           floatAttr("beta", 1.0f))),
-              named("trans_a", IntegerAttr::get(ctx, intAttr("transA", 0))),
-              named("trans_b", IntegerAttr::get(ctx, intAttr("transB", 0)))});
+  Operation *op = create(
+      GemmOp::Info, operands,
+      {named("alpha",
+             FloatAttr::get(FloatType::getF32(ctx), floatAttr("alpha", 1.0f))),
+       named("beta",
+             FloatAttr::get(FloatType::getF32(ctx), floatAttr("beta", 1.0f))),
+       named("trans_a", IntegerAttr::get(ctx, intAttr("transA", 0))),
+       named("trans_b", IntegerAttr::get(ctx, intAttr("transB", 0)))});
   return bind(0, op ? op->getResult(0) : nullptr);
 }
 
@@ -80,12 +81,13 @@ LogicalResult Importer::importMaxPoolV1() {
     return failure();
   if (window.kernel.size() != 2)
     return emitNodeError() << "'kernel_shape' must have 2 values";
-  Operation *op = create(MaxPoolOp::Info, {input(0)},
-                         {named("ceil_mode", IntegerAttr::get(ctx, window.ceilMode)),
-                          named("dilations", i64s(window.dilations)),
-                          named("kernel_shape", i64s(window.kernel)),
-                          named("pads", i64s(window.pads)),
-                          named("strides", i64s(window.strides))});
+  Operation *op =
+      create(MaxPoolOp::Info, {input(0)},
+             {named("ceil_mode", IntegerAttr::get(ctx, window.ceilMode)),
+              named("dilations", i64s(window.dilations)),
+              named("kernel_shape", i64s(window.kernel)),
+              named("pads", i64s(window.pads)),
+              named("strides", i64s(window.strides))});
   return bind(0, op ? op->getResult(0) : nullptr);
 }
 
@@ -100,13 +102,14 @@ LogicalResult Importer::importAveragePoolV7() {
     return emitNodeError() << "'kernel_shape' must have 2 values";
   if (window.dilations != std::vector<int64_t>{1, 1})
     return emitNodeError() << "dilated average pooling is not supported";
-  Operation *op = create(
-      AvgPoolOp::Info, {input(0)},
-      {named("ceil_mode", IntegerAttr::get(ctx, window.ceilMode)),
-       named("count_include_pad",
-             IntegerAttr::get(ctx, intAttr("count_include_pad", 0))),
-       named("kernel_shape", i64s(window.kernel)),
-       named("pads", i64s(window.pads)), named("strides", i64s(window.strides))});
+  Operation *op =
+      create(AvgPoolOp::Info, {input(0)},
+             {named("ceil_mode", IntegerAttr::get(ctx, window.ceilMode)),
+              named("count_include_pad",
+                    IntegerAttr::get(ctx, intAttr("count_include_pad", 0))),
+              named("kernel_shape", i64s(window.kernel)),
+              named("pads", i64s(window.pads)),
+              named("strides", i64s(window.strides))});
   return bind(0, op ? op->getResult(0) : nullptr);
 }
 
@@ -175,11 +178,11 @@ LogicalResult Importer::importClipV11() {
     if (bound.getNumElements() != 1 || bound.getElementType() != element)
       return emitNodeError() << names[i - 1] << " must be a scalar of the "
                              << "input's element type";
-    attrs.push_back(named(names[i - 1],
-                          element.isFloat()
-                              ? clipBound(element, bound.getDouble(0))
-                              : Attribute(IntegerAttr::get(element,
-                                                           bound.getInt(0)))));
+    attrs.push_back(
+        named(names[i - 1],
+              element.isFloat()
+                  ? clipBound(element, bound.getDouble(0))
+                  : Attribute(IntegerAttr::get(element, bound.getInt(0)))));
   }
   Operation *op = create(ClipOp::Info, {x}, attrs);
   return bind(0, op ? op->getResult(0) : nullptr);
@@ -209,8 +212,9 @@ LogicalResult Importer::importSoftmaxV1() {
                            {named("shape", i64s({outer, inner}))}, Type(), -1);
   if (!flat)
     return failure();
-  Operation *soft = create(SoftmaxOp::Info, {flat->getResult(0)},
-                           {named("axis", IntegerAttr::get(ctx, 1))}, Type(), -1);
+  Operation *soft =
+      create(SoftmaxOp::Info, {flat->getResult(0)},
+             {named("axis", IntegerAttr::get(ctx, 1))}, Type(), -1);
   if (!soft)
     return failure();
   Operation *op = create(ReshapeOp::Info, {soft->getResult(0)},

@@ -86,8 +86,8 @@ LogicalResult Importer::importCastV6() {
   // (PyTorch's QDQ export puts one after every QuantizeLinear).
   if (to == x->getType().cast<TensorType>().getElementType())
     return bind(0, x);
-  Operation *op = create(CastOp::Info, {x}, {},
-                         x->getType().cast<TensorType>().clone(to));
+  Operation *op =
+      create(CastOp::Info, {x}, {}, x->getType().cast<TensorType>().clone(to));
   return bind(0, op ? op->getResult(0) : nullptr);
 }
 
@@ -272,8 +272,9 @@ LogicalResult Importer::importConcatV4() {
     inputs.push_back(input(i));
   if (!attr("axis"))
     return emitNodeError() << "missing 'axis'";
-  Operation *op = create(ConcatOp::Info, inputs,
-                         {named("axis", IntegerAttr::get(ctx, intAttr("axis", 0)))});
+  Operation *op =
+      create(ConcatOp::Info, inputs,
+             {named("axis", IntegerAttr::get(ctx, intAttr("axis", 0)))});
   return bind(0, op ? op->getResult(0) : nullptr);
 }
 

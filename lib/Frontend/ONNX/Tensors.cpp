@@ -100,7 +100,8 @@ DenseElementsAttr onnx_frontend::tensorToAttr(Context &ctx,
     const std::string &raw = tensor.raw_data();
     // ONNX stores BOOL as one byte; every other type at its natural width,
     // which is our packing as well.
-    unsigned onnxBytes = tensor.data_type() == onnx::TensorProto::BOOL ? 1 : bytes;
+    unsigned onnxBytes =
+        tensor.data_type() == onnx::TensorProto::BOOL ? 1 : bytes;
     if (int64_t(raw.size()) != count * onnxBytes)
       return mismatch(int64_t(raw.size() / std::max(onnxBytes, 1u)));
     std::vector<char> data(raw.begin(), raw.end());
@@ -139,7 +140,7 @@ DenseElementsAttr onnx_frontend::tensorToAttr(Context &ctx,
     std::vector<char> data(count * 2);
     for (int64_t i = 0; i < count; ++i)
       llvm::support::endian::write16le(&data[i * 2],
-                                        uint16_t(tensor.int32_data(i)));
+                                       uint16_t(tensor.int32_data(i)));
     return DenseElementsAttr::getFromRawData(type, data);
   }
   case TP::INT8:

@@ -3,11 +3,12 @@
 // Replaces every op whose operands all come from constant-like ops by an
 // nn.const of its result. nn.quantize and nn.dequantize are never folded: a
 // dequantized constant is how QDQ models spell a quantized weight, and
-// folding it to floats would lose the integer weights fold-qdq needs. The result is computed by the reference
-// interpreter, so folding can never disagree with execution. Folding runs
-// top-down, so chains collapse in one sweep. Constants that lose their last
-// use this way are erased too; other dead code is left to `dce`. The
-// `max-elements` option keeps huge tensors from being materialized.
+// folding it to floats would lose the integer weights fold-qdq needs. The
+// result is computed by the reference interpreter, so folding can never
+// disagree with execution. Folding runs top-down, so chains collapse in one
+// sweep. Constants that lose their last use this way are erased too; other dead
+// code is left to `dce`. The `max-elements` option keeps huge tensors from
+// being materialized.
 //
 //===----------------------------------------------------------------------===//
 
@@ -35,8 +36,8 @@ public:
                      "Evaluate ops whose operands are all constants") {}
 
   PassOption<int64_t> maxElements{
-      *this, "max-elements",
-      "Do not fold results with more elements than this", 1 << 20};
+      *this, "max-elements", "Do not fold results with more elements than this",
+      1 << 20};
 
   LogicalResult runOnFunction(Function &fn) override {
     bool ok = true;
@@ -74,8 +75,8 @@ private:
     if (Type(result->getType()) != Type(resultType))
       return success();
 
-    LLVM_DEBUG(llvm::dbgs() << "constant-fold: folding " << op.getName()
-                            << "\n");
+    LLVM_DEBUG(llvm::dbgs()
+               << "constant-fold: folding " << op.getName() << "\n");
     OpBuilder builder(&op);
     ConstOp constant = builder.create<ConstOp>(op.getLoc(), result->toAttr());
     constant.getResult()->setNameHint(op.getResult(0)->getNameHint());

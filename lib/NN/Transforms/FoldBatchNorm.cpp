@@ -69,15 +69,15 @@ private:
     Value *x = bn->getOperand(0);
     Operation *def = x->getDefiningOp();
     OpBuilder builder(bn);
-    bool mergeable = def && def->isa<ConvOp>() && x->hasOneUse() &&
-                     getConstant(def->getOperand(1)) &&
-                     (!ConvOp(def).getBias() ||
-                      getConstant(ConvOp(def).getBias()));
+    bool mergeable =
+        def && def->isa<ConvOp>() && x->hasOneUse() &&
+        getConstant(def->getOperand(1)) &&
+        (!ConvOp(def).getBias() || getConstant(ConvOp(def).getBias()));
     if (mergeable) {
       ConvOp conv(def);
       DenseElementsAttr w = getConstant(def->getOperand(1));
-      DenseElementsAttr b = conv.getBias() ? getConstant(conv.getBias())
-                                           : DenseElementsAttr();
+      DenseElementsAttr b =
+          conv.getBias() ? getConstant(conv.getBias()) : DenseElementsAttr();
       std::vector<double> weights = w.getDoubles();
       int64_t perChannel = int64_t(weights.size()) / channels;
       for (int64_t i = 0; i < int64_t(weights.size()); ++i)
@@ -92,13 +92,14 @@ private:
                                              w.getType(), weights))
                         .getResult();
       auto biasType = TensorType::get({channels}, w.getElementType());
-      Value *newB = convBuilder
-                        .create<ConstOp>(bn->getLoc(),
-                                         DenseElementsAttr::getFromDoubles(
-                                             biasType, newBias))
-                        .getResult();
+      Value *newB =
+          convBuilder
+              .create<ConstOp>(bn->getLoc(), DenseElementsAttr::getFromDoubles(
+                                                 biasType, newBias))
+              .getResult();
       def->setOperands({def->getOperand(0), newW, newB});
-      def->setLoc(FusedLoc::get(def->getContext(), {def->getLoc(), bn->getLoc()}));
+      def->setLoc(
+          FusedLoc::get(def->getContext(), {def->getLoc(), bn->getLoc()}));
       bn->getResult(0)->replaceAllUsesWith(x);
       bn->erase();
       ++NumMerged;
@@ -110,12 +111,16 @@ private:
     std::vector<int64_t> shape(xType.getRank() - 1, 1);
     shape[0] = channels;
     auto type = TensorType::get(shape, xType.getElementType());
-    Value *aConst = builder.create<ConstOp>(bn->getLoc(),
-                                            DenseElementsAttr::getFromDoubles(type, a))
-                        .getResult();
-    Value *cConst = builder.create<ConstOp>(bn->getLoc(),
-                                            DenseElementsAttr::getFromDoubles(type, c))
-                        .getResult();
+    Value *aConst =
+        builder
+            .create<ConstOp>(bn->getLoc(),
+                             DenseElementsAttr::getFromDoubles(type, a))
+            .getResult();
+    Value *cConst =
+        builder
+            .create<ConstOp>(bn->getLoc(),
+                             DenseElementsAttr::getFromDoubles(type, c))
+            .getResult();
     Value *scaled = builder.create<MulOp>(bn->getLoc(), x, aConst).getResult();
     Value *shifted =
         builder.create<AddOp>(bn->getLoc(), scaled, cConst).getResult();

@@ -1,4 +1,5 @@
-//===- FoldQDQ.cpp - Dequantize -> float op -> Quantize to integer ops -----===//
+//===- FoldQDQ.cpp - Dequantize -> float op -> Quantize to integer ops
+//-----===//
 //
 // QDQ models (PyTorch's export, the ONNX Runtime quantizer) spell every
 // quantized op as float arithmetic between DequantizeLinear and
@@ -74,7 +75,10 @@ bool getPerTensor(Operation *op, IntegerType type, Quant &quant) {
 }
 
 IntegerType intElementType(Value *value) {
-  return value->getType().cast<TensorType>().getElementType().dyn_cast<IntegerType>();
+  return value->getType()
+      .cast<TensorType>()
+      .getElementType()
+      .dyn_cast<IntegerType>();
 }
 
 /// ONNX Runtime's QuantizeLinear of one float.
@@ -109,10 +113,12 @@ public:
                                  "groups as integer ops") {}
 
   PassOption<std::string> requantMode{
-      *this,   "requant-mode",
+      *this,
+      "requant-mode",
       "Arithmetic of the requantize ops created: float (as ONNX Runtime) or "
       "fixed (int32 multiplier and shift)",
-      "float", {"float", "fixed"}};
+      "float",
+      {"float", "fixed"}};
 
   LogicalResult runOnFunction(Function &fn) override {
     std::vector<Operation *> quantizes;
@@ -229,7 +235,8 @@ Value *FoldQDQPass::quantizeBias(OpBuilder &builder, Location loc, Value *bias,
   for (int64_t m = 0; m < channels; ++m) {
     size_t i = count == 1 ? 0 : size_t(m);
     // The accumulator's unit: the requantize multiplies it by alpha too.
-    double target = double(alpha) * double(sx) * double(sw[sw.size() == 1 ? 0 : m]);
+    double target =
+        double(alpha) * double(sx) * double(sw[sw.size() == 1 ? 0 : m]);
     double value;
     if (!codes.empty() && alpha == 1.0f && beta == 1.0f &&
         codeScales[i] == sx * sw[sw.size() == 1 ? 0 : m])
@@ -371,7 +378,8 @@ bool FoldQDQPass::foldLinear(QuantizeOp q, Operation *act, Operation *core,
   bool uniformZp = llvm::is_splat(wParams.zeroPoints);
   if (wParams.zeroPoints.size() > 1 && !uniformZp)
     wZp = DenseElementsAttr::getFromInts(
-        TensorType::get({channels}, wType.getElementType()), wParams.zeroPoints);
+        TensorType::get({channels}, wType.getElementType()),
+        wParams.zeroPoints);
   else
     wZp = IntegerAttr::get(ctx, wParams.getZeroPoint(0));
 
@@ -416,20 +424,24 @@ bool FoldQDQPass::foldAdd(QuantizeOp q, Operation *act, Operation *add,
   OpBuilder builder(q);
   Context &ctx = builder.getContext();
   auto f32 = FloatType::getF32(ctx);
-  auto resultType = add->getResult(0)->getType().cast<TensorType>().clone(out.type);
+  auto resultType =
+      add->getResult(0)->getType().cast<TensorType>().clone(out.type);
   Operation *sum = builder.create(
-      add->getLoc(), QAddOp::Info, {resultType}, {dqa.getInput(), dqb.getInput()},
-      {builder.getNamedAttr("lhs_scale", FloatAttr::get(f32, a.scale / out.scale)),
+      add->getLoc(), QAddOp::Info, {resultType},
+      {dqa.getInput(), dqb.getInput()},
+      {builder.getNamedAttr("lhs_scale",
+                            FloatAttr::get(f32, a.scale / out.scale)),
        builder.getNamedAttr("lhs_zp", IntegerAttr::get(ctx, a.zp)),
-       builder.getNamedAttr("rhs_scale", FloatAttr::get(f32, b.scale / out.scale)),
+       builder.getNamedAttr("rhs_scale",
+                            FloatAttr::get(f32, b.scale / out.scale)),
        builder.getNamedAttr("rhs_zp", IntegerAttr::get(ctx, b.zp)),
        builder.getNamedAttr("zp", IntegerAttr::get(ctx, out.zp))});
   Value *result = sum->getResult(0);
   int64_t lo, hi;
   getActivationRange(act, out, lo, hi);
   // A clamp to the whole range (e.g. relu with zero point 0) is a no-op.
-  if (act && (lo != out.type.getMinValue() ||
-              hi != int64_t(out.type.getMaxValue())))
+  if (act &&
+      (lo != out.type.getMinValue() || hi != int64_t(out.type.getMaxValue())))
     result = ClipOp::build(builder, act->getLoc(), result,
                            IntegerAttr::get(out.type, lo),
                            IntegerAttr::get(out.type, hi))
@@ -472,15 +484,17 @@ bool FoldQDQPass::foldAvgPool(QuantizeOp q, Operation *act, Operation *pool,
   auto sumType = pool->getResult(0)->getType().cast<TensorType>().clone(i32);
   Operation *sum = builder.create(
       pool->getLoc(), QAvgPoolOp::Info, {sumType}, {xq},
-      {builder.getNamedAttr("kernel_shape", ArrayAttr::getI64(ctx, window.kernel)),
+      {builder.getNamedAttr("kernel_shape",
+                            ArrayAttr::getI64(ctx, window.kernel)),
        builder.getNamedAttr("pads", ArrayAttr::getI64(ctx, window.pads)),
        builder.getNamedAttr("strides", ArrayAttr::getI64(ctx, window.strides)),
        builder.getNamedAttr("x_zp", IntegerAttr::get(ctx, in.zp))});
   float count = float(window.kernel[0] * window.kernel[1]);
   int64_t lo, hi;
   getActivationRange(act, out, lo, hi);
-  Value *result = requantize(builder, q->getLoc(), sum->getResult(0),
-                             {in.scale / (out.scale * count)}, 1, 0, out, lo, hi);
+  Value *result =
+      requantize(builder, q->getLoc(), sum->getResult(0),
+                 {in.scale / (out.scale * count)}, 1, 0, out, lo, hi);
   replace(q, result, {act, pool});
   ++NumPools;
   return true;
@@ -503,10 +517,9 @@ bool FoldQDQPass::foldConcat(QuantizeOp q, Operation *concat,
       parts.push_back(dq.getInput());
       continue;
     }
-    parts.push_back(requantize(builder, dq->getLoc(), dq.getInput(),
-                               {in.scale / out.scale}, 1, in.zp, out,
-                               out.type.getMinValue(),
-                               int64_t(out.type.getMaxValue())));
+    parts.push_back(requantize(
+        builder, dq->getLoc(), dq.getInput(), {in.scale / out.scale}, 1, in.zp,
+        out, out.type.getMinValue(), int64_t(out.type.getMaxValue())));
   }
   Value *result = ConcatOp::build(builder, concat->getLoc(), parts,
                                   getIntAttr(concat, "axis", 0))
@@ -555,13 +568,13 @@ bool FoldQDQPass::foldUnary(QuantizeOp q, Operation *act, Operation *core,
       llvm::erase_if(attrs, [](const NamedAttribute &attr) {
         return attr.name == "value";
       });
-      attrs.push_back({ctx.intern("value"),
-                       IntegerAttr::get(ctx, int64_t(rounded))});
+      attrs.push_back(
+          {ctx.intern("value"), IntegerAttr::get(ctx, int64_t(rounded))});
     }
-    result = builder
-                 .create(core->getLoc(), core->getInfo(), {resultType}, {xq},
-                         attrs)
-                 ->getResult(0);
+    result =
+        builder
+            .create(core->getLoc(), core->getInfo(), {resultType}, {xq}, attrs)
+            ->getResult(0);
   }
   // An activation after the op clamps in the input's codes.
   if (act) {

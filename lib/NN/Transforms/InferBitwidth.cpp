@@ -81,7 +81,9 @@ private:
     auto it = ranges.find(value);
     if (it != ranges.end())
       return it->second;
-    auto type = value->getType().cast<TensorType>().getElementType()
+    auto type = value->getType()
+                    .cast<TensorType>()
+                    .getElementType()
                     .dyn_cast<IntegerType>();
     if (!type)
       return {0, 0};
@@ -130,16 +132,18 @@ private:
     } else if (auto constant = op.dyn_cast<ConstOp>()) {
       DenseElementsAttr value = constant.getValue();
       if (value.getElementType().isInteger() && value.getNumElements() > 0)
-        DenseElementsAttr::withIntStorage(value.getElementType(), [&](auto tag) {
-          // The range of the stored values (a splat stores one).
-          using T = decltype(tag);
-          T lo = std::numeric_limits<T>::max(), hi = std::numeric_limits<T>::min();
-          for (T v : value.getRawValues<T>()) { // (vectorizes)
-            lo = std::min(lo, v);
-            hi = std::max(hi, v);
-          }
-          ranges[result] = {int64_t(lo), int64_t(hi)};
-        });
+        DenseElementsAttr::withIntStorage(
+            value.getElementType(), [&](auto tag) {
+              // The range of the stored values (a splat stores one).
+              using T = decltype(tag);
+              T lo = std::numeric_limits<T>::max(),
+                hi = std::numeric_limits<T>::min();
+              for (T v : value.getRawValues<T>()) { // (vectorizes)
+                lo = std::min(lo, v);
+                hi = std::max(hi, v);
+              }
+              ranges[result] = {int64_t(lo), int64_t(hi)};
+            });
       else if (value.getNumElements() > 0) {
         std::vector<int64_t> values = value.getInts();
         ranges[result] = {*std::min_element(values.begin(), values.end()),
@@ -210,7 +214,8 @@ private:
     if (weights.getNumElements() == 0)
       lo = hi = 0;
     op.setAttr("w_range", ArrayAttr::getI64(ctx, {lo, hi}));
-    op.setAttr("w_bits", IntegerAttr::get(ctx, binary ? 1 : signedBits(lo, hi)));
+    op.setAttr("w_bits",
+               IntegerAttr::get(ctx, binary ? 1 : signedBits(lo, hi)));
     op.setAttr("w_kind", StringAttr::get(ctx, binary    ? "binary"
                                               : ternary ? "ternary"
                                                         : "integer"));

@@ -112,7 +112,8 @@ std::vector<LayerStats> collectStats(Module &module, const Target &target) {
       stats.groups = std::max(stats.groups, mvm.getGroups());
       int64_t rows = rowsPerSample(mvm);
       if (rows >= 0)
-        stats.conversions += rows * ohmrt::countRead(readShapeOf(mvm)).conversions;
+        stats.conversions +=
+            rows * ohmrt::countRead(readShapeOf(mvm)).conversions;
       xb::AdcConfig adc = mvm.getAdc();
       ++stats.adcs[{adc.bits, adc.step, adc.offset}];
     }
@@ -193,12 +194,12 @@ void ohm::writeMappingReport(Module &module, const Target &target,
 void ohm::printMappingTable(Module &module, const Target &target,
                             llvm::raw_ostream &os) {
   std::vector<LayerStats> layers = collectStats(module, target);
-  const char *header[] = {"layer",  "encoding", "arrays", "util%",
-                          "slices", "cycles",   "groups", "adc bits/step",
-                          "conversions"};
-  os << llvm::format("%-24s %-12s %6s %6s %6s %6s %6s %-16s %14s\n",
-                     header[0], header[1], header[2], header[3], header[4],
-                     header[5], header[6], header[7], header[8]);
+  const char *header[] = {"layer",  "encoding",      "arrays",
+                          "util%",  "slices",        "cycles",
+                          "groups", "adc bits/step", "conversions"};
+  os << llvm::format("%-24s %-12s %6s %6s %6s %6s %6s %-16s %14s\n", header[0],
+                     header[1], header[2], header[3], header[4], header[5],
+                     header[6], header[7], header[8]);
   int64_t totalArrays = 0, totalConversions = 0;
   for (const LayerStats &stats : layers) {
     std::string adc;
@@ -209,20 +210,19 @@ void ohm::printMappingTable(Module &module, const Target &target,
                                std::to_string(config.step)
                          : "ideal";
     }
-    os << llvm::format("%-24s %-12s %6lld %6.1f %6lld %6lld %6lld %-16s %14lld\n",
-                       stats.name.c_str(), stats.encoding.c_str(),
-                       (long long)stats.arrays,
-                       100.0 * utilization(stats, target),
-                       (long long)stats.slices, (long long)stats.cycles,
-                       (long long)stats.groups, adc.c_str(),
-                       (long long)stats.conversions);
+    os << llvm::format(
+        "%-24s %-12s %6lld %6.1f %6lld %6lld %6lld %-16s %14lld\n",
+        stats.name.c_str(), stats.encoding.c_str(), (long long)stats.arrays,
+        100.0 * utilization(stats, target), (long long)stats.slices,
+        (long long)stats.cycles, (long long)stats.groups, adc.c_str(),
+        (long long)stats.conversions);
     totalArrays += stats.arrays;
     totalConversions += stats.conversions;
   }
   const char *total = "total", *empty = "";
-  os << llvm::format("%-24s %-12s %6lld %6s %6s %6s %6s %-16s %14lld\n",
-                     total, empty, (long long)totalArrays, empty, empty, empty,
-                     empty, empty, (long long)totalConversions);
+  os << llvm::format("%-24s %-12s %6lld %6s %6s %6s %6s %-16s %14lld\n", total,
+                     empty, (long long)totalArrays, empty, empty, empty, empty,
+                     empty, (long long)totalConversions);
   os << "arrays used: " << totalArrays << " of " << target.getTotalArrays()
      << " (" << target.hierarchy.arraysPerCore << " per core x "
      << target.hierarchy.cores << " cores)\n";

@@ -16,9 +16,9 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "ohm/Xbar/XbarInterp.h"
 #include "ohm/IR/Function.h"
 #include "ohm/Interp/Interpreter.h"
+#include "ohm/Xbar/XbarInterp.h"
 #include "ohm/Xbar/XbarOps.h"
 
 #include "llvm/Support/raw_ostream.h"
@@ -141,8 +141,10 @@ static llvm::Expected<Tensor> evalMvm(Operation *op,
     int64_t inputSum = 0;
     for (int64_t k = 0; k < r; ++k) {
       if (x[k] < 0 || (inputBits < 63 && x[k] >> inputBits))
-        return opError(op, "input code " + llvm::Twine(x[k]) + " needs more "
-                           "than input_bits = " + llvm::Twine(inputBits));
+        return opError(op, "input code " + llvm::Twine(x[k]) +
+                               " needs more "
+                               "than input_bits = " +
+                               llvm::Twine(inputBits));
       inputSum += x[k];
     }
     for (int64_t n = 0; n < c; ++n) {
@@ -156,7 +158,8 @@ static llvm::Expected<Tensor> evalMvm(Operation *op,
           int64_t sliceSum = 0;
           for (int64_t g = 0; g < groups; ++g) {
             int64_t sumPos = 0, sumNeg = 0;
-            for (int64_t k = g * active, e = std::min(r, k + active); k < e; ++k) {
+            for (int64_t k = g * active, e = std::min(r, k + active); k < e;
+                 ++k) {
               sumPos += bits[k] * mp[k * c + n];
               if (mn)
                 sumNeg += bits[k] * mn[k * c + n];
@@ -181,9 +184,9 @@ static llvm::Expected<Tensor> evalMvm(Operation *op,
   return out;
 }
 
-static llvm::Expected<Tensor>
-evaluateXbar(Operation *op, llvm::ArrayRef<const Tensor *> args,
-                     PartialSumObserver *observer) {
+static llvm::Expected<Tensor> evaluateXbar(Operation *op,
+                                           llvm::ArrayRef<const Tensor *> args,
+                                           PartialSumObserver *observer) {
   if (auto weights = op->dyn_cast<WeightsOp>())
     return Tensor::fromAttr(weights.getValue());
   if (auto cells = op->dyn_cast<CellsOp>())

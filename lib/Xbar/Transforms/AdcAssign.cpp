@@ -26,15 +26,15 @@
 
 #include "ohm/IR/Module.h"
 #include "ohm/Interp/Interpreter.h"
-#include "ohm/Xbar/XbarInterp.h"
 #include "ohm/Interp/TensorIO.h"
 #include "ohm/Support/Npy.h"
 #include "ohm/Xbar/Transforms/Passes.h"
+#include "ohm/Xbar/XbarInterp.h"
 #include "ohm/Xbar/XbarOps.h"
 
 #include "llvm/ADT/DenseMap.h"
-#include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/Statistic.h"
+#include "llvm/ADT/StringMap.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 
@@ -73,16 +73,17 @@ public:
   PassOption<AdcPolicy> policy{*this, "policy",
                                "How to choose: lossless, fixed or calibrated",
                                AdcPolicy::Lossless};
-  PassOption<int64_t> bits{*this, "bits",
-                           "ADC width for the fixed and calibrated policies", 8};
+  PassOption<int64_t> bits{
+      *this, "bits", "ADC width for the fixed and calibrated policies", 8};
   ListOption<LayerSetting<int64_t>> layers{*this, "layers",
                                            "Per-layer widths, as layer:bits"};
-  PassOption<std::string> range{*this,
-                                "range",
-                                "Reachable partial sums: from the configuration "
-                                "or from the programmed weights",
-                                "config",
-                                {"config", "data"}};
+  PassOption<std::string> range{
+      *this,
+      "range",
+      "Reachable partial sums: from the configuration "
+      "or from the programmed weights",
+      "config",
+      {"config", "data"}};
   PassOption<std::string> calib{
       *this, "calib",
       "Directory of .npy input batches for the calibrated policy", ""};
@@ -234,9 +235,9 @@ private:
       inputs.push_back(interp::tensorFromNpy(fn.getContext(), *array));
       auto results = interp::run(fn, std::move(inputs), &histograms);
       if (!results)
-        return emitError(fn.getLoc()) << "xb-adc-assign: calibration run on '"
-                                      << file << "' failed: "
-                                      << toString(results.takeError());
+        return emitError(fn.getLoc())
+               << "xb-adc-assign: calibration run on '" << file
+               << "' failed: " << toString(results.takeError());
     }
     return success();
   }

@@ -48,7 +48,8 @@ public:
       OpBuilder builder(&op);
       int64_t inputBits = mvm.getInputBits();
       op.setAttr("input_bits", builder.getI64Attr(inputBits));
-      op.setAttr("dac_bits", builder.getI64Attr(std::min<int64_t>(dacBits, inputBits)));
+      op.setAttr("dac_bits",
+                 builder.getI64Attr(std::min<int64_t>(dacBits, inputBits)));
       if (target::isSensed(*encoding))
         continue;
       for (unsigned i = 1; i < op.getNumOperands(); ++i)
@@ -92,8 +93,9 @@ private:
         IntegerType::get(builder.getContext(), c, /*isSigned=*/false));
     builder.setInsertionPoint(def);
     ++NumSliced;
-    return CellsOp::build(builder, def->getLoc(),
-                          DenseElementsAttr::getFromValues<uint8_t>(tensorType, out))
+    return CellsOp::build(
+               builder, def->getLoc(),
+               DenseElementsAttr::getFromValues<uint8_t>(tensorType, out))
         ->getResult(0);
   }
 };

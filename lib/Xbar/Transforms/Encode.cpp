@@ -23,8 +23,8 @@
 #include "ohm/Xbar/Transforms/Passes.h"
 #include "ohm/Xbar/XbarOps.h"
 
-#include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/Statistic.h"
+#include "llvm/ADT/StringMap.h"
 
 #define DEBUG_TYPE "xb-encode"
 
@@ -84,11 +84,12 @@ private:
   }
 
   template <typename W>
-  LogicalResult encodeWeights(MvmOp mvm, Encoding scheme,
-                              Operation *def, DenseElementsAttr value,
+  LogicalResult encodeWeights(MvmOp mvm, Encoding scheme, Operation *def,
+                              DenseElementsAttr value,
                               const std::vector<W> &w) {
     Operation *op = mvm;
-    int64_t r = value.getType().getDimSize(0), c = value.getType().getDimSize(1);
+    int64_t r = value.getType().getDimSize(0),
+            c = value.getType().getDimSize(1);
     int64_t lo = w.empty() ? 0 : w[0], hi = lo;
     for (int64_t v : w) {
       lo = std::min(lo, v);
@@ -116,15 +117,15 @@ private:
     if (scheme == Encoding::Offset) {
       // Two's complement width of the tile's range.
       int64_t bw = 1;
-      while (lo < -(int64_t(1) << (bw - 1)) || hi > (int64_t(1) << (bw - 1)) - 1)
+      while (lo < -(int64_t(1) << (bw - 1)) ||
+             hi > (int64_t(1) << (bw - 1)) - 1)
         ++bw;
       int64_t shift = int64_t(1) << (bw - 1);
       operands.push_back(makeCells(bw, [&](int64_t v) { return v + shift; }));
       op->setAttr("weight_offset", builder.getI64Attr(shift));
     } else {
-      if ((scheme == Encoding::Binary && llvm::any_of(w, [](int64_t v) {
-             return v != -1 && v != 1;
-           })) ||
+      if ((scheme == Encoding::Binary &&
+           llvm::any_of(w, [](int64_t v) { return v != -1 && v != 1; })) ||
           (scheme == Encoding::Ternary && (lo < -1 || hi > 1)))
         return op->emitError()
                << "weights are not " << getEncodingName(scheme)

@@ -72,9 +72,9 @@ public:
                                     "xb-encode before xb-place)";
         if (mvm.getTileRows() > rows || mvm.getTileCols() > cols)
           return op->emitError()
-                 << "a " << mvm.getTileRows() << "x"
-                 << mvm.getTileCols() << " tile does not fit " << int64_t(rows)
-                 << "x" << int64_t(cols) << " arrays (run xb-tile first)";
+                 << "a " << mvm.getTileRows() << "x" << mvm.getTileCols()
+                 << " tile does not fit " << int64_t(rows) << "x"
+                 << int64_t(cols) << " arrays (run xb-tile first)";
         sets = std::max<int64_t>(sets, op->getNumOperands() - 1);
         slices = std::max(slices, mvm.getSlices());
         minSlices = std::min(minSlices, mvm.getSlices());
@@ -84,19 +84,21 @@ public:
       // A read's arrays stay on one core when they fit in one: a read
       // that would straddle a core boundary starts on the next core.
       auto startOf = [&](int64_t at, int64_t count) {
-        if (count <= arraysPerCore && at % arraysPerCore + count > arraysPerCore)
+        if (count <= arraysPerCore &&
+            at % arraysPerCore + count > arraysPerCore)
           return (at / arraysPerCore + 1) * arraysPerCore;
         return at;
       };
       int64_t end = next;
       for (Operation *op : reads) {
-        int64_t count = (op->getNumOperands() - 1) * MvmOp(op).getSlices() *
-                        duplicate;
+        int64_t count =
+            (op->getNumOperands() - 1) * MvmOp(op).getSlices() * duplicate;
         end = startOf(end, count) + count;
       }
       if (end > capacity) {
         int64_t rowTiles = int64_t(rowOffsets.size());
-        int64_t colTiles = int64_t(reads.size()) / std::max<int64_t>(rowTiles, 1);
+        int64_t colTiles =
+            int64_t(reads.size()) / std::max<int64_t>(rowTiles, 1);
         InFlightDiagnostic diag = reads.front()->emitError();
         auto count = [&](int64_t n, const char *what) {
           diag << n << " " << what << (n == 1 ? "" : "s");
@@ -120,13 +122,13 @@ public:
              << capacity << " arrays are left (" << int64_t(arraysPerCore)
              << " per core x " << int64_t(cores) << " cores)";
         if (end - next > need)
-          diag << "; keeping each read on one core leaves "
-               << end - next - need << " of them empty";
+          diag << "; keeping each read on one core leaves " << end - next - need
+               << " of them empty";
         return failure();
       }
       for (Operation *op : reads) {
-        int64_t count = (op->getNumOperands() - 1) * MvmOp(op).getSlices() *
-                        duplicate;
+        int64_t count =
+            (op->getNumOperands() - 1) * MvmOp(op).getSlices() * duplicate;
         std::vector<int64_t> ids;
         next = startOf(next, count);
         for (int64_t i = 0; i < count; ++i)

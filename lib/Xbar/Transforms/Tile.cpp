@@ -50,7 +50,8 @@ private:
     if (mvm.isEncoded() || !weights)
       return;
     DenseElementsAttr value = weights.getValue();
-    int64_t k = value.getType().getDimSize(0), n = value.getType().getDimSize(1);
+    int64_t k = value.getType().getDimSize(0),
+            n = value.getType().getDimSize(1);
     if (k <= rows && n <= cols)
       return;
     std::vector<int64_t> w = value.getInts();
@@ -74,9 +75,10 @@ private:
           for (int64_t j = 0; j < cw; ++j)
             sub[i * cw + j] = w[(r0 + i) * n + c0 + j];
         auto type = TensorType::get({rh, cw}, elementType);
-        Value *tile = WeightsOp::build(builder, loc,
-                                       DenseElementsAttr::getFromInts(type, sub))
-                          ->getResult(0);
+        Value *tile =
+            WeightsOp::build(builder, loc,
+                             DenseElementsAttr::getFromInts(type, sub))
+                ->getResult(0);
         llvm::SmallVector<NamedAttribute, 4> attrs(op->getAttrs().begin(),
                                                    op->getAttrs().end());
         for (NamedAttribute &attr : attrs)

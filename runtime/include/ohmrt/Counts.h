@@ -20,9 +20,9 @@ namespace ohmrt {
 struct ReadShape {
   int64_t tileRows = 1, tileCols = 1;
   int64_t inputBits = 8, dacBits = 1;
-  int64_t slices = 1;      // weight slices (cell bits each)
-  int64_t activeRows = 1;  // rows of a word-line group
-  int64_t sets = 1;        // cell sets: 2 for differential and 2T2R pairs
+  int64_t slices = 1;         // weight slices (cell bits each)
+  int64_t activeRows = 1;     // rows of a word-line group
+  int64_t sets = 1;           // cell sets: 2 for differential and 2T2R pairs
   bool analogSensing = false; // pairs subtracted before the ADC
   bool senseAmp = false;      // 2T2R binary/ternary: sense amplifiers
 };

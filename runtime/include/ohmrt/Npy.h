@@ -18,7 +18,20 @@
 namespace ohmrt {
 
 /// Element kinds .npy files may hold.
-enum class NpyDType { Bool, I8, U8, I16, U16, I32, U32, I64, U64, F16, F32, F64 };
+enum class NpyDType {
+  Bool,
+  I8,
+  U8,
+  I16,
+  U16,
+  I32,
+  U32,
+  I64,
+  U64,
+  F16,
+  F32,
+  F64
+};
 
 /// The NumPy descr of a dtype ('<f4', '|u1', ...).
 const char *getNpyDescr(NpyDType dtype);

@@ -72,7 +72,7 @@ std::string disassemble(const program::Program &program);
 struct LayerSummary {
   std::string layer;
   int64_t arrays = 0;
-  int64_t reads = 0; // mvm instructions
+  int64_t reads = 0;                      // mvm instructions
   int64_t minAdcBits = 0, maxAdcBits = 0; // 0: ideal conversions
   int64_t conversions = 0; // ADC conversions (sense operations for 2T2R)
   int64_t readCycles = 0;  // array reads (row x input cycle x slice x group)
@@ -105,19 +105,23 @@ struct RunOptions {
 /// What one run did, for the summary and the cost model.
 struct RunStats {
   int64_t batch = 0;
-  int64_t chunk = 0;            // inferences per chunk
-  int64_t lanes = 0;            // chunks run at the same time
+  int64_t chunk = 0; // inferences per chunk
+  int64_t lanes = 0; // chunks run at the same time
   int64_t mvmInstructions = 0;
-  int64_t conversions = 0;      // ADC conversions (or sense operations)
-  int64_t readCycles = 0;       // crossbar read cycles (per row, cycle, slice, group)
-  int64_t exactProducts = 0;    // reads computed as one exact product
-  int64_t slicedProducts = 0;   // reads computed conversion by conversion
-  int64_t fusedProducts = 0;    // exact reads computed within a fused product
-  int64_t exactRows = 0;        // rows of unfused exact reads
+  int64_t conversions = 0; // ADC conversions (or sense operations)
+  int64_t readCycles = 0; // crossbar read cycles (per row, cycle, slice, group)
+  int64_t exactProducts = 0;  // reads computed as one exact product
+  int64_t slicedProducts = 0; // reads computed conversion by conversion
+  int64_t fusedProducts = 0;  // exact reads computed within a fused product
+  int64_t exactRows = 0;      // rows of unfused exact reads
   // Sliced reads, per (row, input cycle, word-line group): every code
   // known from the digit sum, summed in an exact product, or converted.
   int64_t knownEntries = 0, exactEntries = 0, slowEntries = 0;
   double runSeconds = 0;
+  /// Per instruction (mvm only, else 0), over the batch: the (input row,
+  /// input cycle, tile row) whose digit is non-zero, when the executor
+  /// counts activity; empty otherwise.
+  std::vector<int64_t> drivenDigits;
   /// Seconds and executions per instruction kind ("mvm", "im2col", ...),
   /// when RunOptions::profile is set.
   std::map<std::string, std::pair<double, int64_t>> profile;
@@ -126,7 +130,11 @@ struct RunStats {
 class Executor {
 public:
   /// `program` must have been validated and must outlive the executor.
-  explicit Executor(const program::Program &program);
+  /// With `countActivity`, every crossbar read runs on its own (no fused
+  /// products) and counts the non-zero input digits it drives
+  /// (RunStats::drivenDigits) for the cost model; the outputs are the same.
+  explicit Executor(const program::Program &program,
+                    bool countActivity = false);
   ~Executor();
 
   /// Runs one batch: inputs in the order of the program's input ports,

@@ -24,7 +24,8 @@ TEST(AttributesTest, ScalarsAreUniqued) {
             IntegerAttr::get(IntegerType::get(ctx, 8, true), 5));
   EXPECT_EQ(StringAttr::get(ctx, "a"), StringAttr::get(ctx, "a"));
   EXPECT_EQ(BoolAttr::get(ctx, true).getValue(), true);
-  EXPECT_EQ(str(IntegerAttr::get(IntegerType::get(ctx, 8, true), -3)), "-3 : i8");
+  EXPECT_EQ(str(IntegerAttr::get(IntegerType::get(ctx, 8, true), -3)),
+            "-3 : i8");
   EXPECT_EQ(str(IntegerAttr::get(ctx, 42)), "42");
   EXPECT_EQ(str(FloatAttr::get(FloatType::getF32(ctx), 0.5)), "0.5 : f32");
   EXPECT_EQ(str(FloatAttr::get(FloatType::getF64(ctx), 2.0)), "2.0");
@@ -38,7 +39,8 @@ TEST(AttributesTest, ArrayOfInts) {
   ASSERT_TRUE(array.getAsInts(values));
   EXPECT_EQ(values, (std::vector<int64_t>{1, -2, 3}));
   EXPECT_EQ(str(array), "[1, -2, 3]");
-  ArrayAttr mixed = ArrayAttr::get(ctx, {IntegerAttr::get(ctx, 1), UnitAttr::get(ctx)});
+  ArrayAttr mixed =
+      ArrayAttr::get(ctx, {IntegerAttr::get(ctx, 1), UnitAttr::get(ctx)});
   EXPECT_FALSE(mixed.getAsInts(values));
 }
 

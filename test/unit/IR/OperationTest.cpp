@@ -60,16 +60,17 @@ TEST_F(OperationTest, SetOperandsWithFewerValues) {
   ReturnOp::build(builder, loc(), {add.getResult()});
   // The verifier catches the wrong operand count.
   std::string errors;
-  auto id = ctx.getDiagEngine().registerHandler([&](const Diagnostic &diag) {
-    errors += diag.getMessage();
-  });
+  auto id = ctx.getDiagEngine().registerHandler(
+      [&](const Diagnostic &diag) { errors += diag.getMessage(); });
   EXPECT_TRUE(failed(module.verify()));
   ctx.getDiagEngine().eraseHandler(id);
-  EXPECT_NE(errors.find("expects 2 operands, got 1"), std::string::npos) << errors;
+  EXPECT_NE(errors.find("expects 2 operands, got 1"), std::string::npos)
+      << errors;
 }
 
 TEST_F(OperationTest, AttributesStaySorted) {
-  auto add = builder.create<nn::AddOp>(loc(), fn->getArgument(0), fn->getArgument(1));
+  auto add =
+      builder.create<nn::AddOp>(loc(), fn->getArgument(0), fn->getArgument(1));
   add->setAttr("zeta", UnitAttr::get(ctx));
   add->setAttr("alpha", IntegerAttr::get(ctx, 1));
   add->setAttr("mid", IntegerAttr::get(ctx, 2));
@@ -91,9 +92,8 @@ TEST_F(OperationTest, VerifierFindsUseBeforeDefinition) {
   // Move the user above its operand's definition.
   second->moveBefore(first);
   std::string errors;
-  auto id = ctx.getDiagEngine().registerHandler([&](const Diagnostic &diag) {
-    errors += diag.getMessage();
-  });
+  auto id = ctx.getDiagEngine().registerHandler(
+      [&](const Diagnostic &diag) { errors += diag.getMessage(); });
   EXPECT_TRUE(failed(module.verify()));
   ctx.getDiagEngine().eraseHandler(id);
   EXPECT_NE(errors.find("used before its definition"), std::string::npos);
@@ -125,9 +125,8 @@ TEST_F(OperationTest, TypeRulesComeFromTheOpTable) {
   EXPECT_EQ(inferResultType(add, error), Type(type));
   EXPECT_TRUE(error.empty());
   std::string errors;
-  auto id = ctx.getDiagEngine().registerHandler([&](const Diagnostic &diag) {
-    errors += diag.getMessage();
-  });
+  auto id = ctx.getDiagEngine().registerHandler(
+      [&](const Diagnostic &diag) { errors += diag.getMessage(); });
   EXPECT_TRUE(failed(add->verify()));
   EXPECT_EQ(errors, "'nn.add' op result type tensor<4xf32> should be "
                     "tensor<4xi8>");

@@ -1,7 +1,7 @@
 //===- TypesTest.cpp - Types are uniqued and report their properties ------===//
 
-#include "ohm/IR/Context.h"
 #include "ohm/IR/Types.h"
+#include "ohm/IR/Context.h"
 
 #include "llvm/Support/raw_ostream.h"
 
@@ -73,7 +73,8 @@ TEST(TypesTest, Tensors) {
   EXPECT_EQ(t.getNumElements(), 784);
   EXPECT_TRUE(t.hasStaticShape());
   EXPECT_EQ(str(t), "tensor<1x784xu8>");
-  auto dyn = TensorType::get({TensorType::kDynamic, 10}, FloatType::getF32(ctx));
+  auto dyn =
+      TensorType::get({TensorType::kDynamic, 10}, FloatType::getF32(ctx));
   EXPECT_FALSE(dyn.hasStaticShape());
   EXPECT_EQ(str(dyn), "tensor<?x10xf32>");
   EXPECT_EQ(str(TensorType::get({}, u8)), "tensor<u8>");

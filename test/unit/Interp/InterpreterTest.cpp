@@ -9,11 +9,11 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "ohm/Interp/Interpreter.h"
 #include "ohm/IR/Context.h"
 #include "ohm/IR/Function.h"
 #include "ohm/IR/Module.h"
 #include "ohm/Interp/Gemm.h"
-#include "ohm/Interp/Interpreter.h"
 #include "ohm/NN/NNOps.h"
 #include "ohm/Parser/Parser.h"
 #include "ohm/Pipelines/InitAll.h"
@@ -145,8 +145,7 @@ TEST_F(InterpreterTest, RequantizeFloatRoundsHalfToEvenAndSaturates) {
       return %y : tensor<9xi8>
     })",
                     ints("i32", {9}, {-5, -3, -1, 1, 3, 5, 7, 1000, -1000}));
-  EXPECT_EQ(y.ints(),
-            (std::vector<int64_t>{-2, -2, 0, 0, 2, 2, 4, 127, -128}));
+  EXPECT_EQ(y.ints(), (std::vector<int64_t>{-2, -2, 0, 0, 2, 2, 4, 127, -128}));
 }
 
 TEST_F(InterpreterTest, RequantizeAddsZeroPointAfterRoundingThenClamps) {
@@ -184,16 +183,17 @@ TEST_F(InterpreterTest, RequantizeRoundsLargeAccumulatorsToF32First) {
   // is 2, above 2^25 it is 4 (ties to even). With scale 1 the result shows
   // the rounded accumulator: 2^24 + 1 -> 2^24 (tie, even), 2^24 + 3 ->
   // 2^24 + 4 (tie, even), 2^25 + 3 -> 2^25 + 4, 2^25 + 1 -> 2^25,
-  // -(2^24 + 1) -> -2^24, and 2^24 - 1 is exact. input_zp is subtracted exactly, in integers,
-  // before the conversion: (2^24 + 101) - 100 = 2^24 + 1 -> 2^24.
-  Tensor y = runOne(R"(
+  // -(2^24 + 1) -> -2^24, and 2^24 - 1 is exact. input_zp is subtracted
+  // exactly, in integers, before the conversion: (2^24 + 101) - 100 = 2^24 + 1
+  // -> 2^24.
+  Tensor y = runOne(
+      R"(
     func @main(%x: tensor<6xi32>) -> tensor<6xi32> {
       %c = nn.requantize(%x) {input_zp = 0, scale = 1.0 : f32, zp = 0} : (tensor<6xi32>) -> tensor<6xi32>
       return %c : tensor<6xi32>
     })",
-                    ints("i32", {6},
-                         {16777217, 16777219, 33554435, 33554433, -16777217,
-                          16777215}));
+      ints("i32", {6},
+           {16777217, 16777219, 33554435, 33554433, -16777217, 16777215}));
   EXPECT_EQ(y.ints(), (std::vector<int64_t>{16777216, 16777220, 33554436,
                                             33554432, -16777216, 16777215}));
 
@@ -210,8 +210,8 @@ TEST_F(InterpreterTest, RequantizeRoundsLargeAccumulatorsToF32First) {
 /// floor((2 * x * multiplier + 2^(31 + shift)) / 2^(32 + shift)) with an
 /// explicit floor division: a different route from the interpreter's shift.
 int64_t fixedPointReference(int64_t x, int64_t multiplier, int64_t shift) {
-  __int128 numerator = 2 * __int128(x) * multiplier +
-                       (__int128(1) << (31 + shift));
+  __int128 numerator =
+      2 * __int128(x) * multiplier + (__int128(1) << (31 + shift));
   __int128 denominator = __int128(1) << (32 + shift);
   __int128 quotient = numerator / denominator;
   if (numerator % denominator != 0 && numerator < 0)
@@ -248,8 +248,8 @@ TEST_F(InterpreterTest, RequantizeFixedPointMatchesReference) {
     ASSERT_EQ(y.getNumElements(), n);
     for (int64_t i = 0; i < n; ++i) {
       int64_t expected = fixedPointReference(xs[i], multiplier, shift) + 3;
-      expected = std::min<int64_t>(std::max<int64_t>(expected, INT32_MIN),
-                                   INT32_MAX);
+      expected =
+          std::min<int64_t>(std::max<int64_t>(expected, INT32_MIN), INT32_MAX);
       EXPECT_EQ(y.ints()[i], expected)
           << "x = " << xs[i] << ", scale = " << scale;
     }
@@ -280,12 +280,13 @@ TEST_F(InterpreterTest, QuantizePerAxis) {
   //        -> -5;
   // row 1: 100 / 0.5 = 200 -> 127; -40 / 0.25 = -160 -> -150 -> -128;
   //        300 / 2 = 150 -> 147 -> 127.
-  Tensor q = runOne(R"(
+  Tensor q =
+      runOne(R"(
     func @main(%x: tensor<2x3xf32>) -> tensor<2x3xi8> {
       %q = nn.quantize(%x) {axis = 1, scale = dense<[0.5, 0.25, 2.0]> : tensor<3xf32>, zp = dense<[0, 10, -3]> : tensor<3xi8>} : (tensor<2x3xf32>) -> tensor<2x3xi8>
       return %q : tensor<2x3xi8>
     })",
-                    floats("f32", {2, 3}, {1.25, 1.0, -5.0, 100.0, -40.0, 300.0}));
+             floats("f32", {2, 3}, {1.25, 1.0, -5.0, 100.0, -40.0, 300.0}));
   EXPECT_EQ(q.ints(), (std::vector<int64_t>{2, 14, -5, 127, -128, 127}));
 }
 
@@ -311,8 +312,7 @@ TEST_F(InterpreterTest, DequantizePerAxis) {
     std::string source = text;
     source.replace(source.find("AXIS"), 4, axis);
     Tensor x = runOne(source, ints("i8", {2, 3}, {1, 3, -1, -1, 3, 7}));
-    EXPECT_EQ(x.floats(),
-              (std::vector<double>{0.0, 1.0, -1.0, 0.0, 1.0, 2.0}))
+    EXPECT_EQ(x.floats(), (std::vector<double>{0.0, 1.0, -1.0, 0.0, 1.0, 2.0}))
         << "axis " << axis;
   }
 }
@@ -950,18 +950,18 @@ TEST_F(InterpreterTest, PadModes) {
   std::vector<Tensor> results = run(std::move(inputs));
   ASSERT_EQ(results.size(), 5u);
   // constant with a value, and with the default value 0
-  EXPECT_EQ(results[0].ints(), (std::vector<int64_t>{-9, 1, 2, 3, -9, -9,
-                                                     -9, 4, 5, 6, -9, -9}));
-  EXPECT_EQ(results[1].ints(), (std::vector<int64_t>{0, 1, 2, 3, 0, 0,
-                                                     0, 4, 5, 6, 0, 0}));
+  EXPECT_EQ(results[0].ints(),
+            (std::vector<int64_t>{-9, 1, 2, 3, -9, -9, -9, 4, 5, 6, -9, -9}));
+  EXPECT_EQ(results[1].ints(),
+            (std::vector<int64_t>{0, 1, 2, 3, 0, 0, 0, 4, 5, 6, 0, 0}));
   // reflect mirrors without repeating the edge: index -1 -> 1, 3 -> 1, 4 -> 0
-  EXPECT_EQ(results[2].ints(), (std::vector<int64_t>{2, 1, 2, 3, 2, 1,
-                                                     5, 4, 5, 6, 5, 4}));
+  EXPECT_EQ(results[2].ints(),
+            (std::vector<int64_t>{2, 1, 2, 3, 2, 1, 5, 4, 5, 6, 5, 4}));
   // edge repeats the border element
-  EXPECT_EQ(results[3].ints(), (std::vector<int64_t>{1, 1, 2, 3, 3, 3,
-                                                     4, 4, 5, 6, 6, 6}));
-  EXPECT_EQ(results[4].ints(), (std::vector<int64_t>{4, 5, 6, 1, 2, 3,
-                                                     4, 5, 6, 1, 2, 3}));
+  EXPECT_EQ(results[3].ints(),
+            (std::vector<int64_t>{1, 1, 2, 3, 3, 3, 4, 4, 5, 6, 6, 6}));
+  EXPECT_EQ(results[4].ints(),
+            (std::vector<int64_t>{4, 5, 6, 1, 2, 3, 4, 5, 6, 1, 2, 3}));
 }
 
 TEST_F(InterpreterTest, PadFloatValue) {
@@ -1021,7 +1021,8 @@ TEST_F(InterpreterTest, WrongNumberOfInputsIsAnError) {
   std::vector<Tensor> inputs;
   inputs.push_back(ints("i8", {2}, {1, 2}));
   inputs.push_back(ints("i8", {2}, {1, 2}));
-  EXPECT_EQ(runError(std::move(inputs)), "function '@main' takes 1 inputs, got 2");
+  EXPECT_EQ(runError(std::move(inputs)),
+            "function '@main' takes 1 inputs, got 2");
 }
 
 } // namespace

@@ -1,7 +1,7 @@
 //===- ParserTest.cpp - Parsing and the print/parse/print identity --------===//
 
-#include "ohm/IR/Context.h"
 #include "ohm/Parser/Parser.h"
+#include "ohm/IR/Context.h"
 #include "ohm/Pipelines/InitAll.h"
 
 #include "llvm/Support/raw_ostream.h"
@@ -15,8 +15,9 @@ namespace {
 /// Collects diagnostics instead of printing them.
 struct Diagnostics {
   explicit Diagnostics(Context &ctx) : ctx(ctx) {
-    id = ctx.getDiagEngine().registerHandler(
-        [this](const Diagnostic &diag) { messages.push_back(diag.getMessage()); });
+    id = ctx.getDiagEngine().registerHandler([this](const Diagnostic &diag) {
+      messages.push_back(diag.getMessage());
+    });
   }
   ~Diagnostics() { ctx.getDiagEngine().eraseHandler(id); }
   Context &ctx;
@@ -34,14 +35,16 @@ std::string print(Module &module) {
 TEST(ParserTest, TypesAndAttributesParseStandalone) {
   Context ctx;
   EXPECT_EQ(parseType("tensor<?x3xu4>", ctx),
-            TensorType::get({TensorType::kDynamic, 3}, IntegerType::get(ctx, 4, false)));
+            TensorType::get({TensorType::kDynamic, 3},
+                            IntegerType::get(ctx, 4, false)));
   EXPECT_EQ(parseType("tensor<0x4xi8>", ctx),
             TensorType::get({0, 4}, IntegerType::get(ctx, 8, true)));
   EXPECT_EQ(parseAttribute("-128 : i8", ctx),
             IntegerAttr::get(IntegerType::get(ctx, 8, true), -128));
   EXPECT_EQ(parseAttribute("0x7FC00000 : f32", ctx).cast<FloatAttr>().getType(),
             FloatType::getF32(ctx));
-  Attribute dense = parseAttribute("dense<[[1, 2], [3, 4]]> : tensor<2x2xu8>", ctx);
+  Attribute dense =
+      parseAttribute("dense<[[1, 2], [3, 4]]> : tensor<2x2xu8>", ctx);
   ASSERT_TRUE(bool(dense));
   EXPECT_EQ(dense.cast<DenseElementsAttr>().getInts(),
             (std::vector<int64_t>{1, 2, 3, 4}));
@@ -56,8 +59,8 @@ TEST(ParserTest, ErrorsCarryLineAndColumn) {
   std::vector<Location> locs;
   auto id = ctx.getDiagEngine().registerHandler(
       [&](const Diagnostic &diag) { locs.push_back(diag.getLocation()); });
-  auto module = parseSourceString("func @f() {\n  %0 = nn.bogus() : () -> i8\n}\n",
-                                  ctx, "in.ohm");
+  auto module = parseSourceString(
+      "func @f() {\n  %0 = nn.bogus() : () -> i8\n}\n", ctx, "in.ohm");
   ctx.getDiagEngine().eraseHandler(id);
   EXPECT_EQ(module, nullptr);
   ASSERT_EQ(locs.size(), 1u);

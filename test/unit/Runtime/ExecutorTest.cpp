@@ -1364,8 +1364,9 @@ TEST(ExecutorTest, BudgetSetsTheChunkSize) {
       ohmrt::RunOptions options;
       options.threads = threads;
       // The fixed part is the plans and 4 MiB of scratch per thread.
-      options.maxMemory = executor.getPlanBytes() + threads * (uint64_t(4) << 20) +
-                          uint64_t(k) * threads * executor.getBytesPerInference();
+      options.maxMemory =
+          executor.getPlanBytes() + threads * (uint64_t(4) << 20) +
+          uint64_t(k) * threads * executor.getBytesPerInference();
       ohmrt::RunStats stats;
       std::vector<HostTensor> out;
       ASSERT_TRUE(executor.run({input}, out, error, options, &stats)) << error;

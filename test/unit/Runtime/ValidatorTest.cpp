@@ -774,7 +774,8 @@ TEST(ValidatorTest, PackedLevels) {
     a.set_levels(ohmrt::packArrayLevels(levels, unsigned(a.cell_bits())));
     a.set_level_bits(uint32_t(a.cell_bits()));
   }
-  HostTensor input = ints(program::U8, {2, 2, 4, 4}, std::vector<int64_t>(64, 9));
+  HostTensor input =
+      ints(program::U8, {2, 2, 4, 4}, std::vector<int64_t>(64, 9));
   std::vector<HostTensor> a, b;
   std::string error;
   ASSERT_TRUE(ohmrt::validateProgram(packed, error)) << error;

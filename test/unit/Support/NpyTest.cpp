@@ -38,9 +38,9 @@ std::string floats(std::initializer_list<float> values) {
 
 TEST(NpyTest, ParsesVersion1And2) {
   for (int major : {1, 2, 3}) {
-    std::string file =
-        makeNpy(major, "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }",
-                floats({1, 2, 3, 4, 5, 6}));
+    std::string file = makeNpy(
+        major, "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }",
+        floats({1, 2, 3, 4, 5, 6}));
     auto array = parseNpy(file, "a.npy");
     ASSERT_TRUE(bool(array)) << toString(array.takeError());
     EXPECT_EQ(array->dtype, NpyDType::F32);
@@ -115,7 +115,8 @@ TEST(NpyTest, RejectsWhatItCannotRead) {
                ""),
        "bad dimension"},
       {std::string("\x93NUMPY\x01\x00\xFF\x00", 10), "truncated"},
-      {std::string("\x93NUMPY\x07\x00\x10\x00", 10), "unsupported .npy version 7"},
+      {std::string("\x93NUMPY\x07\x00\x10\x00", 10),
+       "unsupported .npy version 7"},
   };
   for (const Case &c : cases) {
     auto array = parseNpy(c.bytes, "bad.npy");

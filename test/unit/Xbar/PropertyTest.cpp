@@ -237,7 +237,8 @@ Layer randomLayer(std::mt19937 &rng, llvm::StringRef encoding) {
   bool sense = encoding == "binary" || encoding == "ternary";
   l.weightTypeBits = sense ? (chance(rng, 0.5) ? 2 : 8) : uniform(rng, 2, 8);
   int64_t width = sense ? 2 : uniform(rng, 1, l.weightTypeBits);
-  int64_t wlo = -(int64_t(1) << (width - 1)), whi = (int64_t(1) << (width - 1)) - 1;
+  int64_t wlo = -(int64_t(1) << (width - 1)),
+          whi = (int64_t(1) << (width - 1)) - 1;
   if (encoding == "binary" || encoding == "ternary") {
     wlo = -1;
     whi = 1;
@@ -254,7 +255,9 @@ Layer randomLayer(std::mt19937 &rng, llvm::StringRef encoding) {
   int64_t wholeMatrix = uniform(rng, 0, 99);
   for (int64_t j = 0; j < l.n; ++j) {
     // Some all-zero, all-negative and all-extreme columns (and matrices).
-    int64_t kind = wholeMatrix < 3 ? 0 : wholeMatrix < 6 ? 1 : uniform(rng, 0, 19);
+    int64_t kind = wholeMatrix < 3   ? 0
+                   : wholeMatrix < 6 ? 1
+                                     : uniform(rng, 0, 19);
     for (int64_t i = 0; i < l.k; ++i) {
       int64_t &v = l.w[i * l.n + j];
       if (kind == 0 && encoding != "binary")
@@ -275,16 +278,32 @@ Layer randomLayer(std::mt19937 &rng, llvm::StringRef encoding) {
 
   // Tiles: K = R, K = R + 1, K < R, many row tiles; N <= cols and N > cols.
   switch (uniform(rng, 0, 3)) {
-  case 0: l.rows = l.k; break;
-  case 1: l.rows = std::max<int64_t>(1, l.k - 1); break;
-  case 2: l.rows = uniform(rng, 1, l.k); break;
-  default: l.rows = uniform(rng, l.k, 48); break;
+  case 0:
+    l.rows = l.k;
+    break;
+  case 1:
+    l.rows = std::max<int64_t>(1, l.k - 1);
+    break;
+  case 2:
+    l.rows = uniform(rng, 1, l.k);
+    break;
+  default:
+    l.rows = uniform(rng, l.k, 48);
+    break;
   }
   switch (uniform(rng, 0, 3)) {
-  case 0: l.cols = l.n; break;
-  case 1: l.cols = std::max<int64_t>(1, l.n - 1); break;
-  case 2: l.cols = uniform(rng, 1, l.n); break;
-  default: l.cols = uniform(rng, l.n, 16); break;
+  case 0:
+    l.cols = l.n;
+    break;
+  case 1:
+    l.cols = std::max<int64_t>(1, l.n - 1);
+    break;
+  case 2:
+    l.cols = uniform(rng, 1, l.n);
+    break;
+  default:
+    l.cols = uniform(rng, l.n, 16);
+    break;
   }
   l.cellBits = uniform(rng, 1, 8);
   const int64_t commonDacs[] = {1, 2, 4};
@@ -316,8 +335,8 @@ std::string layerText(const Layer &l) {
   std::string a = inputType(l);
   std::string b = "tensor<" + std::to_string(l.k) + "x" + std::to_string(l.n) +
                   "xi" + std::to_string(l.weightTypeBits) + ">";
-  std::string y = "tensor<" + std::to_string(l.p) + "x" + std::to_string(l.n) +
-                  "xi32>";
+  std::string y =
+      "tensor<" + std::to_string(l.p) + "x" + std::to_string(l.n) + "xi32>";
   std::string range;
   if (l.inputAsRange)
     range = ", x_range = [0, " +
@@ -332,9 +351,10 @@ std::string layerText(const Layer &l) {
 std::string pipelineText(const Layer &l, const EncodingCase &e,
                          const std::string &adc) {
   return "nn-to-xb,xb-tile{rows=" + std::to_string(l.rows) +
-         " cols=" + std::to_string(l.cols) + "},xb-encode{encoding=" +
-         e.encoding + " sensing=" + e.sensing + "},xb-bitslice{cell-bits=" +
-         std::to_string(l.cellBits) + " dac-bits=" + std::to_string(l.dacBits) +
+         " cols=" + std::to_string(l.cols) +
+         "},xb-encode{encoding=" + e.encoding + " sensing=" + e.sensing +
+         "},xb-bitslice{cell-bits=" + std::to_string(l.cellBits) +
+         " dac-bits=" + std::to_string(l.dacBits) +
          "},xb-wordline-groups{max-active-rows=" + std::to_string(l.maxActive) +
          "},xb-adc-assign{" + adc + "}";
 }
@@ -372,7 +392,8 @@ struct TileEncoding {
   int64_t shift = 0;             // offset encoding's 2^(Bw-1)
 };
 
-TileEncoding encodeTile(const std::vector<int64_t> &w, llvm::StringRef encoding) {
+TileEncoding encodeTile(const std::vector<int64_t> &w,
+                        llvm::StringRef encoding) {
   TileEncoding t;
   int64_t lo = 0, hi = 0;
   for (int64_t v : w) {
@@ -410,7 +431,8 @@ void referenceTile(const Layer &l, const EncodingCase &e, int64_t r0,
                    std::vector<int64_t> &out, TileShape &shape) {
   llvm::StringRef encoding = e.encoding;
   bool senseAmp = encoding == "binary" || encoding == "ternary";
-  bool analog = encoding == "differential" && llvm::StringRef(e.sensing) == "analog";
+  bool analog =
+      encoding == "differential" && llvm::StringRef(e.sensing) == "analog";
   std::vector<int64_t> w(rh * cw);
   for (int64_t i = 0; i < rh; ++i)
     for (int64_t j = 0; j < cw; ++j)
@@ -433,9 +455,11 @@ void referenceTile(const Layer &l, const EncodingCase &e, int64_t r0,
           for (int64_t g0 = 0; g0 < rh; g0 += a) {
             int64_t pPos = 0, pNeg = 0;
             for (int64_t k = g0; k < std::min(rh, g0 + a); ++k) {
-              int64_t digit = (l.x[p * l.k + r0 + k] >> (d * tc)) & ((int64_t(1) << d) - 1);
+              int64_t digit =
+                  (l.x[p * l.k + r0 + k] >> (d * tc)) & ((int64_t(1) << d) - 1);
               auto slice = [&](const std::vector<int64_t> &levels) {
-                return (levels[k * cw + n] >> (c * s)) & ((int64_t(1) << c) - 1);
+                return (levels[k * cw + n] >> (c * s)) &
+                       ((int64_t(1) << c) - 1);
               };
               pPos += digit * slice(t.pos);
               if (!t.neg.empty())
@@ -507,12 +531,12 @@ bool reference(Function &fn, const Layer &l, const EncodingCase &e,
   int64_t rowTiles = (l.k + l.rows - 1) / l.rows;
   if (int64_t(blocks.size()) != colBlocks)
     return bad(std::to_string(blocks.size()) + " column blocks, expected " +
-                 std::to_string(colBlocks));
+               std::to_string(colBlocks));
   for (int64_t j = 0; j < colBlocks; ++j) {
     std::vector<Operation *> tiles = flatten<xb::AccumulateOp>(blocks[j]);
     if (int64_t(tiles.size()) != rowTiles)
       return bad(std::to_string(tiles.size()) + " row tiles, expected " +
-                   std::to_string(rowTiles));
+                 std::to_string(rowTiles));
     int64_t c0 = j * l.cols, cw = std::min(l.cols, l.n - c0);
     for (int64_t i = 0; i < rowTiles; ++i) {
       Operation *mvm = tiles[i];
@@ -537,16 +561,16 @@ bool reference(Function &fn, const Layer &l, const EncodingCase &e,
           std::to_string(getIntAttr(mvm, "active_rows", -1)) + " dac_bits " +
           std::to_string(getIntAttr(mvm, "dac_bits", -1)) + " weight_offset " +
           std::to_string(getIntAttr(mvm, "weight_offset", 0));
-      std::string expected =
-          "row_offset " + std::to_string(shape.rowOffset) + " rows " +
-          std::to_string(shape.rows) + " cols " + std::to_string(shape.cols) +
-          " slices " + std::to_string(shape.slices) + " active_rows " +
-          std::to_string(shape.active) + " dac_bits " +
-          std::to_string(shape.dacBits) + " weight_offset " +
-          std::to_string(shape.shift);
+      std::string expected = "row_offset " + std::to_string(shape.rowOffset) +
+                             " rows " + std::to_string(shape.rows) + " cols " +
+                             std::to_string(shape.cols) + " slices " +
+                             std::to_string(shape.slices) + " active_rows " +
+                             std::to_string(shape.active) + " dac_bits " +
+                             std::to_string(shape.dacBits) + " weight_offset " +
+                             std::to_string(shape.shift);
       if (got != expected)
         return bad("tile (" + std::to_string(i) + ", " + std::to_string(j) +
-                     "): IR has " + got + ", the design gives " + expected);
+                   "): IR has " + got + ", the design gives " + expected);
     }
   }
   return true;
@@ -554,8 +578,8 @@ bool reference(Function &fn, const Layer &l, const EncodingCase &e,
 
 /// The reachable partial-sum range of a read per DESIGN.md section 5:
 /// [0, A (2^d - 1) (2^c - 1)], symmetric for analog differential sensing.
-void configRange(const Layer &l, const EncodingCase &e, int64_t rh,
-                 int64_t &lo, int64_t &hi) {
+void configRange(const Layer &l, const EncodingCase &e, int64_t rh, int64_t &lo,
+                 int64_t &hi) {
   int64_t a = std::min(l.maxActive, rh);
   int64_t d = std::min(l.dacBits, l.inputBits);
   hi = a * ((int64_t(1) << d) - 1) * ((int64_t(1) << l.cellBits) - 1);
@@ -574,8 +598,8 @@ protected:
   XbarPropertyTest() {
     registerAllDialects(ctx);
     registerAllPasses();
-    handler = ctx.getDiagEngine().registerHandler(
-        [this](const Diagnostic &diag) {
+    handler =
+        ctx.getDiagEngine().registerHandler([this](const Diagnostic &diag) {
           diagnostics += diag.getMessage() + "\n";
         });
   }
@@ -668,7 +692,8 @@ TEST_F(XbarPropertyTest, RandomLayersAllEncodings) {
       }
       auto exact = run(*nn->begin(), l);
       if (!exact) {
-        fail("nn interpreter: " + llvm::toString(exact.takeError()) + "\n" + text);
+        fail("nn interpreter: " + llvm::toString(exact.takeError()) + "\n" +
+             text);
         continue;
       }
       const std::vector<int64_t> &want = (*exact)[0].ints();
@@ -713,7 +738,8 @@ TEST_F(XbarPropertyTest, RandomLayersAllEncodings) {
       std::vector<Adc> adcs;
       std::string why;
       if (!reference(*xbIR->begin(), l, e, ref, why, &adcs)) {
-        fail("unexpected lossless IR: " + why + "\n" + describe(l, text, pipeline));
+        fail("unexpected lossless IR: " + why + "\n" +
+             describe(l, text, pipeline));
         continue;
       }
       if (ref != want) {
@@ -733,14 +759,15 @@ TEST_F(XbarPropertyTest, RandomLayersAllEncodings) {
         while ((int64_t(1) << bits) < hi - lo + 1)
           ++bits;
         adcOk = sense ? adcs[t].bits == 0
-                      : adcs[t].bits == bits && adcs[t].step == 1 && adcs[t].lo == lo;
+                      : adcs[t].bits == bits && adcs[t].step == 1 &&
+                            adcs[t].lo == lo;
         if (!adcOk)
           fail("lossless ADC of tile " + std::to_string(t) + " is " +
                std::to_string(adcs[t].bits) + " bits, step " +
-               std::to_string(adcs[t].step) + ", lo " + std::to_string(adcs[t].lo) +
-               "; the range [" + std::to_string(lo) + ", " + std::to_string(hi) +
-               "] needs " + std::to_string(bits) + " bits\n" +
-               describe(l, text, pipeline));
+               std::to_string(adcs[t].step) + ", lo " +
+               std::to_string(adcs[t].lo) + "; the range [" +
+               std::to_string(lo) + ", " + std::to_string(hi) + "] needs " +
+               std::to_string(bits) + " bits\n" + describe(l, text, pipeline));
       }
       if (!adcOk)
         continue;
@@ -779,7 +806,8 @@ TEST_F(XbarPropertyTest, RandomLayersAllEncodings) {
       }
       adcs.clear();
       if (!reference(*xbIR->begin(), l, e, ref, why, &adcs)) {
-        fail("unexpected fixed-ADC IR: " + why + "\n" + describe(l, text, pipeline));
+        fail("unexpected fixed-ADC IR: " + why + "\n" +
+             describe(l, text, pipeline));
         continue;
       }
       if ((*got)[0].ints() != ref) {
@@ -798,14 +826,15 @@ TEST_F(XbarPropertyTest, RandomLayersAllEncodings) {
         while ((hi - lo + 1 + step - 1) / step > (int64_t(1) << b))
           step *= 2;
         adcOk = sense ? adcs[t].bits == 0
-                      : adcs[t].bits == b && adcs[t].step == step && adcs[t].lo == lo;
+                      : adcs[t].bits == b && adcs[t].step == step &&
+                            adcs[t].lo == lo;
         if (!adcOk)
           fail("fixed ADC of tile " + std::to_string(t) + " is " +
                std::to_string(adcs[t].bits) + " bits, step " +
-               std::to_string(adcs[t].step) + ", lo " + std::to_string(adcs[t].lo) +
-               "; expected " + std::to_string(b) + " bits, step " +
-               std::to_string(step) + ", lo " + std::to_string(lo) + "\n" +
-               describe(l, text, pipeline));
+               std::to_string(adcs[t].step) + ", lo " +
+               std::to_string(adcs[t].lo) + "; expected " + std::to_string(b) +
+               " bits, step " + std::to_string(step) + ", lo " +
+               std::to_string(lo) + "\n" + describe(l, text, pipeline));
         if (!sense && (adcs[t].step > 1 || (int64_t(1) << b) < hi - lo + 1))
           ++cov.lossyReads;
       }
@@ -835,23 +864,24 @@ TEST_F(XbarPropertyTest, RandomLayersAllEncodings) {
         cov.negativeColumn += negative;
       }
     }
-    std::printf("[ property ] %-21s %lld layers checked (%lld lossless, %lld "
-                "with policy=fixed bits=1..4; %lld lossy reads); K=R %lld, K=R+1 %lld, "
-                "row-tiled %lld, N>cols %lld, >1 word-line group %lld, >1 "
-                "input cycle %lld, >1 slice %lld, all-zero columns %lld, "
-                "all-negative columns %lld\n",
-                e.label, (long long)cov.layers, (long long)cov.lossless,
-                (long long)cov.lossy, (long long)cov.lossyReads,
-                (long long)cov.kEqualsR, (long long)cov.kIsRPlus1,
-                (long long)cov.rowTiled, (long long)cov.colTiled,
-                (long long)cov.multiGroup, (long long)cov.multiCycle,
-                (long long)cov.multiSlice, (long long)cov.zeroColumn,
-                (long long)cov.negativeColumn);
+    std::printf(
+        "[ property ] %-21s %lld layers checked (%lld lossless, %lld "
+        "with policy=fixed bits=1..4; %lld lossy reads); K=R %lld, K=R+1 %lld, "
+        "row-tiled %lld, N>cols %lld, >1 word-line group %lld, >1 "
+        "input cycle %lld, >1 slice %lld, all-zero columns %lld, "
+        "all-negative columns %lld\n",
+        e.label, (long long)cov.layers, (long long)cov.lossless,
+        (long long)cov.lossy, (long long)cov.lossyReads,
+        (long long)cov.kEqualsR, (long long)cov.kIsRPlus1,
+        (long long)cov.rowTiled, (long long)cov.colTiled,
+        (long long)cov.multiGroup, (long long)cov.multiCycle,
+        (long long)cov.multiSlice, (long long)cov.zeroColumn,
+        (long long)cov.negativeColumn);
     EXPECT_EQ(cov.layers, kLayersPerEncoding) << e.label;
   }
-  double seconds = std::chrono::duration<double>(
-                       std::chrono::steady_clock::now() - start)
-                       .count();
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
   std::printf("[ property ] %.1f s, %lld failures\n", seconds,
               (long long)failures);
   std::fflush(stdout);

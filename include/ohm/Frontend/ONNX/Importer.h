@@ -64,9 +64,9 @@ std::unique_ptr<Module> importModelBuffer(llvm::StringRef data,
 
 /// Reads a serialized onnx::TensorProto (the `.pb` files of ONNX test data);
 /// its name (empty if none) goes to `name` if given.
-llvm::Expected<DenseElementsAttr> readTensorProtoFile(llvm::StringRef path,
-                                                      Context &ctx,
-                                                      std::string *name = nullptr);
+llvm::Expected<DenseElementsAttr>
+readTensorProtoFile(llvm::StringRef path, Context &ctx,
+                    std::string *name = nullptr);
 
 } // namespace onnx_frontend
 } // namespace ohm
