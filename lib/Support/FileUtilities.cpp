@@ -2,8 +2,12 @@
 
 #include "ohm/Support/FileUtilities.h"
 
+#include "llvm/ADT/SmallString.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
+
+#include <cerrno>
+#include <unistd.h>
 
 using namespace ohm;
 
@@ -18,15 +22,65 @@ ohm::openInputFile(llvm::StringRef path) {
   return std::move(*buffer);
 }
 
-llvm::Expected<std::unique_ptr<llvm::ToolOutputFile>>
+llvm::Expected<std::unique_ptr<OutputFile>>
 ohm::openOutputFile(llvm::StringRef path) {
-  std::error_code ec;
-  auto file =
-      std::make_unique<llvm::ToolOutputFile>(path, ec, llvm::sys::fs::OF_None);
-  if (ec)
+  std::unique_ptr<OutputFile> file(new OutputFile());
+  file->path = path.str();
+  if (path == "-") {
+    std::error_code ec;
+    file->stream = std::make_unique<llvm::raw_fd_ostream>("-", ec);
+    if (ec)
+      return llvm::createStringError(ec, "cannot write to stdout: %s",
+                                     ec.message().c_str());
+    return file;
+  }
+  llvm::SmallString<256> temp;
+  if (std::error_code ec = llvm::sys::fs::createUniqueFile(
+          path + ".tmp-%%%%%%%%", file->fd, temp))
     return llvm::createStringError(ec, "cannot write '%s': %s",
                                    path.str().c_str(), ec.message().c_str());
+  file->tempPath = temp.str().str();
+  file->stream = std::make_unique<llvm::raw_fd_ostream>(
+      file->fd, /*shouldClose=*/false, /*unbuffered=*/false);
   return file;
+}
+
+OutputFile::~OutputFile() {
+  if (stream)
+    stream->clear_error(); // reported by commit(), or nobody asked
+  if (committed || tempPath.empty())
+    return;
+  stream.reset();
+  if (fd >= 0)
+    ::close(fd);
+  llvm::sys::fs::remove(tempPath);
+}
+
+llvm::Error OutputFile::commit() {
+  auto failed = [&](std::error_code ec) {
+    return llvm::createStringError(ec, "cannot write '%s': %s", path.c_str(),
+                                   ec.message().c_str());
+  };
+  stream->flush();
+  if (std::error_code ec = stream->error()) {
+    stream->clear_error();
+    return failed(ec);
+  }
+  if (tempPath.empty()) { // stdout
+    committed = true;
+    return llvm::Error::success();
+  }
+  stream.reset();
+  if (::fsync(fd) != 0)
+    return failed(std::error_code(errno, std::generic_category()));
+  int closed = ::close(fd);
+  fd = -1;
+  if (closed != 0)
+    return failed(std::error_code(errno, std::generic_category()));
+  if (std::error_code ec = llvm::sys::fs::rename(tempPath, path))
+    return failed(ec);
+  committed = true;
+  return llvm::Error::success();
 }
 
 LogicalResult ohm::splitAndProcessBuffer(

@@ -278,7 +278,10 @@ bool reportCost(const OhmcOptions &opts, const program::Program &program) {
     return false;
   }
   writeCostJson(cost, program.target(), "static", 1, (*output)->os());
-  (*output)->keep();
+  if (llvm::Error error = (*output)->commit()) {
+    reportError("ohmc", toString(std::move(error)));
+    return false;
+  }
   return true;
 }
 
@@ -326,7 +329,10 @@ bool writeOutput(const OhmcOptions &opts, const target::Target &target,
     return false;
   }
   (*output)->os() << text;
-  (*output)->keep();
+  if (llvm::Error error = (*output)->commit()) {
+    reportError("ohmc", toString(std::move(error)));
+    return false;
+  }
   return true;
 }
 
@@ -381,7 +387,10 @@ int ohm::ohmcMain(int argc, char **argv) {
       return 1;
     }
     writeMappingReport(*module, *target, (*report)->os());
-    (*report)->keep();
+    if (llvm::Error error = (*report)->commit()) {
+      reportError("ohmc", toString(std::move(error)));
+      return 1;
+    }
   }
   if (!writeOutput(opts, *target, *module, frozen, timing.get()))
     return 1;

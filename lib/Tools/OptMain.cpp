@@ -321,6 +321,10 @@ int ohm::ohmOptMain(
   }
   if (failed(result))
     return 1;
-  (*output)->keep();
+  if (llvm::Error error = (*output)->commit()) {
+    llvm::WithColor::error(llvm::errs(), "ohm-opt")
+        << toString(std::move(error)) << "\n";
+    return 1;
+  }
   return 0;
 }

@@ -232,7 +232,10 @@ static bool reportCost(const program::Program &program,
   }
   writeCostJson(cost, program.target(), "counted", stats.batch,
                 (*output)->os());
-  (*output)->keep();
+  if (llvm::Error error = (*output)->commit()) {
+    reportError("ohm-sim", toString(std::move(error)));
+    return false;
+  }
   return true;
 }
 

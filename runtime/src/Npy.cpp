@@ -3,9 +3,14 @@
 #include "ohmrt/Npy.h"
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <sstream>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 using namespace ohmrt;
 
@@ -228,18 +233,48 @@ std::string ohmrt::serializeNpy(const NpyArray &array) {
   return out;
 }
 
+/// The process's file-creation mask (umask can only be read by setting it).
+static mode_t currentUmask() {
+  mode_t mask = ::umask(0);
+  ::umask(mask);
+  return mask;
+}
+
 bool ohmrt::writeNpyFile(const std::string &path, const NpyArray &array,
                          std::string &error) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  if (!out) {
+  // A temporary beside the destination, renamed over it when complete: a
+  // failed write leaves no truncated file and keeps the previous one.
+  auto fail = [&](const std::string &temp) {
     error = "cannot write '" + path + "': " + std::strerror(errno);
+    if (!temp.empty())
+      std::remove(temp.c_str());
     return false;
-  }
+  };
+  std::string temp = path + ".tmp-XXXXXX";
+  int fd = ::mkstemp(&temp[0]);
+  if (fd < 0)
+    return fail("");
+  ::fchmod(fd, 0666 & ~currentUmask());
   std::string bytes = serializeNpy(array);
-  out.write(bytes.data(), std::streamsize(bytes.size()));
-  if (!out) {
-    error = "cannot write '" + path + "'";
-    return false;
+  for (size_t done = 0; done < bytes.size();) {
+    ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0) {
+      int saved = errno ? errno : EIO;
+      ::close(fd);
+      errno = saved;
+      return fail(temp);
+    }
+    done += size_t(n);
   }
+  if (::fsync(fd) != 0) {
+    int saved = errno;
+    ::close(fd);
+    errno = saved;
+    return fail(temp);
+  }
+  if (::close(fd) != 0 || std::rename(temp.c_str(), path.c_str()) != 0)
+    return fail(temp);
   return true;
 }
