@@ -190,12 +190,32 @@ Type TensorType::getElementType() const {
 bool TensorType::hasStaticShape() const {
   return llvm::none_of(getShape(), [](int64_t dim) { return dim == kDynamic; });
 }
+llvm::Optional<int64_t>
+TensorType::getCheckedElementCount(llvm::ArrayRef<int64_t> shape) {
+  int64_t count = 1;
+  bool zero = false;
+  for (int64_t dim : shape) {
+    if (dim == kDynamic)
+      continue;
+    if (dim < 0 || dim > kMaxElements)
+      return llvm::None;
+    if (dim == 0) {
+      zero = true;
+      continue;
+    }
+    // count <= kMaxElements and dim <= kMaxElements: the product fits.
+    if (count > kMaxElements / dim)
+      return llvm::None;
+    count *= dim;
+  }
+  return zero ? 0 : count;
+}
+
 int64_t TensorType::getNumElements() const {
   assert(hasStaticShape() && "element count of a dynamic shape");
-  int64_t count = 1;
-  for (int64_t dim : getShape())
-    count *= dim;
-  return count;
+  llvm::Optional<int64_t> count = getCheckedElementCount(getShape());
+  assert(count && "a tensor type with more than kMaxElements elements");
+  return count.getValueOr(0);
 }
 TensorType TensorType::clone(Type elementType) const {
   return get(getShape(), elementType);

@@ -66,6 +66,7 @@ Type Parser::parseType() {
 }
 
 Type Parser::parseTensorType() {
+  llvm::SMLoc typeLoc = tok.getLoc();
   if (failed(expect(Token::less, "after 'tensor'")))
     return Type();
   // Dimensions: (integer | '?') followed by a token starting with 'x'.
@@ -118,6 +119,10 @@ Type Parser::parseTensorType() {
   }
   if (failed(expect(Token::greater, "to close the tensor type")))
     return Type();
+  if (!TensorType::getCheckedElementCount(shape)) {
+    emitError(typeLoc) << "the tensor has more than 2^40 elements";
+    return Type();
+  }
   return TensorType::get(shape, element);
 }
 

@@ -314,8 +314,52 @@ std::vector<std::string> target::getPresetNames() {
   return names;
 }
 
+/// The deepest flow nesting ('[' and '{') a target file may use; LLVM's
+/// YAML parser recurses once per level, so deeper input would exhaust the
+/// stack. Returns the offset of the bracket that goes deeper, or npos.
+static size_t findTooDeepNesting(llvm::StringRef yaml, unsigned limit) {
+  unsigned depth = 0;
+  char quote = 0;
+  for (size_t i = 0; i < yaml.size(); ++i) {
+    char c = yaml[i];
+    if (quote) {
+      if (quote == '"' && c == '\\')
+        ++i; // an escaped character
+      else if (c == quote)
+        quote = 0;
+      continue;
+    }
+    if (c == '"' || c == '\'') {
+      quote = c;
+    } else if (c == '#' && (i == 0 || yaml[i - 1] == ' ' ||
+                            yaml[i - 1] == '\t' || yaml[i - 1] == '\n')) {
+      size_t end = yaml.find('\n', i);
+      i = end == llvm::StringRef::npos ? yaml.size() : end;
+    } else if (c == '[' || c == '{') {
+      if (++depth > limit)
+        return i;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return llvm::StringRef::npos;
+}
+
 llvm::Expected<Target> target::parseTarget(llvm::StringRef yaml,
                                            llvm::StringRef bufferName) {
+  constexpr unsigned kMaxNesting = 64;
+  size_t tooDeep = findTooDeepNesting(yaml, kMaxNesting);
+  if (tooDeep != llvm::StringRef::npos) {
+    llvm::StringRef before = yaml.take_front(tooDeep);
+    size_t line = before.count('\n') + 1;
+    size_t lineStart = before.rfind('\n');
+    size_t col =
+        tooDeep - (lineStart == llvm::StringRef::npos ? 0 : lineStart + 1) + 1;
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        "%s:%zu:%zu: error: nesting deeper than %u levels",
+        bufferName.str().c_str(), line, col, kMaxNesting);
+  }
   std::string errors;
   llvm::raw_string_ostream errorStream(errors);
   auto handler = [](const llvm::SMDiagnostic &diag, void *context) {

@@ -16,6 +16,7 @@
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/DenseMapInfo.h"
 #include "llvm/ADT/Hashing.h"
+#include "llvm/ADT/Optional.h"
 #include "llvm/ADT/StringRef.h"
 
 #include <cassert>
@@ -158,8 +159,17 @@ class TensorType : public Type {
 public:
   using Type::Type;
   static constexpr int64_t kDynamic = -1;
+  /// The most elements a tensor may have (2^40): element counts and byte
+  /// sizes of every valid tensor fit in int64_t without overflow.
+  static constexpr int64_t kMaxElements = int64_t(1) << 40;
 
   static TensorType get(llvm::ArrayRef<int64_t> shape, Type elementType);
+  /// The element count of the static dimensions of `shape` (dynamic ones
+  /// count as 1), or None if a dimension is negative (other than kDynamic)
+  /// or the count exceeds kMaxElements. Computed without overflow; the
+  /// parser and the importer check every shape they read with it.
+  static llvm::Optional<int64_t>
+  getCheckedElementCount(llvm::ArrayRef<int64_t> shape);
   static bool classof(Type type) { return type.getKind() == Kind::Tensor; }
   /// Whether `type` can be the element type of a tensor.
   static bool isValidElementType(Type type);

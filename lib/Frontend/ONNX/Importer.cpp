@@ -43,7 +43,17 @@ static bool loadModel(llvm::StringRef data, llvm::StringRef name,
                       onnx::ModelProto &model, std::string &error) {
   if (isTextFormat(name)) {
     std::string text = data.str();
-    onnx::Status status = onnx::OnnxParser::Parse(model, text.c_str());
+    onnx::Status status;
+    try {
+      status = onnx::OnnxParser::Parse(model, text.c_str());
+    } catch (const std::exception &e) {
+      // libonnx's parser converts literals with std::stoll/std::stof,
+      // which throw on malformed or out-of-range numbers.
+      error = std::string("cannot parse ONNX text format: malformed or "
+                          "out-of-range number (") +
+              e.what() + ")";
+      return false;
+    }
     if (!status.IsOK()) {
       error = "cannot parse ONNX text format: " + status.ErrorMessage();
       return false;

@@ -49,6 +49,8 @@ LogicalResult Importer::importConstantOfShapeV9() {
   for (int64_t dim : shape)
     if (dim < 0)
       return emitNodeError() << "shape has a negative dimension";
+  if (!TensorType::getCheckedElementCount(shape))
+    return emitNodeError() << "the shape has more than 2^40 elements";
   DenseElementsAttr fill;
   std::string error;
   if (const onnx::AttributeProto *a = attr("value")) {

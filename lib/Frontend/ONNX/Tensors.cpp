@@ -216,6 +216,10 @@ TensorType onnx_frontend::convertType(Context &ctx, const onnx::TypeProto &type,
     shape.push_back(dim.has_dim_value() && dim.dim_value() >= 0
                         ? dim.dim_value()
                         : TensorType::kDynamic);
+  if (!TensorType::getCheckedElementCount(shape)) {
+    error = "the tensor has more than 2^40 elements";
+    return TensorType();
+  }
   return TensorType::get(shape, element);
 }
 

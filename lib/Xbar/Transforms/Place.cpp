@@ -46,7 +46,17 @@ public:
   LogicalResult runOnFunction(Function &fn) override {
     if (rows < 1 || cols < 1 || arraysPerCore < 1 || cores < 1 || duplicate < 1)
       return emitError(fn.getLoc()) << "xb-place needs positive options";
+    // Bounded as target files bound them, so the products below fit.
+    constexpr int64_t kMaxCount = int64_t(1) << 20;
+    if (arraysPerCore > kMaxCount || cores > kMaxCount)
+      return emitError(fn.getLoc())
+             << "xb-place: arrays-per-core and cores must be at most 2^20";
     int64_t capacity = arraysPerCore * cores;
+    if (duplicate > capacity)
+      return emitError(fn.getLoc())
+             << "xb-place: " << int64_t(duplicate)
+             << " copies of every tile cannot fit the target's " << capacity
+             << " arrays";
 
     // Reads grouped by layer, in program order.
     llvm::SmallVector<std::string, 8> order;
