@@ -68,8 +68,17 @@ Window Window::read(const Operation *op, std::vector<int64_t> kernel) {
 int64_t Window::getOutputSize(unsigned i, int64_t in) const {
   if (in == TensorType::kDynamic)
     return TensorType::kDynamic;
-  int64_t extent = dilations[i] * (kernel[i] - 1) + 1;
-  int64_t span = in + pads[i] + pads[i + 2] - extent;
+  // Checked: attributes come from files, and a pad or dilation near 2^62
+  // must not overflow (the window then does not fit).
+  int64_t extent, span;
+  if (kernel[i] < 1 || dilations[i] < 1 || strides[i] < 1 ||
+      __builtin_mul_overflow(dilations[i], kernel[i] - 1, &extent) ||
+      __builtin_add_overflow(extent, int64_t(1), &extent) ||
+      __builtin_add_overflow(in, pads[i], &span) ||
+      __builtin_add_overflow(span, pads[i + 2], &span) ||
+      __builtin_sub_overflow(span, extent, &span) ||
+      span > TensorType::kMaxElements)
+    return -2;
   if (span < 0)
     return -2;
   int64_t out = span / strides[i] + 1;

@@ -43,11 +43,22 @@ llvm::Optional<Shape> nn::inferConvShape(llvm::ArrayRef<int64_t> x,
   Shape result = {x[0], m, 0, 0};
   for (unsigned i = 0; i < 2; ++i) {
     int64_t out = window.getOutputSize(i, x[2 + i]);
-    if (out == -2)
+    if (out == -2) {
+      int64_t extent, padded;
+      if (__builtin_mul_overflow(window.dilations[i], window.kernel[i] - 1,
+                                 &extent) ||
+          __builtin_add_overflow(window.pads[i], window.pads[i + 2], &padded) ||
+          extent > TensorType::kMaxElements ||
+          padded > TensorType::kMaxElements)
+        return err << "the window does not fit the input: padding "
+                   << window.pads[i] << "+" << window.pads[i + 2] << ", kernel "
+                   << window.kernel[i] << " and dilation "
+                   << window.dilations[i] << " exceed 2^40";
       return err << "the window does not fit the input: size " << x[2 + i]
                  << " with padding " << window.pads[i] << "+"
                  << window.pads[i + 2] << " is smaller than kernel extent "
-                 << window.dilations[i] * (window.kernel[i] - 1) + 1;
+                 << extent + 1;
+    }
     result[2 + i] = out;
   }
   return result;

@@ -10,8 +10,11 @@
 #include "ohm/Target/Target.h"
 #include "ohm/Support/FileUtilities.h"
 
+#include "llvm/ADT/SmallString.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/YAMLParser.h"
 #include "llvm/Support/YAMLTraits.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -345,6 +348,37 @@ static size_t findTooDeepNesting(llvm::StringRef yaml, unsigned limit) {
   return llvm::StringRef::npos;
 }
 
+/// Reports the first key that appears twice in one mapping (LLVM's YAML
+/// I/O keeps the last silently) as "file:line:col: error: ...".
+static bool findDuplicateKey(llvm::yaml::Node *node, llvm::SourceMgr &sm,
+                             llvm::raw_ostream &os) {
+  if (auto *map = llvm::dyn_cast_or_null<llvm::yaml::MappingNode>(node)) {
+    llvm::StringSet<> seen;
+    for (llvm::yaml::KeyValueNode &entry : *map) {
+      auto *key =
+          llvm::dyn_cast_or_null<llvm::yaml::ScalarNode>(entry.getKey());
+      if (key) {
+        llvm::SmallString<32> storage;
+        llvm::StringRef name = key->getValue(storage);
+        if (!seen.insert(name).second) {
+          sm.GetMessage(key->getSourceRange().Start, llvm::SourceMgr::DK_Error,
+                        "duplicate key '" + name + "'")
+              .print(/*ProgName=*/nullptr, os, /*ShowColors=*/false);
+          return true;
+        }
+      }
+      if (findDuplicateKey(entry.getValue(), sm, os))
+        return true;
+    }
+  } else if (auto *seq =
+                 llvm::dyn_cast_or_null<llvm::yaml::SequenceNode>(node)) {
+    for (llvm::yaml::Node &item : *seq)
+      if (findDuplicateKey(&item, sm, os))
+        return true;
+  }
+  return false;
+}
+
 llvm::Expected<Target> target::parseTarget(llvm::StringRef yaml,
                                            llvm::StringRef bufferName) {
   constexpr unsigned kMaxNesting = 64;
@@ -359,6 +393,20 @@ llvm::Expected<Target> target::parseTarget(llvm::StringRef yaml,
         llvm::inconvertibleErrorCode(),
         "%s:%zu:%zu: error: nesting deeper than %u levels",
         bufferName.str().c_str(), line, col, kMaxNesting);
+  }
+  {
+    // Duplicate keys first (the document parses; LLVM's I/O would keep the
+    // last value). Parse errors are left to the YAML I/O below.
+    llvm::SourceMgr sm;
+    sm.setDiagHandler([](const llvm::SMDiagnostic &, void *) {});
+    llvm::yaml::Stream stream(llvm::MemoryBufferRef(yaml, bufferName), sm);
+    std::string message;
+    llvm::raw_string_ostream os(message);
+    for (llvm::yaml::Document &document : stream) {
+      if (findDuplicateKey(document.getRoot(), sm, os))
+        return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                       llvm::StringRef(os.str()).rtrim());
+    }
   }
   std::string errors;
   llvm::raw_string_ostream errorStream(errors);

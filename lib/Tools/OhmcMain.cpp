@@ -31,6 +31,8 @@
 #include "llvm/Support/Format.h"
 #include "llvm/Support/Path.h"
 
+#include <set>
+
 namespace llvm {
 namespace cl {
 /// `--adc`, parsed with the command line (a bad value is a usage error
@@ -191,11 +193,17 @@ std::unique_ptr<Module> importModel(const OhmcOptions &opts, Context &ctx,
     reportError("ohmc", toString(inputs.takeError()));
     return nullptr;
   }
-  for (const NamedTensor &input : *inputs)
+  std::set<std::string> names;
+  for (const NamedTensor &input : *inputs) {
     if (input.name.empty()) {
       reportError("ohmc", "--freeze needs NAME=FILE, got '" + input.path + "'");
       return nullptr;
     }
+    if (!names.insert(input.name).second) {
+      reportError("ohmc", "--freeze gives input '" + input.name + "' twice");
+      return nullptr;
+    }
+  }
   std::unique_ptr<Module> module;
   {
     llvm::Optional<llvm::TimeRegion> region;
