@@ -21,7 +21,8 @@ static llvm::json::Object energyToJson(const ohmrt::Energy &e) {
 void ohm::writeCostJson(const ohmrt::CostReport &report,
                         const program::TargetInfo &target,
                         llvm::StringRef activity, int64_t inferences,
-                        llvm::raw_ostream &os) {
+                        llvm::raw_ostream &os,
+                        llvm::Optional<double> accuracy) {
   llvm::json::Array layers;
   for (const ohmrt::LayerCost &layer : report.layers) {
     double dynamic = layer.energy.total() - layer.energy.statics;
@@ -77,6 +78,8 @@ void ohm::writeCostJson(const ohmrt::CostReport &report,
                                        {"area_um2", report.area.total()},
                                        {"peak_power_mw", p.total()}}}}},
       {"layers", llvm::json::Value(std::move(layers))}};
+  if (accuracy)
+    root["accuracy"] = *accuracy;
   os << llvm::formatv("{0:2}", llvm::json::Value(std::move(root))) << "\n";
 }
 

@@ -8,6 +8,7 @@
 #ifndef OHM_LIB_TOOLS_COSTREPORT_H
 #define OHM_LIB_TOOLS_COSTREPORT_H
 
+#include "llvm/ADT/Optional.h"
 #include "llvm/ADT/StringRef.h"
 
 #include <cstdint>
@@ -30,10 +31,12 @@ namespace ohm {
 
 /// Writes the report as JSON. `activity` says what the DAC and cell energy
 /// count: "static" (every digit non-zero, an upper bound) or "counted".
-/// `inferences` is how many inferences the run did (1 for an estimate).
+/// `inferences` is how many inferences the run did (1 for an estimate);
+/// `accuracy`, the run's top-1 accuracy against --labels, if given.
 void writeCostJson(const ohmrt::CostReport &report,
                    const program::TargetInfo &target, llvm::StringRef activity,
-                   int64_t inferences, llvm::raw_ostream &os);
+                   int64_t inferences, llvm::raw_ostream &os,
+                   llvm::Optional<double> accuracy = llvm::None);
 
 /// Prints the per-layer table (energy by component, the ADC's share,
 /// latency) and the totals (energy per inference, latency, throughput,

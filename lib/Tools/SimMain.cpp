@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Accuracy.h"
 #include "CostReport.h"
 #include "ToolSupport.h"
 #include "ohm/IR/Context.h"
@@ -98,6 +99,8 @@ struct SimOptions {
   /// --report: the counted cost as JSON; --cost: the table only.
   std::string reportPath;
   bool cost = false;
+  /// --labels: integer labels for the first output's top-1 accuracy.
+  std::string labelsPath;
 };
 
 /// Parses a byte count: an integer or decimal number with an optional
@@ -220,7 +223,8 @@ static bool bindProgramInputs(const program::Program &program,
 
 /// --report: the cost the run counted (its inputs' digits), per inference.
 static bool reportCost(const program::Program &program,
-                       const ohmrt::RunStats &stats, const SimOptions &sim) {
+                       const ohmrt::RunStats &stats, const SimOptions &sim,
+                       const llvm::Optional<Accuracy> &accuracy) {
   if (sim.reportPath.empty())
     return true;
   ohmrt::CostReport cost =
@@ -230,8 +234,9 @@ static bool reportCost(const program::Program &program,
     reportError("ohm-sim", toString(output.takeError()));
     return false;
   }
-  writeCostJson(cost, program.target(), "counted", stats.batch,
-                (*output)->os());
+  writeCostJson(cost, program.target(), "counted", stats.batch, (*output)->os(),
+                accuracy ? llvm::Optional<double>(accuracy->getFraction())
+                         : llvm::None);
   if (llvm::Error error = (*output)->commit()) {
     reportError("ohm-sim", toString(std::move(error)));
     return false;
@@ -424,10 +429,25 @@ static int runProgram(const std::string &path, const SimOptions &sim) {
   }
   std::sort(times.runs.begin(), times.runs.end());
   times.plan = executor.getPlanSeconds();
+  // (Before writing: the writer takes the outputs' bytes.)
+  llvm::Optional<Accuracy> accuracy;
+  if (!sim.labelsPath.empty()) {
+    auto computed = computeAccuracy(outputs.front(), sim.labelsPath);
+    if (!computed) {
+      reportError("ohm-sim", toString(computed.takeError()));
+      return 1;
+    }
+    accuracy = *computed;
+  }
   if (!writeOutputs(program, outputs, sim.outputDir))
     return 1;
-  if (counting && !reportCost(program, stats, sim))
+  if (counting && !reportCost(program, stats, sim, accuracy))
     return 1;
+  if (accuracy)
+    llvm::outs() << llvm::format(
+        "accuracy: %.2f%% (%lld of %lld rows of '%s' match the labels)\n",
+        100 * accuracy->getFraction(), (long long)accuracy->correct,
+        (long long)accuracy->total, program.outputs(0).name().c_str());
   if (sim.quiet)
     return 0;
   printSummary(program, stats);
@@ -576,6 +596,11 @@ int ohm::ohmSimMain(int argc, char **argv) {
                "layer with the inputs' real digits, latency, throughput, "
                "area; docs/Cost.md) as JSON, and print the cost table"),
       cl::value_desc("file.json"), cl::cat(category));
+  cl::opt<std::string> labels(
+      "labels",
+      cl::desc("Integer labels (.npy, one per batch row): print the top-1 "
+               "accuracy of the first output (and put it in --report)"),
+      cl::value_desc("file.npy"), cl::cat(category));
   cl::opt<bool> cost("cost",
                      cl::desc("Count the run's cost and print the cost table "
                               "(as --report, without the file)"),
@@ -595,6 +620,7 @@ int ohm::ohmSimMain(int argc, char **argv) {
     sim.repeat = repeat;
     sim.reportPath = report;
     sim.cost = cost;
+    sim.labelsPath = labels;
     if (chunk < 0) {
       reportError("ohm-sim", "--chunk needs a positive number of inferences");
       return 1;
