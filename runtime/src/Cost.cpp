@@ -101,11 +101,11 @@ InstructionCost ohmrt::costMvm(const pb::Mvm &op, const pb::TargetInfo &t,
 }
 
 /// Bytes of a buffer per inference.
-static int64_t getBufferBytes(const pb::Program &p, uint32_t id) {
+static const pb::Buffer *findBuffer(const pb::Program &p, uint32_t id) {
   for (const pb::Buffer &b : p.buffers())
     if (b.id() == id)
-      return int64_t(b.size());
-  return 0;
+      return &b;
+  return nullptr;
 }
 
 InstructionCost ohmrt::costVectorInstruction(const pb::Instruction &inst,
@@ -115,17 +115,16 @@ InstructionCost ohmrt::costVectorInstruction(const pb::Instruction &inst,
   detail::getOperands(inst, reads, writes);
   int64_t readBytes = 0, writeBytes = 0, elements = 0;
   for (uint32_t id : reads)
-    readBytes += getBufferBytes(p, id);
-  for (uint32_t id : writes) {
-    for (const pb::Buffer &b : p.buffers())
-      if (b.id() == id) {
-        int64_t n = 1;
-        for (int64_t d : b.dims())
-          n *= d;
-        elements += n;
-        writeBytes += int64_t(b.size());
-      }
-  }
+    if (const pb::Buffer *b = findBuffer(p, id))
+      readBytes += int64_t(b->size());
+  for (uint32_t id : writes)
+    if (const pb::Buffer *b = findBuffer(p, id)) {
+      int64_t n = 1;
+      for (int64_t d : b->dims())
+        n *= d;
+      elements += n;
+      writeBytes += int64_t(b->size());
+    }
   if (inst.op_case() == pb::Instruction::kSync)
     return cost;
   cost.energy.digital = double(elements) * p.target().digital_op_energy_pj();
