@@ -829,6 +829,11 @@ void Emitter::fillTarget() {
   t->set_stuck_at_hrs(target.device.stuckAtHrs);
   t->set_stuck_at_lrs(target.device.stuckAtLrs);
   t->set_sense_error_rate(target.device.senseErrorRate);
+  t->set_programming_sigma_us(target.device.programmingSigmaUs);
+  t->set_drift_nu(target.device.driftNu);
+  t->set_drift_nu_sigma(target.device.driftNuSigma);
+  t->set_drift_t0_s(target.device.driftT0S);
+  t->set_sense_margin_us(target.device.senseMarginUs);
   t->set_read_latency_ns(target.cost.readLatencyNs);
   t->set_adc_latency_ns(target.cost.adcLatencyNs);
   t->set_adc_energy_pj(target.cost.adcEnergyPj);

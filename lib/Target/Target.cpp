@@ -199,6 +199,11 @@ template <> struct MappingTraits<DeviceConfig> {
     BoundedReal hrs{&c.stuckAtHrs, 0, 1, false},
         lrs{&c.stuckAtLrs, 0, 1, false};
     BoundedReal sense{&c.senseErrorRate, 0, 1, false};
+    BoundedReal progUs{&c.programmingSigmaUs, 0, 1e6, false};
+    BoundedReal nu{&c.driftNu, 0, 1, false},
+        nuSigma{&c.driftNuSigma, 0, 1, false};
+    BoundedReal t0{&c.driftT0S, 0, 1e12, true};
+    BoundedReal margin{&c.senseMarginUs, 0, 1e6, false};
     BoundedReal voltage{&c.readVoltageV, 0, 100, true},
         wireR{&c.wireResistanceOhm, 0, 1e9, false},
         wireC{&c.wireCapacitanceFf, 0, 1e9, false};
@@ -209,6 +214,11 @@ template <> struct MappingTraits<DeviceConfig> {
     io.mapOptional("stuck_at_hrs", hrs);
     io.mapOptional("stuck_at_lrs", lrs);
     io.mapOptional("sense_error_rate", sense);
+    io.mapOptional("programming_sigma_us", progUs);
+    io.mapOptional("drift_nu", nu);
+    io.mapOptional("drift_nu_sigma", nuSigma);
+    io.mapOptional("drift_t0_s", t0);
+    io.mapOptional("sense_margin_us", margin);
     io.mapOptional("read_voltage_v", voltage);
     io.mapOptional("wire_resistance_ohm", wireR);
     io.mapOptional("wire_capacitance_ff", wireC);

@@ -9,6 +9,7 @@
 
 #include "Accuracy.h"
 #include "CostReport.h"
+#include "DeviceMode.h"
 #include "ToolSupport.h"
 #include "ohm/IR/Context.h"
 #include "ohm/IR/Module.h"
@@ -33,18 +34,22 @@
 #include "llvm/Support/SourceMgr.h"
 
 #include <chrono>
+#include <cmath>
 #include <map>
+#include <memory>
 
 using namespace ohm;
 namespace cl = llvm::cl;
 
 /// A file name for an output: its ONNX name with path separators replaced.
-static std::string outputFileName(llvm::StringRef name) {
+/// `suffix` goes before ".npy" (".trial3" for the trials of device mode).
+static std::string outputFileName(llvm::StringRef name,
+                                  llvm::StringRef suffix = "") {
   std::string file = name.str();
   for (char &c : file)
     if (c == '/' || c == '\\' || c == ':')
       c = '_';
-  return file + ".npy";
+  return file + suffix.str() + ".npy";
 }
 
 /// The .npy element type of a program dtype.
@@ -101,6 +106,8 @@ struct SimOptions {
   bool cost = false;
   /// --labels: integer labels for the first output's top-1 accuracy.
   std::string labelsPath;
+  /// --mode=device and its options.
+  DeviceOptions device;
 };
 
 /// Parses a byte count: an integer or decimal number with an optional
@@ -224,7 +231,7 @@ static bool bindProgramInputs(const program::Program &program,
 /// --report: the cost the run counted (its inputs' digits), per inference.
 static bool reportCost(const program::Program &program,
                        const ohmrt::RunStats &stats, const SimOptions &sim,
-                       const llvm::Optional<Accuracy> &accuracy) {
+                       llvm::Optional<double> accuracy) {
   if (sim.reportPath.empty())
     return true;
   ohmrt::CostReport cost =
@@ -235,8 +242,7 @@ static bool reportCost(const program::Program &program,
     return false;
   }
   writeCostJson(cost, program.target(), "counted", stats.batch, (*output)->os(),
-                accuracy ? llvm::Optional<double>(accuracy->getFraction())
-                         : llvm::None);
+                accuracy);
   if (llvm::Error error = (*output)->commit()) {
     reportError("ohm-sim", toString(std::move(error)));
     return false;
@@ -336,7 +342,8 @@ static void printTimes(const RunTimes &times, const ohmrt::RunStats &stats,
 /// Writes DIR/<output>.npy for every output; reports errors.
 static bool writeOutputs(const program::Program &program,
                          std::vector<ohmrt::HostTensor> &outputs,
-                         const std::string &outputDir) {
+                         const std::string &outputDir,
+                         llvm::StringRef suffix = "") {
   std::string error;
   if (std::error_code ec = llvm::sys::fs::create_directories(outputDir)) {
     reportError("ohm-sim",
@@ -345,7 +352,8 @@ static bool writeOutputs(const program::Program &program,
   }
   for (int i = 0; i < program.outputs_size(); ++i) {
     llvm::SmallString<256> file(outputDir);
-    llvm::sys::path::append(file, outputFileName(program.outputs(i).name()));
+    llvm::sys::path::append(file,
+                            outputFileName(program.outputs(i).name(), suffix));
     ohmrt::NpyArray array;
     array.dtype = npyTypeOf(outputs[i].dtype);
     array.shape = outputs[i].shape;
@@ -362,6 +370,160 @@ static bool writeOutputs(const program::Program &program,
                  << ")\n";
   }
   return true;
+}
+
+/// Runs the batch --repeat times (memory warm after the first), adding
+/// the run times and profile to `times`. `part` is (index, count) of this
+/// batch among the runs the progress bar covers. Reports errors.
+static bool runBatch(const std::string &path, ohmrt::Executor &executor,
+                     const std::vector<ohmrt::HostTensor> &inputs,
+                     const SimOptions &sim, ProgressBar &progress,
+                     std::pair<int64_t, int64_t> part, RunTimes &times,
+                     ohmrt::RunStats &stats,
+                     std::vector<ohmrt::HostTensor> &outputs) {
+  ohmrt::RunOptions options;
+  options.threads = sim.threads;
+  options.maxMemory = sim.maxMemory;
+  options.chunk = sim.chunk;
+  options.profile = sim.profile;
+  unsigned repeat = std::max(sim.repeat, 1u);
+  std::string error;
+  for (unsigned r = 0; r < repeat; ++r) {
+    int64_t runs = part.second * int64_t(repeat);
+    int64_t before = part.first * int64_t(repeat) + int64_t(r);
+    options.progress = [&](int64_t done, int64_t batch) {
+      progress.update(before * batch + done, runs * batch);
+    };
+    if (!executor.run(inputs, outputs, error, options, &stats)) {
+      progress.finish();
+      reportError("ohm-sim", path + ": " + error);
+      return false;
+    }
+    times.runs.push_back(stats.runSeconds);
+    for (const auto &[kind, entry] : stats.profile) {
+      times.profile[kind].first += entry.first / double(repeat);
+      times.profile[kind].second += entry.second;
+    }
+  }
+  std::sort(times.runs.begin(), times.runs.end());
+  return true;
+}
+
+/// The accuracy against --labels (printed), then the outputs written as
+/// DIR/<output><suffix>.npy. Reports errors.
+static bool finishRun(const program::Program &program, const SimOptions &sim,
+                      std::vector<ohmrt::HostTensor> &outputs,
+                      llvm::StringRef suffix, const ohmrt::RunStats &stats,
+                      llvm::Optional<Accuracy> &accuracy) {
+  (void)stats;
+  // (Before writing: the writer takes the outputs' bytes.)
+  if (!sim.labelsPath.empty()) {
+    auto computed = computeAccuracy(outputs.front(), sim.labelsPath);
+    if (!computed) {
+      reportError("ohm-sim", toString(computed.takeError()));
+      return false;
+    }
+    accuracy = *computed;
+  }
+  if (!writeOutputs(program, outputs, sim.outputDir, suffix))
+    return false;
+  if (accuracy)
+    llvm::outs() << llvm::format(
+        "accuracy: %.2f%% (%lld of %lld rows of '%s' match the labels)\n",
+        100 * accuracy->getFraction(), (long long)accuracy->correct,
+        (long long)accuracy->total, program.outputs(0).name().c_str());
+  return true;
+}
+
+/// The device instance of trial `trial`: the loaded one, or one drawn from
+/// seed + trial (and saved with --save-device). Reports errors.
+static bool prepareInstance(const program::Program &program,
+                            const SimOptions &sim,
+                            const ohmrt::DeviceParams &params, unsigned trial,
+                            ohmrt::DeviceInstance &instance) {
+  const DeviceOptions &device = sim.device;
+  std::string error;
+  if (!device.loadPath.empty()) {
+    if (trial == 0 &&
+        !ohmrt::loadDevice(device.loadPath, program, instance, error)) {
+      reportError("ohm-sim", error);
+      return false;
+    }
+    return true;
+  }
+  instance = ohmrt::DeviceInstance::draw(program, params, device.seed + trial,
+                                         sim.threads);
+  if (!device.savePath.empty() &&
+      !ohmrt::saveDevice(instance, device.savePath, error)) {
+    reportError("ohm-sim", error);
+    return false;
+  }
+  return true;
+}
+
+/// ohm-sim --mode=device: --trials device instances (seeds seed ..
+/// seed + N - 1, or the loaded instance with those read seeds), each run
+/// on the batch; outputs per trial and the statistics across trials.
+static int runDeviceTrials(const std::string &path,
+                           const program::Program &program,
+                           const std::vector<ohmrt::HostTensor> &inputs,
+                           const SimOptions &sim, RunTimes &times) {
+  const DeviceOptions &device = sim.device;
+  auto params = resolveDeviceParams(program, device.paramSpecs);
+  if (!params) {
+    reportError("ohm-sim", toString(params.takeError()));
+    return 1;
+  }
+  bool counting = sim.cost || !sim.reportPath.empty();
+  TrialStatistics across;
+  ohmrt::RunStats stats;
+  ohmrt::DeviceInstance instance;
+  ProgressBar progress(!sim.quiet);
+  for (unsigned trial = 0; trial < device.trials; ++trial) {
+    if (!prepareInstance(program, sim, *params, trial, instance))
+      return 1;
+    ohmrt::DeviceRun run;
+    run.params = *params;
+    run.instance = &instance;
+    run.seed = device.seed + trial;
+    run.timeS = device.timeS;
+    ohmrt::Executor executor(program, /*countActivity=*/counting, &run);
+    times.plan += executor.getPlanSeconds();
+    std::vector<ohmrt::HostTensor> outputs;
+    if (!runBatch(path, executor, inputs, sim, progress,
+                  {int64_t(trial), int64_t(device.trials)}, times, stats,
+                  outputs))
+      return 1;
+    progress.finish();
+    across.add(outputs);
+    std::string suffix =
+        device.trials > 1 ? ".trial" + std::to_string(trial) : "";
+    llvm::Optional<Accuracy> accuracy;
+    if (!finishRun(program, sim, outputs, suffix, stats, accuracy))
+      return 1;
+    if (accuracy)
+      across.addAccuracy(*accuracy);
+  }
+  llvm::Optional<double> mean;
+  if (across.hasAccuracy())
+    mean = across.getMeanAccuracy();
+  if (counting && !reportCost(program, stats, sim, mean))
+    return 1;
+  if (sim.quiet)
+    return 0;
+  printSummary(program, stats);
+  llvm::outs() << "device: seed " << device.seed << ", time " << device.timeS
+               << " s, "
+               << (device.loadPath.empty() ? "drawn"
+                                           : "loaded from " + device.loadPath)
+               << "\n";
+  across.print(program, llvm::outs());
+  if (counting)
+    printCostTable(
+        ohmrt::estimateCost(program, stats.drivenDigits, stats.batch),
+        "counted", llvm::outs());
+  printTimes(times, stats, sim.threads, sim.profile);
+  return 0;
 }
 
 /// ohm-sim PROG.ohmx: loads, validates and runs a compiled program.
@@ -405,49 +567,26 @@ static int runProgram(const std::string &path, const SimOptions &sim) {
   if (!bindProgramInputs(program, sim.inputSpecs, inputs))
     return 1;
 
+  if (sim.device.enabled)
+    return runDeviceTrials(path, program, inputs, sim, times);
   bool counting = sim.cost || !sim.reportPath.empty();
   ohmrt::Executor executor(program, /*countActivity=*/counting);
-  ohmrt::RunOptions options;
-  options.threads = sim.threads;
-  options.maxMemory = sim.maxMemory;
-  options.chunk = sim.chunk;
-  options.profile = sim.profile;
   ohmrt::RunStats stats;
   std::vector<ohmrt::HostTensor> outputs;
-  // --repeat runs the batch again with warm memory and reports the median.
-  unsigned repeat = std::max(sim.repeat, 1u);
-  for (unsigned r = 0; r < repeat; ++r) {
-    if (!executor.run(inputs, outputs, error, options, &stats)) {
-      reportError("ohm-sim", path + ": " + error);
-      return 1;
-    }
-    times.runs.push_back(stats.runSeconds);
-    for (const auto &[kind, entry] : stats.profile) {
-      times.profile[kind].first += entry.first / double(repeat);
-      times.profile[kind].second += entry.second;
-    }
-  }
-  std::sort(times.runs.begin(), times.runs.end());
+  ProgressBar progress(!sim.quiet);
+  if (!runBatch(path, executor, inputs, sim, progress, {0, 1}, times, stats,
+                outputs))
+    return 1;
   times.plan = executor.getPlanSeconds();
-  // (Before writing: the writer takes the outputs' bytes.)
+  progress.finish();
   llvm::Optional<Accuracy> accuracy;
-  if (!sim.labelsPath.empty()) {
-    auto computed = computeAccuracy(outputs.front(), sim.labelsPath);
-    if (!computed) {
-      reportError("ohm-sim", toString(computed.takeError()));
-      return 1;
-    }
-    accuracy = *computed;
-  }
-  if (!writeOutputs(program, outputs, sim.outputDir))
+  if (!finishRun(program, sim, outputs, "", stats, accuracy))
     return 1;
-  if (counting && !reportCost(program, stats, sim, accuracy))
+  if (counting &&
+      !reportCost(program, stats, sim,
+                  accuracy ? llvm::Optional<double>(accuracy->getFraction())
+                           : llvm::None))
     return 1;
-  if (accuracy)
-    llvm::outs() << llvm::format(
-        "accuracy: %.2f%% (%lld of %lld rows of '%s' match the labels)\n",
-        100 * accuracy->getFraction(), (long long)accuracy->correct,
-        (long long)accuracy->total, program.outputs(0).name().c_str());
   if (sim.quiet)
     return 0;
   printSummary(program, stats);
@@ -539,6 +678,81 @@ static int runReference(const std::string &modelPath,
   return 0;
 }
 
+/// The device-mode options of ohm-sim (docs/Device.md).
+struct DeviceCommandLine {
+  explicit DeviceCommandLine(cl::OptionCategory &category)
+      : mode("mode",
+             cl::desc("ideal (the default: exact cells) or device "
+                      "(programming variation, faults, drift, read noise and "
+                      "sense errors; docs/Device.md)"),
+             cl::init("ideal"), cl::value_desc("ideal|device"),
+             cl::cat(category)),
+        seed("seed",
+             cl::desc("Device mode: the seed of the device instance and of "
+                      "the read noise (trial i uses seed + i)"),
+             cl::init(0), cl::value_desc("N"), cl::cat(category)),
+        time("time",
+             cl::desc("Device mode: seconds since programming at which the "
+                      "cells are read (drift; default 0)"),
+             cl::init(0), cl::value_desc("SECONDS"), cl::cat(category)),
+        params("device-param",
+               cl::desc("Device mode: override a device key of the program's "
+                        "target (repeatable)"),
+               cl::value_desc("KEY=VALUE"), cl::cat(category)),
+        trials("trials",
+               cl::desc("Device mode: run N device instances; outputs are "
+                        "written as DIR/<output>.trial<i>.npy"),
+               cl::init(1), cl::value_desc("N"), cl::cat(category)),
+        save("save-device",
+             cl::desc("Device mode: write the drawn device instance to a file"),
+             cl::value_desc("file.ohmdev"), cl::cat(category)),
+        load("load-device",
+             cl::desc("Device mode: run on the device instance in a file"),
+             cl::value_desc("file.ohmdev"), cl::cat(category)) {}
+
+  /// The options, checked; `reference` is --reference.
+  llvm::Expected<DeviceOptions> getOptions(bool reference) const {
+    auto fail = [](const std::string &message) {
+      return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
+    };
+    if (mode != "ideal" && mode != "device")
+      return fail("--mode=" + mode + ": expected ideal or device");
+    DeviceOptions device;
+    device.enabled = mode == "device";
+    const cl::Option *deviceOnly[] = {&seed,   &time, std::addressof(params),
+                                      &trials, &save, &load};
+    for (const cl::Option *option : deviceOnly)
+      if (option->getNumOccurrences() && !device.enabled)
+        return fail("--" + option->ArgStr.str() + " needs --mode=device");
+    if (device.enabled && reference)
+      return fail("--mode=device runs compiled programs; the reference "
+                  "interpreter has no device");
+    if (!(time >= 0) || !std::isfinite(time))
+      return fail("--time needs a finite number of seconds >= 0");
+    if (trials < 1 || trials > 100000)
+      return fail("--trials needs 1 to 100000 trials");
+    if (trials > 1 && !save.empty())
+      return fail("--save-device saves one instance: use it with --trials=1 "
+                  "(trial i is seed + i)");
+    if (!save.empty() && !load.empty())
+      return fail("--save-device and --load-device exclude each other");
+    device.seed = seed;
+    device.timeS = time;
+    device.paramSpecs.assign(params.begin(), params.end());
+    device.trials = trials;
+    device.savePath = save;
+    device.loadPath = load;
+    return device;
+  }
+
+  cl::opt<std::string> mode;
+  cl::opt<uint64_t> seed;
+  cl::opt<double> time;
+  cl::list<std::string> params;
+  cl::opt<unsigned> trials;
+  cl::opt<std::string> save, load;
+};
+
 int ohm::ohmSimMain(int argc, char **argv) {
   cl::OptionCategory category("ohm-sim options");
   cl::opt<std::string> modelPath(cl::Positional,
@@ -605,12 +819,19 @@ int ohm::ohmSimMain(int argc, char **argv) {
                      cl::desc("Count the run's cost and print the cost table "
                               "(as --report, without the file)"),
                      cl::cat(category));
+  DeviceCommandLine deviceFlags(category);
   hideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(argc, argv,
                               "ohm-sim: runs models and compiled programs\n");
 
+  auto device = deviceFlags.getOptions(reference);
+  if (!device) {
+    reportError("ohm-sim", toString(device.takeError()));
+    return 1;
+  }
   if (!reference) {
     SimOptions sim;
+    sim.device = *device;
     sim.disasm = disasm;
     sim.inputSpecs.assign(inputSpecs.begin(), inputSpecs.end());
     sim.outputDir = outputDir;

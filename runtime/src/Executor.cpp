@@ -104,7 +104,8 @@ constexpr int64_t kBlockBytes = 2 << 20;
 
 } // namespace
 
-Plan::Plan(const program::Program &p, bool countActivity)
+Plan::Plan(const program::Program &p, bool countActivity,
+           const DeviceRun *device)
     : p(p), countActivity(countActivity) {
   for (const auto &b : p.buffers()) {
     buffers[b.id()] = &b;
@@ -119,7 +120,13 @@ Plan::Plan(const program::Program &p, bool countActivity)
     if (p.instructions(i).op_case() == I::kMvm)
       plans.emplace(i,
                     std::make_unique<MvmPlan>(p.instructions(i).mvm(), arrays));
-  if (countActivity) // every read on its own, where its rows are
+  if (device)
+    for (const auto &[index, plan] : plans)
+      devicePlans.emplace(index, std::make_unique<DeviceMvmPlan>(
+                                     plan->getOp(), index, *device, arrays));
+  // Every read on its own, where its rows are: to count its activity, or
+  // to run it on the device.
+  if (countActivity || device)
     skipped.assign(size_t(p.instructions_size()), false);
   else
     planFusion();
@@ -128,6 +135,8 @@ Plan::Plan(const program::Program &p, bool countActivity)
     plan->dropEffectiveWeights();
     planBytes += plan->getBytes();
   }
+  for (auto &[index, plan] : devicePlans)
+    planBytes += plan->getBytes();
   for (auto &[index, read] : fused) {
     std::vector<int64_t>().swap(read.weights);
     planBytes +=
@@ -282,7 +291,37 @@ static int64_t countDrivenDigits(const program::Mvm &op, const Mem &src) {
   return driven;
 }
 
+bool Machine::runDeviceMvm(const DeviceMvmPlan &read, int index) {
+  const program::Mvm &op = plan.p.instructions(index).mvm();
+  Mem src = mem(op.rows()), dst = mem(op.dst());
+  int64_t total = src.dims[0], cols = op.tile_cols();
+  // The batch-wide index of the chunk's first row keys the read's random
+  // numbers: the same row draws the same numbers in any chunk or block.
+  int64_t perInference = batch > 0 ? total / batch : 0;
+  int64_t firstRow = firstInference * perInference;
+  unsigned threads = pool->size();
+  int64_t block = std::max<int64_t>(
+      1, std::min<int64_t>(64, (total + 4 * threads - 1) / (4 * threads)));
+  int64_t blocks = (total + block - 1) / block;
+  std::vector<std::string> errors(static_cast<size_t>(blocks));
+  pool->run(blocks, [&](int64_t b, unsigned worker) {
+    int64_t first = b * block, count = std::min(block, total - first);
+    read.run(src, first, count, firstRow + first,
+             dst.as<int32_t>() + first * cols, cols,
+             (*deviceWorkspaces)[worker], errors[size_t(b)]);
+  });
+  for (const std::string &e : errors)
+    if (!e.empty())
+      return fail(e);
+  if (plan.countActivity)
+    drivenDigits[size_t(index)] += countDrivenDigits(op, src);
+  return true;
+}
+
 bool Machine::runMvm(int index) {
+  auto device = plan.devicePlans.find(index);
+  if (device != plan.devicePlans.end())
+    return runDeviceMvm(*device->second, index);
   const MvmPlan &read = *plan.plans.at(index);
   const program::Mvm &op = read.getOp();
   Mem src = mem(op.rows()), dst = mem(op.dst());
@@ -390,11 +429,13 @@ struct Lane {
   int64_t arenaBatch = 0;
   std::unique_ptr<ThreadPool> pool;
   std::vector<MvmWorkspace> workspaces;
+  std::vector<DeviceWorkspace> deviceWorkspaces;
 
   bool prepare(const Plan &plan, int64_t chunk, unsigned threads) {
     if (!pool || pool->size() != threads) {
       pool = std::make_unique<ThreadPool>(threads);
       workspaces = std::vector<MvmWorkspace>(threads);
+      deviceWorkspaces = std::vector<DeviceWorkspace>(threads);
     }
     if (chunk == arenaBatch)
       return true;
@@ -415,13 +456,14 @@ struct Executor::Impl {
   double planSeconds = 0;
   std::vector<Lane> lanes;
 
-  Impl(const program::Program &p, bool countActivity)
-      : plan(p, countActivity) {}
+  Impl(const program::Program &p, bool countActivity, const DeviceRun *device)
+      : plan(p, countActivity, device) {}
 };
 
-Executor::Executor(const program::Program &program, bool countActivity) {
+Executor::Executor(const program::Program &program, bool countActivity,
+                   const DeviceRun *device) {
   auto start = std::chrono::steady_clock::now();
-  impl = std::make_unique<Impl>(program, countActivity);
+  impl = std::make_unique<Impl>(program, countActivity, device);
   impl->planSeconds = secondsSince(start);
 }
 Executor::~Executor() = default;
@@ -543,6 +585,7 @@ static bool runChunk(Machine &m, int64_t c, int64_t chunk, int64_t batch,
   const program::Program &p = m.p;
   int64_t first = c * chunk, n = std::min(chunk, batch - first);
   m.batch = n;
+  m.firstInference = first;
   for (int i = 0; i < p.inputs_size(); ++i) {
     Mem in = m.mem(p.inputs(i).buffer());
     size_t bytes = size_t(in.count) * in.bytes;
@@ -681,6 +724,7 @@ bool Executor::run(const std::vector<HostTensor> &inputs,
     Machine &m = machines.back();
     m.pool = s.lanes[l].pool.get();
     m.workspaces = &s.lanes[l].workspaces;
+    m.deviceWorkspaces = &s.lanes[l].deviceWorkspaces;
     m.global = s.lanes[l].global.data;
     m.scratch = s.lanes[l].scratch.data;
     m.profiling = options.profile && stats;

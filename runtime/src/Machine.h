@@ -11,6 +11,7 @@
 #define OHMRT_MACHINE_H
 
 #include "Buffers.h"
+#include "DeviceMvm.h"
 #include "Gemm.h"
 #include "Mvm.h"
 #include "Operands.h"
@@ -62,7 +63,8 @@ struct Region {
 /// Everything planned once per program; read-only while running, shared
 /// by every lane.
 struct Plan {
-  Plan(const program::Program &p, bool countActivity);
+  Plan(const program::Program &p, bool countActivity,
+       const DeviceRun *device = nullptr);
 
   const program::Program &p;
   std::map<uint32_t, const program::Buffer *> buffers;
@@ -70,9 +72,11 @@ struct Plan {
   std::map<uint32_t, const program::Constant *> constants;
   std::map<int, std::unique_ptr<MvmPlan>> plans; // by instruction index
   std::map<int, FusedRead> fused;                // by the index that runs it
-  std::map<int, Epilogue> epilogues;             // by its requantize
-  std::vector<bool> skipped;  // instructions fused work replaces
-  bool countActivity = false; // reads count their non-zero digits
+  // Device mode: the reads on the device instance (by instruction index).
+  std::map<int, std::unique_ptr<DeviceMvmPlan>> devicePlans;
+  std::map<int, Epilogue> epilogues; // by its requantize
+  std::vector<bool> skipped;         // instructions fused work replaces
+  bool countActivity = false;        // reads count their non-zero digits
   // Memory per inference. The global buffer is its buffers' high-water
   // mark. Cores' scratchpads share one arena: a core's scratchpad is live
   // from the first to the last instruction that touches it, and cores
@@ -102,10 +106,12 @@ struct Machine {
 
   // The chunk being run.
   int64_t batch = 1;
+  int64_t firstInference = 0; // the chunk's first inference in the batch
   char *global = nullptr;
   char *scratch = nullptr;
   ThreadPool *pool = nullptr;
   std::vector<MvmWorkspace> *workspaces = nullptr;
+  std::vector<DeviceWorkspace> *deviceWorkspaces = nullptr;
   std::string error;
   // What the lane did, over its chunks.
   MvmCounters counters;
@@ -131,6 +137,7 @@ struct Machine {
 
 private:
   bool runMvm(int index);
+  bool runDeviceMvm(const DeviceMvmPlan &read, int index);
   bool runFused(const FusedRead &read);
   bool runConv(const FusedRead &read);
 

@@ -240,8 +240,8 @@ static mode_t currentUmask() {
   return mask;
 }
 
-bool ohmrt::writeNpyFile(const std::string &path, const NpyArray &array,
-                         std::string &error) {
+bool ohmrt::writeFileAtomically(const std::string &path,
+                                const std::string &bytes, std::string &error) {
   // A temporary beside the destination, renamed over it when complete: a
   // failed write leaves no truncated file and keeps the previous one.
   auto fail = [&](const std::string &temp) {
@@ -255,7 +255,6 @@ bool ohmrt::writeNpyFile(const std::string &path, const NpyArray &array,
   if (fd < 0)
     return fail("");
   ::fchmod(fd, 0666 & ~currentUmask());
-  std::string bytes = serializeNpy(array);
   for (size_t done = 0; done < bytes.size();) {
     ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
     if (n < 0 && errno == EINTR)
@@ -277,4 +276,9 @@ bool ohmrt::writeNpyFile(const std::string &path, const NpyArray &array,
   if (::close(fd) != 0 || std::rename(temp.c_str(), path.c_str()) != 0)
     return fail(temp);
   return true;
+}
+
+bool ohmrt::writeNpyFile(const std::string &path, const NpyArray &array,
+                         std::string &error) {
+  return writeFileAtomically(path, serializeNpy(array), error);
 }

@@ -64,16 +64,21 @@ struct HierarchyConfig {
 };
 
 struct DeviceConfig {
-  double gMinUs = 1.0;            // HRS conductance, microsiemens
-  double gMaxUs = 100.0;          // LRS conductance, microsiemens
-  double programmingSigma = 0.0;  // relative std. dev. of programmed G
-  double readNoiseSigma = 0.0;    // relative std. dev. per read
-  double stuckAtHrs = 0.0;        // fraction of cells stuck at HRS
-  double stuckAtLrs = 0.0;        // fraction of cells stuck at LRS
-  double senseErrorRate = 0.0;    // 2T2R sense-amplifier bit error rate
-  double readVoltageV = 0.2;      // word-line read pulse (SPICE calibration)
-  double wireResistanceOhm = 1.0; // bit-line wire per cell segment
-  double wireCapacitanceFf = 0.1; // bit-line capacitance per cell
+  double gMinUs = 1.0;             // HRS conductance, microsiemens
+  double gMaxUs = 100.0;           // LRS conductance, microsiemens
+  double programmingSigma = 0.0;   // relative std. dev. of programmed G
+  double readNoiseSigma = 0.0;     // relative std. dev. per read
+  double stuckAtHrs = 0.0;         // fraction of cells stuck at HRS
+  double stuckAtLrs = 0.0;         // fraction of cells stuck at LRS
+  double senseErrorRate = 0.0;     // 2T2R sense-amplifier bit error rate
+  double programmingSigmaUs = 0.0; // absolute std. dev. of programmed G, uS
+  double driftNu = 0.0;            // mean drift exponent: G (T / t0)^-nu
+  double driftNuSigma = 0.0;       // per-cell std. dev. of the exponent
+  double driftT0S = 1.0;           // time at which programmed G holds, s
+  double senseMarginUs = 0.0;      // 2T2R ternary sense margin, uS
+  double readVoltageV = 0.2;       // word-line read pulse (SPICE calibration)
+  double wireResistanceOhm = 1.0;  // bit-line wire per cell segment
+  double wireCapacitanceFf = 0.1;  // bit-line capacitance per cell
 };
 
 struct CostConfig {

@@ -58,6 +58,11 @@ bool readNpyFile(const std::string &path, NpyArray &array, std::string &error);
 std::string serializeNpy(const NpyArray &array);
 bool writeNpyFile(const std::string &path, const NpyArray &array,
                   std::string &error);
+/// Writes `bytes` to a temporary file beside `path`, syncs it and renames
+/// it over `path`: a failed write leaves the previous file, never a
+/// truncated one. On failure sets `error` naming the path and the cause.
+bool writeFileAtomically(const std::string &path, const std::string &bytes,
+                         std::string &error);
 
 } // namespace ohmrt
 

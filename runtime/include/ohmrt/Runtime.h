@@ -127,14 +127,18 @@ struct RunStats {
   std::map<std::string, std::pair<double, int64_t>> profile;
 };
 
+struct DeviceRun; // ohmrt/Device.h
+
 class Executor {
 public:
   /// `program` must have been validated and must outlive the executor.
   /// With `countActivity`, every crossbar read runs on its own (no fused
   /// products) and counts the non-zero input digits it drives
   /// (RunStats::drivenDigits) for the cost model; the outputs are the same.
-  explicit Executor(const program::Program &program,
-                    bool countActivity = false);
+  /// With `device`, crossbar reads run on a device instance
+  /// (docs/Device.md); it is used while constructing only.
+  explicit Executor(const program::Program &program, bool countActivity = false,
+                    const DeviceRun *device = nullptr);
   ~Executor();
 
   /// Runs one batch: inputs in the order of the program's input ports,
