@@ -73,14 +73,30 @@ rm "$WORK/calib/train.labels.npy"
   --output-dir "$WORK/sim4c" -j2 -q >/dev/null
 
 echo
+echo "== device mode: 5 device instances (5% programming variation, 2% read noise,"
+echo "   0.1% of cells stuck at HRS and 0.1% at LRS; docs/Device.md), lossless ADCs"
+"$BIN/ohm-sim" "$WORK/fmnist.ohmx" --input "input=$WORK/images.npy" \
+  --output-dir "$WORK/device" -j2 --mode=device --trials=5 --seed=1 \
+  --device-param programming_sigma=0.05 --device-param read_noise_sigma=0.02 \
+  --device-param stuck_at_hrs=0.001 --device-param stuck_at_lrs=0.001 \
+  --labels "$WORK/images.labels.npy" | sed -n '/^trials:/,/^accuracy: mean/p'
+
+echo
 /usr/bin/python3 - "$WORK/images.labels.npy" "$WORK/sim/logits.npy" \
-  "$WORK/sim4/logits.npy" "$WORK/sim4c/logits.npy" <<'EOF'
+  "$WORK/sim4/logits.npy" "$WORK/sim4c/logits.npy" "$WORK/device" <<'EOF'
 import sys
 import numpy as np
 labels = np.load(sys.argv[1])
 for name, path in zip(["lossless ADCs", "4-bit ADCs, fixed", "4-bit ADCs, calibrated"],
-                      sys.argv[2:]):
+                      sys.argv[2:5]):
     logits = np.load(path)
     print(f"accuracy on 1000 test images, {name}: "
           f"{(logits.argmax(axis=1) == labels).mean() * 100:.2f}%")
+    if name == "lossless ADCs":
+        trials = [(np.load(f"{sys.argv[5]}/logits.trial{i}.npy").argmax(axis=1)
+                   == labels).mean() * 100 for i in range(5)]
+        print(f"accuracy on 1000 test images, lossless ADCs, device mode "
+              f"(5 instances): mean {np.mean(trials):.2f}%, "
+              f"std. dev. {np.std(trials, ddof=1):.2f}% "
+              f"(min {min(trials):.2f}%, max {max(trials):.2f}%)")
 EOF

@@ -7,6 +7,7 @@
 #include "llvm/Support/Process.h"
 
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 
 using namespace ohm;
@@ -21,9 +22,9 @@ ohm::resolveDeviceParams(const program::Program &program,
     llvm::StringRef text(spec);
     size_t eq = text.find('=');
     if (eq == llvm::StringRef::npos)
-      return llvm::createStringError(
-          llvm::inconvertibleErrorCode(),
-          "--device-param " + spec + ": expected KEY=VALUE");
+      return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                     "--device-param " + spec +
+                                         ": expected KEY=VALUE");
     if (!ohmrt::setDeviceParam(params, text.substr(0, eq).trim().str(),
                                text.substr(eq + 1).trim().str(), error))
       return llvm::createStringError(llvm::inconvertibleErrorCode(),
@@ -32,6 +33,17 @@ ohm::resolveDeviceParams(const program::Program &program,
   if (!ohmrt::checkDeviceParams(params, error))
     return llvm::createStringError(llvm::inconvertibleErrorCode(), error);
   return params;
+}
+
+std::string ohm::describeDeviceParams(const ohmrt::DeviceParams &params) {
+  std::string text;
+  for (const std::string &key : ohmrt::getDeviceParamNames()) {
+    double v = ohmrt::getDeviceParam(params, key);
+    char value[32];
+    std::snprintf(value, sizeof(value), "%g", v);
+    text += (text.empty() ? "" : " ") + key + "=" + value;
+  }
+  return text;
 }
 
 //===----------------------------------------------------------------------===//
@@ -123,9 +135,9 @@ void TrialStatistics::print(const program::Program &program,
       total += mean;
       // The sample variance over trials, from the sums.
       double variance =
-          trials > 1 ? std::max(0.0, (sumSquares[o][i] - n * mean * mean) /
-                                         (n - 1))
-                     : 0;
+          trials > 1
+              ? std::max(0.0, (sumSquares[o][i] - n * mean * mean) / (n - 1))
+              : 0;
       spread += std::sqrt(variance);
     }
     double count = double(std::max<size_t>(sum[o].size(), 1));
@@ -157,9 +169,9 @@ ProgressBar::~ProgressBar() { finish(); }
 void ProgressBar::update(int64_t done, int64_t total) {
   if (!enabled || total <= 0)
     return;
-  double seconds = std::chrono::duration<double>(
-                       std::chrono::steady_clock::now() - start)
-                       .count();
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
   if (seconds < 1.0)
     return;
   constexpr int kWidth = 40;

@@ -25,12 +25,12 @@ namespace ohm {
 
 /// The device-mode options of ohm-sim.
 struct DeviceOptions {
-  bool enabled = false;                 // --mode=device
-  uint64_t seed = 0;                    // --seed
-  double timeS = 0;                     // --time
-  std::vector<std::string> paramSpecs;  // --device-param KEY=VALUE
-  unsigned trials = 1;                  // --trials
-  std::string savePath, loadPath;       // --save-device, --load-device
+  bool enabled = false;                // --mode=device
+  uint64_t seed = 0;                   // --seed
+  double timeS = 0;                    // --time
+  std::vector<std::string> paramSpecs; // --device-param KEY=VALUE
+  unsigned trials = 1;                 // --trials
+  std::string savePath, loadPath;      // --save-device, --load-device
 };
 
 /// The program's device parameters with the --device-param overrides,
@@ -38,6 +38,9 @@ struct DeviceOptions {
 llvm::Expected<ohmrt::DeviceParams>
 resolveDeviceParams(const ohmrt::program::Program &program,
                     const std::vector<std::string> &specs);
+
+/// "g_min_us=1 g_max_us=100 programming_sigma=0.05 ...": every key.
+std::string describeDeviceParams(const ohmrt::DeviceParams &params);
 
 /// Per-output statistics across trials: every element's mean and standard
 /// deviation over the trials, summarized per output.

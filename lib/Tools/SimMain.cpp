@@ -252,7 +252,7 @@ static bool reportCost(const program::Program &program,
 
 /// The summary: per crossbar layer, then totals for the run.
 static void printSummary(const program::Program &program,
-                         const ohmrt::RunStats &stats) {
+                         const ohmrt::RunStats &stats, bool device = false) {
   auto layers = ohmrt::summarizeLayers(program);
   size_t width = 5;
   for (const auto &l : layers)
@@ -280,6 +280,12 @@ static void printSummary(const program::Program &program,
   llvm::outs() << llvm::left_justify("total", width)
                << llvm::format("  %6lld  %8s  %21lld\n", (long long)arrays,
                                (const char *)"", (long long)conversions);
+  if (device) {
+    llvm::outs() << "crossbar reads: " << stats.mvmInstructions
+                 << ", every conversion computed on the device instance, "
+                 << stats.conversions << " conversions for the batch\n";
+    return;
+  }
   llvm::outs() << "crossbar reads: " << stats.mvmInstructions << " ("
                << stats.exactProducts
                << " with lossless ADCs, computed as exact products), "
@@ -310,8 +316,8 @@ static void printTimes(const RunTimes &times, const ohmrt::RunStats &stats,
   double seconds = times.median();
   double total = times.load + times.plan + seconds;
   if (times.runs.size() > 1)
-    llvm::outs() << llvm::format("runs: %zu, best %.4f s, median %.4f s, "
-                                 "worst %.4f s\n",
+    llvm::outs() << llvm::format("runs: %zu (trials x --repeat), best %.4f s, "
+                                 "median %.4f s, worst %.4f s\n",
                                  times.runs.size(), times.runs.front(), seconds,
                                  times.runs.back());
   llvm::outs() << llvm::format(
@@ -511,9 +517,14 @@ static int runDeviceTrials(const std::string &path,
     return 1;
   if (sim.quiet)
     return 0;
-  printSummary(program, stats);
-  llvm::outs() << "device: seed " << device.seed << ", time " << device.timeS
-               << " s, "
+  printSummary(program, stats, /*device=*/true);
+  llvm::outs() << "device: " << describeDeviceParams(*params) << "\n"
+               << llvm::format(
+                      "device instances: seeds %llu to %llu, read "
+                      "at %g s, ",
+                      (unsigned long long)device.seed,
+                      (unsigned long long)(device.seed + device.trials - 1),
+                      device.timeS)
                << (device.loadPath.empty() ? "drawn"
                                            : "loaded from " + device.loadPath)
                << "\n";

@@ -83,15 +83,15 @@ void drawArray(const program::Array &array, const DeviceParams &params,
                    3 * params.programmingSigmaUs;
   for (int64_t i = 0; i < cells; ++i) {
     double target = params.gMinUs + double(levels[size_t(i)]) * dG;
-    PhiloxCounter a = philox4x32(
-        {uint32_t(i), uint32_t(uint64_t(i) >> 32), array.id(),
-         kStuckAndVariation},
-        seed);
-    PhiloxCounter b = params.programmingSigmaUs > 0 || params.hasDrift()
-                          ? philox4x32({uint32_t(i), uint32_t(uint64_t(i) >> 32),
-                                        array.id(), kAbsoluteAndDrift},
-                                       seed)
-                          : PhiloxCounter{};
+    PhiloxCounter a = philox4x32({uint32_t(i), uint32_t(uint64_t(i) >> 32),
+                                  array.id(), kStuckAndVariation},
+                                 seed);
+    PhiloxCounter b =
+        params.programmingSigmaUs > 0 || params.hasDrift()
+            ? philox4x32({uint32_t(i), uint32_t(uint64_t(i) >> 32), array.id(),
+                          kAbsoluteAndDrift},
+                         seed)
+            : PhiloxCounter{};
     double u = uniformOpen0(a[0]);
     double g = target;
     if (u <= params.stuckAtHrs) {
@@ -172,10 +172,18 @@ bool ohmrt::setDeviceParam(DeviceParams &params, const std::string &key,
   return false;
 }
 
+double ohmrt::getDeviceParam(const DeviceParams &params,
+                             const std::string &key) {
+  for (const ParamField &f : kFields)
+    if (key == f.name)
+      return params.*(f.field);
+  return 0;
+}
+
 bool ohmrt::checkDeviceParams(const DeviceParams &p, std::string &error) {
   auto bad = [&](const char *key, double value, const char *rule) {
-    error = std::string("device parameter '") + key + "' = " +
-            formatValue(value) + " " + rule;
+    error = std::string("device parameter '") + key +
+            "' = " + formatValue(value) + " " + rule;
     return false;
   };
   for (const ParamField &f : kFields)
@@ -339,8 +347,8 @@ static std::string checkInstance(const ohm::device::DeviceInstance &m,
     const ohm::device::ArrayState &s = m.arrays(i);
     const program::Array &a = program.arrays(i);
     int64_t cells = a.rows() * a.cols();
-    std::string where = "array " + std::to_string(i) + " (id " +
-                        std::to_string(s.id()) + ")";
+    std::string where =
+        "array " + std::to_string(i) + " (id " + std::to_string(s.id()) + ")";
     if (s.id() != a.id() || s.rows() != a.rows() || s.cols() != a.cols() ||
         s.cell_bits() != a.cell_bits())
       return where + " is " + std::to_string(s.rows()) + "x" +
@@ -349,7 +357,8 @@ static std::string checkInstance(const ohm::device::DeviceInstance &m,
              std::to_string(a.rows()) + "x" + std::to_string(a.cols()) +
              " (id " + std::to_string(a.id()) + ") with " +
              std::to_string(a.cell_bits()) + "-bit cells";
-    if (s.conductance_us_size() != cells || int64_t(s.faults().size()) != cells ||
+    if (s.conductance_us_size() != cells ||
+        int64_t(s.faults().size()) != cells ||
         (s.drift_nu_size() != 0 && s.drift_nu_size() != cells))
       return where + " does not hold one conductance, fault and drift "
                      "exponent per cell";
@@ -373,8 +382,7 @@ static std::string checkInstance(const ohm::device::DeviceInstance &m,
   return "";
 }
 
-bool ohmrt::loadDevice(const std::string &path,
-                       const program::Program &program,
+bool ohmrt::loadDevice(const std::string &path, const program::Program &program,
                        DeviceInstance &instance, std::string &error) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {

@@ -47,6 +47,8 @@ const std::vector<std::string> &getDeviceParamNames();
 /// values that are not finite numbers are errors naming them.
 bool setDeviceParam(DeviceParams &params, const std::string &key,
                     const std::string &value, std::string &error);
+/// The value of a key (getDeviceParamNames); 0 for an unknown key.
+double getDeviceParam(const DeviceParams &params, const std::string &key);
 /// Checks bounds: sigmas >= 0, rates in [0, 1] (stuck-at rates summing to
 /// at most 1), 0 <= g_min < g_max, drift_t0_s > 0. Errors name the key.
 bool checkDeviceParams(const DeviceParams &params, std::string &error);
@@ -69,7 +71,8 @@ struct ArrayDevice {
     float g = conductance[size_t(i)];
     if (driftNu.empty() || timeS <= t0S)
       return g;
-    return float(double(g) * std::pow(timeS / t0S, -double(driftNu[size_t(i)])));
+    return float(double(g) *
+                 std::pow(timeS / t0S, -double(driftNu[size_t(i)])));
   }
 };
 
@@ -82,7 +85,7 @@ uint64_t getProgramFingerprint(const program::Program &program);
 struct DeviceInstance {
   uint64_t seed = 0;
   uint64_t fingerprint = 0;
-  DeviceParams params; // what it was drawn with
+  DeviceParams params;             // what it was drawn with
   std::vector<ArrayDevice> arrays; // in the program's array order
 
   /// Draws every array's cells: target G_l = g_min + l (g_max - g_min) /
@@ -107,10 +110,10 @@ bool loadDevice(const std::string &path, const program::Program &program,
 
 /// How an executor runs in device mode.
 struct DeviceRun {
-  DeviceParams params;                  // read-time parameters
+  DeviceParams params;                      // read-time parameters
   const DeviceInstance *instance = nullptr; // the programmed cells
-  uint64_t seed = 0;                    // keys read noise and sense errors
-  double timeS = 0;                     // read time after programming
+  uint64_t seed = 0;                        // keys read noise and sense errors
+  double timeS = 0;                         // read time after programming
 };
 
 } // namespace ohmrt
