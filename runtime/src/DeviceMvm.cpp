@@ -47,8 +47,8 @@ __attribute__((always_inline)) inline Float16 load16(const float *p) {
 /// summed in the order of j for every column: blocks of 64 and 16
 /// columns in registers, then single columns.
 OHMRT_VECTOR_CLONES
-void scaleAddRows(const float *w, int64_t ld, const int32_t *nz,
-                  const float *d, int64_t count, int64_t n, float *out) {
+void scaleAddRows(const float *w, int64_t ld, const int32_t *nz, const float *d,
+                  int64_t count, int64_t n, float *out) {
   int64_t c0 = 0;
   for (; c0 + 64 <= n; c0 += 64) {
     Float16 a0 = {}, a1 = {}, a2 = {}, a3 = {};
@@ -293,8 +293,8 @@ DeviceMvmPlan::DeviceMvmPlan(
     planSensed(conductance, run.params.senseMarginUs);
     return;
   }
-  double dG = (drawn.gMaxUs - drawn.gMinUs) /
-              double((int64_t(1) << cellBits) - 1);
+  double dG =
+      (drawn.gMaxUs - drawn.gMinUs) / double((int64_t(1) << cellBits) - 1);
   planAnalog(conductance, levels, drawn.gMinUs, dG);
 }
 
@@ -312,7 +312,8 @@ void DeviceMvmPlan::planAnalog(
     return (double(g) - gMin) / dG;
   };
   auto varianceOf = [&](int64_t set, int64_t slice, int64_t cell) {
-    double r = double(conductance[size_t(set * slices + slice)][size_t(cell)]) / dG;
+    double r =
+        double(conductance[size_t(set * slices + slice)][size_t(cell)]) / dG;
     return r * r;
   };
   int64_t numReads = int64_t(reads.size()), width = numReads * cols;
@@ -363,7 +364,8 @@ void DeviceMvmPlan::planAnalog(
     }
   }
   for (const Read &read : reads)
-    zeroConstant += uint64_t(read.sign) * (uint64_t(convert(0.0)) << read.shift);
+    zeroConstant +=
+        uint64_t(read.sign) * (uint64_t(convert(0.0)) << read.shift);
 }
 
 void DeviceMvmPlan::planSensed(
@@ -461,10 +463,10 @@ void DeviceMvmPlan::runAnalog(const S *x, int64_t width, int64_t count,
     uint64_t constant = 0;
     for (int64_t t = 0; t < cycles; ++t)
       for (int64_t g = 0; g < groups; ++g) {
-        bool any = wide ? sumBlock(codes, t, g, ws, ws.sumsWide, ws.varsWide,
-                                   ws.digitsWide)
-                        : sumBlock(codes, t, g, ws, ws.sums, ws.vars,
-                                   ws.digits);
+        bool any = wide
+                       ? sumBlock(codes, t, g, ws, ws.sumsWide, ws.varsWide,
+                                  ws.digitsWide)
+                       : sumBlock(codes, t, g, ws, ws.sums, ws.vars, ws.digits);
         if (any)
           ws.blocks.push_back(int32_t(t * groups + g));
         else
@@ -475,10 +477,9 @@ void DeviceMvmPlan::runAnalog(const S *x, int64_t width, int64_t count,
     if (readSigma > 0)
       addReadNoise(globalRow + i, span, ws);
     ws.codes.resize(size_t(total));
-    (wide ? convertWideSums : convertSums)(ws.values.data(), total,
-                                           double(adc.offset), step,
-                                           double(adc.maxCode),
-                                           ws.codes.data());
+    (wide ? convertWideSums
+          : convertSums)(ws.values.data(), total, double(adc.offset), step,
+                         double(adc.maxCode), ws.codes.data());
     uint32_t *acc = ws.acc.data();
     std::fill(acc, acc + cols, 0);
     for (size_t b = 0; b < ws.blocks.size(); ++b) {
@@ -497,8 +498,7 @@ void DeviceMvmPlan::runAnalog(const S *x, int64_t width, int64_t count,
     if (weightOffset != 0)
       for (int64_t k = 0; k < rows; ++k)
         sum += int64_t(codes[k]);
-    uint32_t base =
-        uint32_t(constant - uint64_t(weightOffset) * uint64_t(sum));
+    uint32_t base = uint32_t(constant - uint64_t(weightOffset) * uint64_t(sum));
     int32_t *o = out + i * ldo;
     for (int64_t n = 0; n < cols; ++n)
       o[n] = int32_t(acc[n] + base);
@@ -534,9 +534,9 @@ bool DeviceMvmPlan::sumBlock(const S *codes, int64_t t, int64_t g,
   ws.values.insert(ws.values.end(), sums.begin(), sums.end());
   if (readSigma <= 0)
     return true;
-  const T *v = wide
-                   ? reinterpret_cast<const T *>(variancesWide[size_t(g)].data())
-                   : reinterpret_cast<const T *>(variances[size_t(g)].data());
+  const T *v =
+      wide ? reinterpret_cast<const T *>(variancesWide[size_t(g)].data())
+           : reinterpret_cast<const T *>(variances[size_t(g)].data());
   vars.resize(size_t(span));
   if (digitBits == 1) {
     addRows(v, span, ws.nonZero.data(), count, span, vars.data());
@@ -560,9 +560,8 @@ void DeviceMvmPlan::addReadNoise(int64_t row, int64_t span,
   static_assert(kMaxGaussian < 6.67, "the skip bound must cover every draw");
   ws.sd.resize(size_t(total));
   ws.needed.resize(size_t(total));
-  findNoisySums(ws.values.data(), ws.variances.data(), total, readSigma,
-                bound, double(adc.offset), step, ws.sd.data(),
-                ws.needed.data());
+  findNoisySums(ws.values.data(), ws.variances.data(), total, readSigma, bound,
+                double(adc.offset), step, ws.sd.data(), ws.needed.data());
   // One Philox call per pair of conversions (2p, 2p + 1) of a block, keyed
   // by (p, block, row): the Box-Muller transform of its first two words
   // gives the pair's Gaussians (cosine: even, sine: odd). Adding noise to
@@ -624,9 +623,8 @@ void DeviceMvmPlan::addSenseErrors(const S *x, int64_t width, int64_t count,
     int64_t row = globalRow + i;
     int64_t at = -1;
     for (uint32_t e = 0;; ++e) {
-      PhiloxCounter r =
-          philox4x32({e, uint32_t(row), uint32_t(uint64_t(row) >> 32), 0},
-                     senseKey);
+      PhiloxCounter r = philox4x32(
+          {e, uint32_t(row), uint32_t(uint64_t(row) >> 32), 0}, senseKey);
       double gap = senseErrorRate >= 1
                        ? 0
                        : std::floor(std::log(uniformOpen0(r[0])) / logKeep);
@@ -643,7 +641,10 @@ void DeviceMvmPlan::addSenseErrors(const S *x, int64_t width, int64_t count,
         continue;
       int64_t before = sensed[size_t(s)][size_t(cell)];
       // Binary flips; ternary moves 0 to +-1 and +-1 to 0, never +1 to -1.
-      int64_t after = !ternary ? -before : before != 0 ? 0 : (r[1] & 1) ? 1 : -1;
+      int64_t after = !ternary      ? -before
+                      : before != 0 ? 0
+                      : (r[1] & 1)  ? 1
+                                    : -1;
       uint64_t delta = uint64_t(after - before) *
                        (uint64_t(d) << (digitBits * t + cellBits * s));
       int32_t &o = out[i * ldo + n];

@@ -13,8 +13,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "MvmCases.h"
 #include "ohmrt/Device.h"
+#include "MvmCases.h"
 #include "ohmrt/Random.h"
 
 #include "gtest/gtest.h"
@@ -37,10 +37,10 @@ struct DeviceSetup {
 };
 
 /// Draws an instance of `p` and runs it; fails the test on an error.
-std::vector<HostTensor> runDevice(const program::Program &p,
-                                  const std::vector<HostTensor> &inputs,
-                                  const DeviceSetup &setup,
-                                  const ohmrt::DeviceInstance *loaded = nullptr) {
+std::vector<HostTensor>
+runDevice(const program::Program &p, const std::vector<HostTensor> &inputs,
+          const DeviceSetup &setup,
+          const ohmrt::DeviceInstance *loaded = nullptr) {
   std::string error;
   if (!ohmrt::validateProgram(p, error)) {
     ADD_FAILURE() << "invalid program: " << error;
@@ -48,8 +48,8 @@ std::vector<HostTensor> runDevice(const program::Program &p,
   }
   ohmrt::DeviceInstance drawn;
   if (!loaded)
-    drawn = ohmrt::DeviceInstance::draw(p, setup.params, setup.seed,
-                                        setup.threads);
+    drawn =
+        ohmrt::DeviceInstance::draw(p, setup.params, setup.seed, setup.threads);
   ohmrt::DeviceRun run;
   run.params = setup.params;
   run.instance = loaded ? loaded : &drawn;
@@ -135,8 +135,7 @@ TEST(DeviceTest, PhiloxGivesRandom123KnownAnswers) {
 TEST(DeviceTest, GaussianIsBoundedAndStandard) {
   // The bound that lets reads skip draws, at the extreme inputs.
   EXPECT_LE(std::abs(ohmrt::gaussianFrom(0, 0)), ohmrt::kMaxGaussian);
-  EXPECT_LE(std::abs(ohmrt::gaussianFrom(0, 0x80000000u)),
-            ohmrt::kMaxGaussian);
+  EXPECT_LE(std::abs(ohmrt::gaussianFrom(0, 0x80000000u)), ohmrt::kMaxGaussian);
   // Mean 0 and variance 1 over n = 10^6 draws: the mean's standard error
   // is 1/sqrt(n) = 0.001 and the variance's sqrt(2/n) = 0.0014; 5 of each.
   double sum = 0, squares = 0;
@@ -217,8 +216,7 @@ TEST(DeviceTest, ProgrammingVariationHasTheRelativeSpread) {
   // G = G_target (1 + sigma z) for LRS cells: mean g_max, standard
   // deviation sigma g_max, over 65,536 cells (standard errors 0.4% of
   // sigma g_max for the mean, 0.3% for the deviation; 5% allowed).
-  program::Program p =
-      buildUniformRead(program::OFFSET, 256, 256, 1, {1});
+  program::Program p = buildUniformRead(program::OFFSET, 256, 256, 1, {1});
   ohmrt::DeviceParams params;
   params.programmingSigma = 0.05;
   ohmrt::DeviceInstance instance = ohmrt::DeviceInstance::draw(p, params, 5);
@@ -243,16 +241,15 @@ TEST(DeviceTest, ReadNoiseHasTheFormulasDeviation) {
   // deviation has relative standard error 1/sqrt(2n) = 0.22%: 3% is 13 of
   // them.
   const int64_t rows = 128, repeat = 1000, batch = 100;
-  program::Program p =
-      buildUniformRead(program::OFFSET, rows, 1, repeat, {1});
+  program::Program p = buildUniformRead(program::OFFSET, rows, 1, repeat, {1});
   DeviceSetup setup;
   setup.params.readNoiseSigma = 0.5;
   setup.seed = 21;
-  auto out = runDevice(p,
-                       {ints(program::U8, {batch * repeat, rows},
-                             std::vector<int64_t>(size_t(batch * repeat * rows),
-                                                  1))},
-                       setup);
+  auto out =
+      runDevice(p,
+                {ints(program::U8, {batch * repeat, rows},
+                      std::vector<int64_t>(size_t(batch * repeat * rows), 1))},
+                setup);
   ASSERT_EQ(out.size(), 1u);
   std::vector<int64_t> y = toInts(out[0]);
   double sum = 0, squares = 0;
@@ -273,8 +270,7 @@ TEST(DeviceTest, DriftFactorHasTheLognormalMean) {
   // G(T) / G = (T / t0)^-nu with nu ~ N(mu, s): mean exp(-mu L + s^2 L^2 /
   // 2) for L = ln(T / t0) (nu's clipping at 0 is 8 s away). 65,536 cells:
   // 4 standard errors of the mean allowed.
-  program::Program p =
-      buildUniformRead(program::OFFSET, 256, 256, 1, {1});
+  program::Program p = buildUniformRead(program::OFFSET, 256, 256, 1, {1});
   ohmrt::DeviceParams params;
   params.driftNu = 0.08;
   params.driftNuSigma = 0.01;
@@ -283,17 +279,16 @@ TEST(DeviceTest, DriftFactorHasTheLognormalMean) {
   const ohmrt::ArrayDevice &a = instance.arrays[0];
   double timeS = 2e4, sum = 0, squares = 0;
   for (int64_t i = 0; i < int64_t(a.conductance.size()); ++i) {
-    double f = a.conductanceAt(i, timeS, params.driftT0S) /
-               a.conductance[size_t(i)];
+    double f =
+        a.conductanceAt(i, timeS, params.driftT0S) / a.conductance[size_t(i)];
     sum += f;
     squares += f * f;
   }
   double n = double(a.conductance.size()), mean = sum / n;
   double se = std::sqrt((squares / n - mean * mean) / n);
   double l = std::log(timeS / params.driftT0S);
-  double want =
-      std::exp(-params.driftNu * l + 0.5 * params.driftNuSigma *
-                                         params.driftNuSigma * l * l);
+  double want = std::exp(-params.driftNu * l + 0.5 * params.driftNuSigma *
+                                                   params.driftNuSigma * l * l);
   EXPECT_NEAR(mean, want, 4 * se + 1e-6);
   // No drift at or before t0.
   EXPECT_EQ(a.conductanceAt(0, 1.5, params.driftT0S), a.conductance[0]);
@@ -310,11 +305,10 @@ std::vector<int64_t> senseOneSynapse(program::Encoding encoding,
   DeviceSetup setup;
   setup.params.senseErrorRate = rate;
   setup.seed = 17;
-  auto out = runDevice(
-      p,
-      {ints(program::U8, {batch * repeat, 1},
-            std::vector<int64_t>(size_t(batch * repeat), 1))},
-      setup);
+  auto out = runDevice(p,
+                       {ints(program::U8, {batch * repeat, 1},
+                             std::vector<int64_t>(size_t(batch * repeat), 1))},
+                       setup);
   return out.empty() ? std::vector<int64_t>() : toInts(out[0]);
 }
 
@@ -327,9 +321,10 @@ TEST(DeviceTest, TernarySenseErrorsNeverFlipTheSign) {
   // alike.
   const int64_t repeat = 1000, batch = 1000, n = repeat * batch;
   const double rate = 0.3;
-  for (auto [pair, value] : {std::pair<std::vector<uint8_t>, int64_t>{{1, 0}, 1},
-                             {{0, 1}, -1},
-                             {{0, 0}, 0}}) {
+  for (auto [pair, value] :
+       {std::pair<std::vector<uint8_t>, int64_t>{{1, 0}, 1},
+        {{0, 1}, -1},
+        {{0, 0}, 0}}) {
     SCOPED_TRACE(value);
     std::vector<int64_t> y =
         senseOneSynapse(program::TERNARY, pair, rate, repeat, batch);
@@ -338,8 +333,8 @@ TEST(DeviceTest, TernarySenseErrorsNeverFlipTheSign) {
     for (int64_t v : y) {
       ASSERT_TRUE(v >= -1 && v <= 1);
       if (value != 0) {
-        ASSERT_NE(v, -value) << "a sense error turned " << value << " into "
-                             << -value;
+        ASSERT_NE(v, -value)
+            << "a sense error turned " << value << " into " << -value;
       }
       changed += v != value;
       up += v > value;
@@ -391,9 +386,8 @@ TEST(DeviceTest, ResultsDoNotDependOnThreadsChunksOrSaving) {
   setup.timeS = 100;
   setup.seed = 123;
   std::vector<int64_t> want = toInts(runDevice(p, inputs, setup)[0]);
-  std::vector<int64_t> ideal = referenceMvm(c,
-                                            toInts(inputs[0]),
-                                            batch * c.repeat, levels);
+  std::vector<int64_t> ideal =
+      referenceMvm(c, toInts(inputs[0]), batch * c.repeat, levels);
   EXPECT_NE(want, ideal) << "the noise changed nothing";
   for (unsigned threads : {1u, 2u})
     for (int64_t chunk : {0, 1, 2, 3}) {

@@ -20,8 +20,8 @@
 
 namespace ohmrt_test {
 
-inline std::vector<int64_t> randomInts(std::mt19937 &rng, int64_t count, int64_t lo,
-                                int64_t hi) {
+inline std::vector<int64_t> randomInts(std::mt19937 &rng, int64_t count,
+                                       int64_t lo, int64_t hi) {
   std::uniform_int_distribution<int64_t> dist(lo, hi);
   std::vector<int64_t> values(static_cast<size_t>(count));
   for (int64_t &v : values)
@@ -111,7 +111,7 @@ inline program::DType rowTypeFor(int64_t inputBits) {
 
 /// Builds the one-mvm program of `c` with random levels; returns them.
 inline program::Program buildMvm(const MvmConfig &c, std::mt19937 &rng,
-                          std::vector<std::vector<uint8_t>> &levels) {
+                                 std::vector<std::vector<uint8_t>> &levels) {
   ProgramBuilder b;
   int64_t width = c.rowOffset + c.tileRows + c.extraCols;
   uint32_t x = b.buffer(rowTypeFor(c.inputBits), {c.repeat, width});
