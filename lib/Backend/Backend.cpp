@@ -905,6 +905,17 @@ LogicalResult Emitter::run(const std::string &modelName) {
                  "programs compute their outputs from their inputs";
           return failure();
         }
+        // ohm-sim writes every output to a file of its own.
+        std::string stem = ohmrt::getOutputFileStem(name);
+        for (const pb::Port &other : p.outputs())
+          if (ohmrt::getOutputFileStem(other.name()) == stem) {
+            emitError(value->getLoc())
+                << "outputs '" << other.name() << "' and '" << name
+                << "' would both be written to " << stem
+                << ".npy by ohm-sim (names differ only in '/', '\\', ':' "
+                   "or control characters): rename one";
+            return failure();
+          }
         pb::Port *port = p.add_outputs();
         port->set_name(name);
         port->set_buffer(buf(value));

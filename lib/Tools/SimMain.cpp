@@ -41,15 +41,32 @@
 using namespace ohm;
 namespace cl = llvm::cl;
 
-/// A file name for an output: its ONNX name with path separators replaced.
-/// `suffix` goes before ".npy" (".trial3" for the trials of device mode).
+/// A file name for an output: its ONNX name with path separators replaced
+/// (ohmrt::getOutputFileStem). `suffix` goes before ".npy" (".trial3" for
+/// the trials of device mode).
 static std::string outputFileName(llvm::StringRef name,
                                   llvm::StringRef suffix = "") {
-  std::string file = name.str();
-  for (char &c : file)
-    if (c == '/' || c == '\\' || c == ':')
-      c = '_';
-  return file + suffix.str() + ".npy";
+  return ohmrt::getOutputFileStem(name.str()) + suffix.str() + ".npy";
+}
+
+/// Removes the files a run of `program` will write to `dir` (with the
+/// suffixes given), so that a run that fails leaves no earlier results that
+/// look like its own. Reports errors.
+static bool removeStaleOutputs(const program::Program &program,
+                               const std::string &dir,
+                               const std::vector<std::string> &suffixes) {
+  for (const program::Port &port : program.outputs())
+    for (const std::string &suffix : suffixes) {
+      llvm::SmallString<256> file(dir);
+      llvm::sys::path::append(file, outputFileName(port.name(), suffix));
+      std::error_code ec = llvm::sys::fs::remove(file);
+      if (ec) {
+        reportError("ohm-sim", "cannot remove the earlier output '" +
+                                   file.str().str() + "': " + ec.message());
+        return false;
+      }
+    }
+  return true;
 }
 
 /// The .npy element type of a program dtype.
@@ -312,14 +329,15 @@ struct RunTimes {
 };
 
 static void printTimes(const RunTimes &times, const ohmrt::RunStats &stats,
-                       unsigned threads, bool profile) {
+                       unsigned threads, bool profile,
+                       const char *runs = "runs") {
   double seconds = times.median();
   double total = times.load + times.plan + seconds;
   if (times.runs.size() > 1)
-    llvm::outs() << llvm::format("runs: %zu (trials x --repeat), best %.4f s, "
-                                 "median %.4f s, worst %.4f s\n",
-                                 times.runs.size(), times.runs.front(), seconds,
-                                 times.runs.back());
+    llvm::outs() << llvm::format("%s: %zu, best %.4f s, median %.4f s, "
+                                 "worst %.4f s\n",
+                                 runs, times.runs.size(), times.runs.front(),
+                                 seconds, times.runs.back());
   llvm::outs() << llvm::format(
       "time: load %.3f s, plan %.3f s, run %.3f s (%lld chunk%s of %lld); "
       "%.1f inferences/s overall, %.1f running (%u thread%s)\n",
@@ -528,12 +546,16 @@ static int runDeviceTrials(const std::string &path,
                << (device.loadPath.empty() ? "drawn"
                                            : "loaded from " + device.loadPath)
                << "\n";
+  if (!device.loadPath.empty())
+    llvm::outs() << "loaded instance drawn with: "
+                 << describeDeviceParams(instance.params) << "\n";
   across.print(program, llvm::outs());
   if (counting)
     printCostTable(
         ohmrt::estimateCost(program, stats.drivenDigits, stats.batch),
         "counted", llvm::outs());
-  printTimes(times, stats, sim.threads, sim.profile);
+  printTimes(times, stats, sim.threads, sim.profile,
+             "runs (trials x --repeat)");
   return 0;
 }
 
@@ -574,6 +596,14 @@ static int runProgram(const std::string &path, const SimOptions &sim) {
     reportError("ohm-sim", "-j needs 1 to 256 threads");
     return 1;
   }
+  // Whatever fails from here on, no earlier results stay behind looking
+  // like this run's.
+  std::vector<std::string> suffixes = {""};
+  for (unsigned trial = 0; sim.device.trials > 1 && trial < sim.device.trials;
+       ++trial)
+    suffixes.push_back(".trial" + std::to_string(trial));
+  if (!removeStaleOutputs(program, sim.outputDir, suffixes))
+    return 1;
   std::vector<ohmrt::HostTensor> inputs;
   if (!bindProgramInputs(program, sim.inputSpecs, inputs))
     return 1;

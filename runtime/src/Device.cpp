@@ -19,6 +19,7 @@
 #include <fstream>
 #include <sstream>
 #include <thread>
+#include <tuple>
 
 using namespace ohmrt;
 
@@ -215,6 +216,20 @@ bool ohmrt::checkDeviceParams(const DeviceParams &p, std::string &error) {
                "plus stuck_at_hrs exceeds 1 (a cell has one state)");
   if (p.driftT0S <= 0)
     return bad("drift_t0_s", p.driftT0S, "must be positive");
+  // The target file's upper bounds (docs/Targets.md).
+  const std::tuple<const char *, double, double> upper[] = {
+      {"g_max_us", p.gMaxUs, 1e6},
+      {"programming_sigma", p.programmingSigma, 10},
+      {"programming_sigma_us", p.programmingSigmaUs, 1e6},
+      {"read_noise_sigma", p.readNoiseSigma, 10},
+      {"sense_margin_us", p.senseMarginUs, 1e6},
+      {"drift_nu", p.driftNu, 1},
+      {"drift_nu_sigma", p.driftNuSigma, 1},
+      {"drift_t0_s", p.driftT0S, 1e12}};
+  for (const auto &[key, value, bound] : upper)
+    if (value > bound)
+      return bad(key, value,
+                 ("is above its bound " + formatValue(bound)).c_str());
   return true;
 }
 

@@ -345,7 +345,8 @@ void DeviceMvmPlan::planAnalog(
             v[size_t(g)][at] = variance;
           column[size_t(q * cols + n)] +=
               std::abs(weight) * double(digitMax) +
-              variance * double(digitMax) * double(digitMax);
+              (readSigma > 0 ? variance * double(digitMax) * double(digitMax)
+                             : 0.0);
         }
       }
     for (double sum : column)
@@ -593,7 +594,9 @@ void DeviceMvmPlan::addReadNoise(int64_t row, int64_t span,
                   ws.angle.data());
   using Array = Eigen::Map<Eigen::ArrayXf>;
   Array radius(ws.radius.data(), count), angle(ws.angle.data(), count);
-  radius = (radius.log() * -2.0f).sqrt();
+  // The float transform's radius can pass the double one's bound only by
+  // rounding: clamped there, every draw stays within the skip bound.
+  radius = (radius.log() * -2.0f).sqrt().min(float(kMaxGaussian));
   ws.cosine.resize(size_t(count));
   ws.sine.resize(size_t(count));
   Array(ws.cosine.data(), count) = angle.cos();

@@ -4,7 +4,8 @@
 // word-line group the ADC sees the real-valued partial sum
 //   P^ = sum_k x_k (G+_k - G-_k) / dG    (G-_k = g_min for a single cell)
 // plus, with read noise, one Gaussian of variance
-//   read_noise_sigma^2 sum_k x_k^2 (G+_k^2 + G-_k^2) / dG^2,
+//   read_noise_sigma^2 sum_k x_k^2 (G+_k^2 + G-_k^2) / dG^2
+// (only G+_k^2 for a single cell: the g_min reference is noiseless),
 // and converts it with the program's ADC transfer function; digitally
 // sensed differential pairs convert each cell set on its own. 2T2R reads
 // (binary and ternary encodings) sense each pair with a precharge sense
@@ -42,14 +43,12 @@ struct DeviceWorkspace {
   std::vector<float> digits;
   std::vector<double> digitsWide;
   std::vector<uint32_t> acc;
-  // Conversions of one (row, input cycle, group): the partial sums (noise
-  // added), their codes, and the read noise's draws.
   // The conversions of one row: per (input cycle, group) with a non-zero
   // digit (`blocks`), the partial sums (noise added) and their variances,
   // then their codes; the read noise's draws.
   std::vector<int32_t> blocks;
-  std::vector<double> values, variances, sd, lo, hi;
-  std::vector<int32_t> codes, codesLo;
+  std::vector<double> values, variances, sd;
+  std::vector<int32_t> codes;
   std::vector<uint8_t> needed;
   std::vector<uint32_t> first, pairs, pairBlocks, w0, w1;
   std::vector<float> radius, angle, cosine, sine;

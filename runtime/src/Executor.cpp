@@ -258,10 +258,11 @@ bool Machine::execute(int index) {
   if (profiling) {
     std::string kind =
         isFused ? (fused->second.conv ? "mvm (convolution)" : "mvm (fused)")
-        : isEpilogue ? "bias+unrows+requantize"
-        : inst.op_case() == I::kMvm
-            ? (plan.plans.at(index)->isExact() ? "mvm (exact)" : "mvm (sliced)")
-            : getOpcodeName(inst);
+        : isEpilogue                      ? "bias+unrows+requantize"
+        : inst.op_case() != I::kMvm       ? getOpcodeName(inst)
+        : plan.devicePlans.count(index)   ? std::string("mvm (device)")
+        : plan.plans.at(index)->isExact() ? "mvm (exact)"
+                                          : "mvm (sliced)";
     auto &entry = profile[kind];
     entry.first += secondsSince(began);
     entry.second += 1;
@@ -297,7 +298,9 @@ bool Machine::runDeviceMvm(const DeviceMvmPlan &read, int index) {
   int64_t total = src.dims[0], cols = op.tile_cols();
   // The batch-wide index of the chunk's first row keys the read's random
   // numbers: the same row draws the same numbers in any chunk or block.
-  int64_t perInference = batch > 0 ? total / batch : 0;
+  // (Rows that do not scale with the batch are the same in every chunk.)
+  int64_t perInference =
+      plan.buffers.at(op.rows())->batched() && batch > 0 ? total / batch : 0;
   int64_t firstRow = firstInference * perInference;
   unsigned threads = pool->size();
   int64_t block = std::max<int64_t>(

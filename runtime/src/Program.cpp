@@ -96,6 +96,16 @@ bool ohmrt::parseProgram(const std::string &bytes, const std::string &name,
   return true;
 }
 
+std::string ohmrt::getOutputFileStem(const std::string &name) {
+  std::string stem = name;
+  for (char &c : stem)
+    if (c == '/' || c == '\\' || c == ':' || (unsigned char)c < 0x20)
+      c = '_';
+  if (stem == "." || stem == "..")
+    stem = "_" + stem;
+  return stem;
+}
+
 bool ohmrt::loadProgram(const std::string &path, program::Program &program,
                         std::string &error) {
   std::ifstream in(path, std::ios::binary);

@@ -71,7 +71,7 @@ public:
         return fail(error);
       }
     }
-    if (!checkDataflow())
+    if (!checkDataflow() || !checkOutputNames())
       return fail(error);
     return true;
   }
@@ -200,6 +200,24 @@ private:
       if (b.space() == program::SCRATCHPAD && b.core() >= p.target().cores())
         return bad(what +
                    " is in the scratchpad of a core that does not exist");
+    }
+    return true;
+  }
+
+  /// Outputs become files DIR/<stem>.npy: every name needs a file of its
+  /// own. (Checked last: other problems of a hostile file come first.)
+  bool checkOutputNames() {
+    std::map<std::string, std::string> files;
+    for (const auto &port : p.outputs()) {
+      if (port.name().empty())
+        return bad("an output has an empty name");
+      if (port.name().find('\0') != std::string::npos)
+        return bad("output name '" + port.name() + "' contains a NUL byte");
+      std::string stem = getOutputFileStem(port.name());
+      auto [it, added] = files.emplace(stem, port.name());
+      if (!added)
+        return bad("outputs '" + it->second + "' and '" + port.name() +
+                   "' would both be written to " + stem + ".npy");
     }
     return true;
   }

@@ -42,6 +42,15 @@ options, then `ohm-sim --reference F.ohm`), which models the ADC exactly.
 --rotate K gives each model K combinations instead of all of them, rotating
 through the list so that every combination gets used.
 
+--sim-args ARGS adds ARGS (split as a shell would) to every ohm-sim run of
+a compiled program, not to the golden model's runs. Device mode with every
+device parameter at 0 must stay bit-exact, for example:
+
+    --sim-args="--mode=device --device-param read_noise_sigma=0 ..."
+
+(write it with `=`: a separate value that starts with `--` would be taken
+for an option).
+
 --expected FILE lists known outcomes, one per line (`#` comments); the
 first entry whose glob matches a case id applies:
 
@@ -66,6 +75,7 @@ import argparse
 import concurrent.futures
 import fnmatch
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -377,7 +387,7 @@ def run_case(model, combo, args):
         sim = os.path.join(case_dir, f"sim{index}")
         os.makedirs(sim)
         commands.append([os.path.join(args.bin_dir, "ohm-sim"), prog, "-q", "-j", str(args.sim_threads),
-                         "--output-dir", sim] + input_args(inputs))
+                         "--output-dir", sim] + args.sim_args + input_args(inputs))
         ok, message = run(commands[-1], args.timeout)
         runs += 1
         if not ok:
@@ -443,6 +453,10 @@ def main():
     parser.add_argument("--timeout", type=int, default=300)
     parser.add_argument("--sim-threads", type=int, default=1, metavar="N",
                         help="ohm-sim -j N (default 1)")
+    parser.add_argument("--sim-args", default="", metavar="ARGS",
+                        help="more ohm-sim arguments for every run of a compiled program "
+                             "(split as a shell would; e.g. --sim-args=\"--mode=device "
+                             "--device-param read_noise_sigma=0\")")
     parser.add_argument("--adc", default="lossless",
                         help="ohmc --adc (a width N needs --golden=xb)")
     parser.add_argument("--golden", choices=["reference", "xb"], default="reference",
@@ -453,6 +467,10 @@ def main():
     parser.add_argument("-v", "--verbose", action="store_true", help="print PASS lines too")
     args = parser.parse_args()
     start = time.time()
+    try:
+        args.sim_args = shlex.split(args.sim_args)
+    except ValueError as e:
+        parser.error(f"--sim-args: {e}")
     if args.adc != "lossless" and args.golden != "xb":
         parser.error("only lossless ADCs are exact against the nn reference: "
                      "use --golden=xb with --adc=N")

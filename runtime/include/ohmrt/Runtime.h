@@ -61,6 +61,11 @@ std::vector<uint8_t> getArrayLevels(const program::Array &array);
 /// significant bits first, as Array.levels with level_bits = bits.
 std::string packArrayLevels(const std::vector<uint8_t> &levels, unsigned bits);
 
+/// The file name (without ".npy") an output is written to: its name with
+/// '/', '\\', ':' and control characters replaced by '_' ("." and ".."
+/// become "_." and "_..").
+std::string getOutputFileStem(const std::string &name);
+
 /// An instruction's opcode as the text format spells it ("mvm", "im2col").
 const std::string &getOpcodeName(const program::Instruction &inst);
 
