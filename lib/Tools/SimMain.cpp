@@ -175,10 +175,17 @@ static bool bindProgramInputs(const program::Program &program,
   for (const std::string &spec : inputSpecs) {
     llvm::StringRef text(spec);
     std::string name, file = spec;
+    // NAME=FILE: names may contain '/' (TF-converted models have
+    // "serving_default/x:0"): a prefix naming an input of the program is
+    // a name; otherwise a prefix with '/' is part of a path.
     size_t eq = text.find('=');
-    if (eq != llvm::StringRef::npos && !text.substr(0, eq).contains('/')) {
-      name = text.substr(0, eq).str();
-      file = text.substr(eq + 1).str();
+    if (eq != llvm::StringRef::npos) {
+      llvm::StringRef prefix = text.substr(0, eq);
+      if (!prefix.contains('/') || llvm::is_contained(names, prefix) ||
+          llvm::is_contained(program.frozen_inputs(), prefix)) {
+        name = prefix.str();
+        file = text.substr(eq + 1).str();
+      }
     }
     ohmrt::NpyArray array;
     if (llvm::StringRef(file).endswith(".pb")) {

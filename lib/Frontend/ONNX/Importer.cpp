@@ -23,7 +23,9 @@
 #include <onnx/defs/parser.h>
 #include <onnx/shape_inference/implementation.h>
 
+#include <algorithm>
 #include <cassert>
+#include <functional>
 #include <map>
 #include <utility>
 
@@ -71,6 +73,90 @@ static bool loadModel(llvm::StringRef data, llvm::StringRef name,
   }
   return true;
 }
+
+//===----------------------------------------------------------------------===//
+// Models as exported in the wild
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// What normalizeModel changed, for messages.
+struct ModelFixes {
+  int64_t readOpset = 0; // the default opset the file declares, if lowered
+};
+
+/// Orders `graph`'s nodes so that every node comes after the nodes whose
+/// outputs it reads (ONNX requires it; some exporters do not), keeping the
+/// file's order where it already holds. Inputs nothing in the graph
+/// produces (graph inputs, initializers, outer scopes) count as ready.
+void sortNodes(onnx::GraphProto &graph) {
+  int n = graph.node_size();
+  std::map<std::string, int> producer;
+  for (int i = 0; i < n; ++i)
+    for (const std::string &out : graph.node(i).output())
+      if (!out.empty())
+        producer.emplace(out, i);
+  std::vector<int> pending(static_cast<size_t>(n), 0);
+  std::vector<std::vector<int>> users(static_cast<size_t>(n));
+  for (int i = 0; i < n; ++i)
+    for (const std::string &in : graph.node(i).input()) {
+      auto it = producer.find(in);
+      if (it != producer.end() && it->second != i) {
+        ++pending[size_t(i)];
+        users[size_t(it->second)].push_back(i);
+      }
+    }
+  // Ready nodes in file order (a min-heap on the index).
+  std::vector<int> ready, order;
+  for (int i = 0; i < n; ++i)
+    if (pending[size_t(i)] == 0)
+      ready.push_back(i);
+  std::make_heap(ready.begin(), ready.end(), std::greater<int>());
+  while (!ready.empty()) {
+    std::pop_heap(ready.begin(), ready.end(), std::greater<int>());
+    int i = ready.back();
+    ready.pop_back();
+    order.push_back(i);
+    for (int user : users[size_t(i)])
+      if (--pending[size_t(user)] == 0) {
+        ready.push_back(user);
+        std::push_heap(ready.begin(), ready.end(), std::greater<int>());
+      }
+  }
+  bool sorted = int(order.size()) == n;
+  for (int i = 0; sorted && i < n; ++i)
+    sorted = order[size_t(i)] == i;
+  if (sorted || int(order.size()) != n)
+    return; // already in order, or a cycle: the checker reports it
+  google::protobuf::RepeatedPtrField<onnx::NodeProto> nodes;
+  for (int i : order)
+    *nodes.Add() = graph.node(i);
+  graph.mutable_node()->Swap(&nodes);
+}
+
+/// Brings a model as exporters write it to what ONNX 1.12 checks: the
+/// default domain spelled "ai.onnx" becomes "", IR versions above 8 (ONNX
+/// 1.13+; what they add are new element types, which the checker still
+/// rejects) are read as 8, opsets 18 to 21 as 17, and nodes are sorted.
+void normalizeModel(onnx::ModelProto &model, ModelFixes &fixes) {
+  for (onnx::OperatorSetIdProto &opset : *model.mutable_opset_import())
+    if (opset.domain() == "ai.onnx")
+      opset.set_domain("");
+  for (onnx::NodeProto &node : *model.mutable_graph()->mutable_node())
+    if (node.domain() == "ai.onnx")
+      node.set_domain("");
+  if (model.ir_version() > onnx::IR_VERSION)
+    model.set_ir_version(onnx::IR_VERSION);
+  for (onnx::OperatorSetIdProto &opset : *model.mutable_opset_import())
+    if (opset.domain().empty() && opset.version() > kMaxDefaultOpset &&
+        opset.version() <= kMaxReadableOpset) {
+      fixes.readOpset = opset.version();
+      opset.set_version(kMaxDefaultOpset);
+    }
+  sortNodes(*model.mutable_graph());
+}
+
+} // namespace
 
 //===----------------------------------------------------------------------===//
 // The handler table
@@ -144,11 +230,13 @@ LogicalResult Importer::checkOpsets() {
   if (it == opsets.end())
     return emitModelError() << "the model imports no opset of the default "
                                "ONNX domain";
+  // (normalizeModel has read opsets 18 to 21 as 17.)
   if (it->second > kMaxDefaultOpset)
-    return emitModelError() << "the model uses opset " << it->second
-                            << " of the default ONNX domain; ohm supports up "
-                               "to opset "
-                            << kMaxDefaultOpset << " (ONNX 1.12)";
+    return emitModelError()
+           << "the model uses opset " << it->second
+           << " of the default ONNX domain; ohm supports up "
+              "to opset "
+           << kMaxReadableOpset << " (18 to 21 read as 17, ONNX 1.12)";
   auto ms = opsets.find("com.microsoft");
   if (ms != opsets.end() && ms->second > kMaxMicrosoftOpset)
     return emitModelError() << "the model uses opset " << ms->second
@@ -313,19 +401,20 @@ onnx_frontend::importModelBuffer(llvm::StringRef data, llvm::StringRef name,
     emitError(fileLoc) << "the model has no graph";
     return nullptr;
   }
+  ModelFixes fixes;
+  normalizeModel(model, fixes);
   // Check the opsets before ONNX's checker, for a clearer message.
   for (const onnx::OperatorSetIdProto &opset : model.opset_import()) {
     std::string domain = normalizeDomain(opset.domain());
     if ((domain.empty() && opset.version() > kMaxDefaultOpset) ||
         (domain == "com.microsoft" && opset.version() > kMaxMicrosoftOpset)) {
-      emitError(fileLoc) << "the model uses opset " << opset.version() << " of "
-                         << (domain.empty()
-                                 ? std::string("the default ONNX domain")
-                                 : "domain '" + domain + "'")
-                         << "; ohm supports up to opset "
-                         << (domain.empty() ? kMaxDefaultOpset
-                                            : kMaxMicrosoftOpset)
-                         << (domain.empty() ? " (ONNX 1.12)" : "");
+      emitError(fileLoc)
+          << "the model uses opset " << opset.version() << " of "
+          << (domain.empty() ? std::string("the default ONNX domain")
+                             : "domain '" + domain + "'")
+          << "; ohm supports up to opset "
+          << (domain.empty() ? kMaxReadableOpset : kMaxMicrosoftOpset)
+          << (domain.empty() ? " (18 to 21 read as 17, ONNX 1.12)" : "");
       return nullptr;
     }
   }
@@ -335,7 +424,12 @@ onnx_frontend::importModelBuffer(llvm::StringRef data, llvm::StringRef name,
     if (options.runChecker)
       onnx::checker::check_model(model);
   } catch (const std::exception &e) {
-    emitError(fileLoc) << "the ONNX checker rejects the model: " << e.what();
+    InFlightDiagnostic diag = emitError(fileLoc);
+    diag << "the ONNX checker rejects the model: " << e.what();
+    if (fixes.readOpset)
+      diag << " (the model declares opset " << fixes.readOpset << ", read as "
+           << kMaxDefaultOpset
+           << ": an operator whose schema changed since is not supported)";
     return nullptr;
   }
   // ONNX 1.12's shape inference crashes on some malformed nodes (e.g. a

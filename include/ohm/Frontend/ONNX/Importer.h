@@ -32,6 +32,11 @@ namespace onnx_frontend {
 
 /// The newest opsets the importer knows (ONNX 1.12).
 constexpr int64_t kMaxDefaultOpset = 17;
+/// Opsets 18 to kMaxReadableOpset of the default domain are read as opset
+/// 17 (docs/Frontend.md): ONNX 1.12's checker knows 17, and what changed
+/// since either gives the operators of a quantized model the same meaning
+/// or changes their schema, which the checker then rejects at 17.
+constexpr int64_t kMaxReadableOpset = 21;
 constexpr int64_t kMaxMicrosoftOpset = 1;
 
 struct ImportOptions {
@@ -67,6 +72,14 @@ std::unique_ptr<Module> importModelBuffer(llvm::StringRef data,
 llvm::Expected<DenseElementsAttr>
 readTensorProtoFile(llvm::StringRef path, Context &ctx,
                     std::string *name = nullptr);
+
+/// Reads a serialized onnx::TensorProto held in memory (what
+/// readTensorProtoFile does after reading the file); `bufferName` names it
+/// in errors.
+llvm::Expected<DenseElementsAttr> readTensorProto(llvm::StringRef data,
+                                                  llvm::StringRef bufferName,
+                                                  Context &ctx,
+                                                  std::string *name = nullptr);
 
 } // namespace onnx_frontend
 } // namespace ohm

@@ -1,0 +1,45 @@
+"""Rewrites an ONNX model the ways exporters in the wild write them, for
+test/Frontend/models-in-the-wild.test:
+
+    rewrite-model.py IN OUT opset=N ir=N ai-onnx shuffle reduce-mean-18
+
+opset=N sets the default opset, ir=N the IR version, ai-onnx spells the
+default domain "ai.onnx", shuffle reverses the node order (not
+topological any more), reduce-mean-18 appends a ReduceMean with its axes as
+an input (opset 18's schema) to the first output."""
+import sys
+
+import numpy as np
+import onnx
+from onnx import helper, numpy_helper
+
+model = onnx.load(sys.argv[1])
+for arg in sys.argv[3:]:
+    if arg.startswith("opset="):
+        for opset in model.opset_import:
+            if opset.domain in ("", "ai.onnx"):
+                opset.version = int(arg[6:])
+    elif arg.startswith("ir="):
+        model.ir_version = int(arg[3:])
+    elif arg == "ai-onnx":
+        for opset in model.opset_import:
+            if opset.domain == "":
+                opset.domain = "ai.onnx"
+        for node in model.graph.node:
+            if node.domain == "":
+                node.domain = "ai.onnx"
+    elif arg == "shuffle":
+        nodes = list(model.graph.node)[::-1]
+        del model.graph.node[:]
+        model.graph.node.extend(nodes)
+    elif arg == "reduce-mean-18":
+        out = model.graph.output[0]
+        model.graph.initializer.append(
+            numpy_helper.from_array(np.array([1], np.int64), "rm_axes"))
+        model.graph.node.append(helper.make_node(
+            "ReduceMean", [out.name, "rm_axes"], ["reduced"]))
+        out.name = "reduced"
+        out.type.tensor_type.ClearField("shape")
+    else:
+        sys.exit(f"unknown rewrite {arg}")
+onnx.save(model, sys.argv[2])
