@@ -173,7 +173,8 @@ LogicalResult Emitter::specializeShapes() {
             << "input '" << name << "' has a dynamic dimension " << d << " ("
             << typeText(type)
             << "); the backend needs static shapes except for the leading "
-               "batch dimension";
+               "batch dimension (give them with --input-shape "
+            << name << "=DIMS)";
         return failure();
       }
       shape[d] = 1;

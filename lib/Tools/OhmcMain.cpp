@@ -161,6 +161,11 @@ struct OhmcOptions {
       cl::desc("NAME=FILE: a graph input's value, used where the model needs "
                "a constant (.npy or ONNX .pb)"),
       cl::value_desc("NAME=FILE"), cl::cat(category)};
+  cl::list<std::string> inputShapes{
+      "input-shape",
+      cl::desc("NAME=DIMS (e.g. input=1x3x224x224): the shape of a graph "
+               "input whose dimensions the model leaves symbolic"),
+      cl::value_desc("NAME=DIMS"), cl::cat(category)};
   cl::opt<bool> dumpPipeline{
       "dump-pipeline",
       cl::desc("Print the pass pipeline (accepted by ohm-opt --pass-pipeline) "
@@ -181,6 +186,38 @@ struct OhmcOptions {
     return emit == Emit::Xbar || emit == Emit::Asm || emit == Emit::Bin;
   }
 };
+
+/// --input-shape NAME=DxDxD...; reports errors.
+llvm::Optional<llvm::StringMap<std::vector<int64_t>>>
+parseInputShapes(const std::vector<std::string> &specs) {
+  llvm::StringMap<std::vector<int64_t>> shapes;
+  for (const std::string &spec : specs) {
+    llvm::StringRef text(spec);
+    size_t eq = text.rfind('=');
+    llvm::SmallVector<llvm::StringRef, 8> parts;
+    if (eq != llvm::StringRef::npos && eq > 0)
+      text.substr(eq + 1).split(parts, 'x');
+    std::vector<int64_t> dims;
+    for (llvm::StringRef part : parts) {
+      uint64_t dim;
+      if (part.getAsInteger(10, dim) || dim < 1 || dim > (uint64_t(1) << 32))
+        break;
+      dims.push_back(int64_t(dim));
+    }
+    if (dims.empty() || dims.size() != parts.size()) {
+      reportError("ohmc", "--input-shape " + spec +
+                              ": expected NAME=DIMS with dimensions from 1 "
+                              "to 2^32 separated by 'x' (input=1x3x224x224)");
+      return llvm::None;
+    }
+    if (!shapes.try_emplace(text.substr(0, eq), dims).second) {
+      reportError("ohmc", "--input-shape gives '" + text.substr(0, eq).str() +
+                              "' twice");
+      return llvm::None;
+    }
+  }
+  return shapes;
+}
 
 /// Imports the model with its --freeze inputs; every frozen name must be a
 /// graph input. Null after reporting an error.
@@ -204,13 +241,17 @@ std::unique_ptr<Module> importModel(const OhmcOptions &opts, Context &ctx,
       return nullptr;
     }
   }
+  auto shapes = parseInputShapes(std::vector<std::string>(
+      opts.inputShapes.begin(), opts.inputShapes.end()));
+  if (!shapes)
+    return nullptr;
   std::unique_ptr<Module> module;
   {
     llvm::Optional<llvm::TimeRegion> region;
     if (timing)
       region.emplace(timing->get("import"));
     module = importWithInputs(opts.modelPath, ctx, *inputs,
-                              /*freezeCompletely=*/true);
+                              /*freezeCompletely=*/true, *shapes);
   }
   if (!module)
     return nullptr;

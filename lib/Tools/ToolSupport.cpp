@@ -149,9 +149,11 @@ void ohm::hideUnrelatedOptions(llvm::cl::OptionCategory &category) {
 std::unique_ptr<Module>
 ohm::importWithInputs(llvm::StringRef path, Context &ctx,
                       const std::vector<NamedTensor> &inputs,
-                      bool freezeCompletely) {
+                      bool freezeCompletely,
+                      const llvm::StringMap<std::vector<int64_t>> &shapes) {
   onnx_frontend::ImportOptions options;
   options.freezeCompletely = freezeCompletely;
+  options.inputShapes = shapes;
   for (const NamedTensor &input : inputs)
     if (!input.name.empty() && input.tensor.getNumElements() >= 0)
       options.frozenInputs[input.name] = input.tensor.toAttr();

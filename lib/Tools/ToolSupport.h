@@ -43,10 +43,13 @@ bindInputs(Function &fn, std::vector<NamedTensor> given);
 /// of libLLVM's.
 void hideUnrelatedOptions(llvm::cl::OptionCategory &category);
 
-/// Imports `path`, freezing the given inputs where constants are needed.
-std::unique_ptr<Module> importWithInputs(llvm::StringRef path, Context &ctx,
-                                         const std::vector<NamedTensor> &inputs,
-                                         bool freezeCompletely = false);
+/// Imports `path`, freezing the given inputs where constants are needed,
+/// with `shapes` for graph inputs (ohmc --input-shape).
+std::unique_ptr<Module>
+importWithInputs(llvm::StringRef path, Context &ctx,
+                 const std::vector<NamedTensor> &inputs,
+                 bool freezeCompletely = false,
+                 const llvm::StringMap<std::vector<int64_t>> &shapes = {});
 
 /// Prints an error the way every tool does: `tool: error: message`.
 void reportError(llvm::StringRef tool, const llvm::Twine &message);

@@ -156,6 +156,47 @@ void normalizeModel(onnx::ModelProto &model, ModelFixes &fixes) {
   sortNodes(*model.mutable_graph());
 }
 
+/// Sets the dimensions of the graph inputs named in `shapes` (ohmc
+/// --input-shape); "" or a message naming the input.
+std::string
+applyInputShapes(onnx::ModelProto &model,
+                 const llvm::StringMap<std::vector<int64_t>> &shapes) {
+  for (const auto &entry : shapes) {
+    llvm::StringRef name = entry.getKey();
+    const std::vector<int64_t> &dims = entry.getValue();
+    onnx::ValueInfoProto *input = nullptr;
+    for (onnx::ValueInfoProto &info : *model.mutable_graph()->mutable_input())
+      if (info.name() == name)
+        input = &info;
+    if (!input) {
+      std::string names;
+      for (const onnx::ValueInfoProto &info : model.graph().input())
+        names += (names.empty() ? "" : ", ") + info.name();
+      return "--input-shape names '" + name.str() +
+             "', which is not a graph input (the inputs are: " + names + ")";
+    }
+    if (!input->type().has_tensor_type())
+      return "--input-shape: graph input '" + name.str() + "' is not a tensor";
+    onnx::TensorShapeProto *shape =
+        input->mutable_type()->mutable_tensor_type()->mutable_shape();
+    if (shape->dim_size() != 0 && shape->dim_size() != int(dims.size()))
+      return "--input-shape gives graph input '" + name.str() + "' " +
+             std::to_string(dims.size()) + " dimensions; the model declares " +
+             std::to_string(shape->dim_size());
+    for (int d = 0; d < shape->dim_size(); ++d)
+      if (shape->dim(d).has_dim_value() &&
+          shape->dim(d).dim_value() != dims[size_t(d)])
+        return "--input-shape gives graph input '" + name.str() +
+               "' dimension " + std::to_string(d) + " = " +
+               std::to_string(dims[size_t(d)]) + "; the model declares " +
+               std::to_string(shape->dim(d).dim_value());
+    shape->clear_dim();
+    for (int64_t dim : dims)
+      shape->add_dim()->set_dim_value(dim);
+  }
+  return "";
+}
+
 } // namespace
 
 //===----------------------------------------------------------------------===//
@@ -403,6 +444,11 @@ onnx_frontend::importModelBuffer(llvm::StringRef data, llvm::StringRef name,
   }
   ModelFixes fixes;
   normalizeModel(model, fixes);
+  std::string problem = applyInputShapes(model, options.inputShapes);
+  if (!problem.empty()) {
+    emitError(fileLoc) << problem;
+    return nullptr;
+  }
   // Check the opsets before ONNX's checker, for a clearer message.
   for (const onnx::OperatorSetIdProto &opset : model.opset_import()) {
     std::string domain = normalizeDomain(opset.domain());

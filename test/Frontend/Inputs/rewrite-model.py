@@ -5,7 +5,8 @@ test/Frontend/models-in-the-wild.test:
 
 opset=N sets the default opset, ir=N the IR version, ai-onnx spells the
 default domain "ai.onnx", shuffle reverses the node order (not
-topological any more), reduce-mean-18 appends a ReduceMean with its axes as
+topological any more), symbolic-hw makes the first input's dimensions 0, 2
+and 3 symbolic, reduce-mean-18 appends a ReduceMean with its axes as
 an input (opset 18's schema) to the first output."""
 import sys
 
@@ -32,6 +33,11 @@ for arg in sys.argv[3:]:
         nodes = list(model.graph.node)[::-1]
         del model.graph.node[:]
         model.graph.node.extend(nodes)
+    elif arg == "symbolic-hw":
+        dims = model.graph.input[0].type.tensor_type.shape.dim
+        dims[0].dim_param = "N"
+        dims[2].dim_param = "H"
+        dims[3].dim_param = "W"
     elif arg == "reduce-mean-18":
         out = model.graph.output[0]
         model.graph.initializer.append(

@@ -50,6 +50,9 @@ struct ImportOptions {
   bool freezeCompletely = false;
   /// Run onnx::checker first (on by default).
   bool runChecker = true;
+  /// Shapes for graph inputs (ohmc --input-shape), replacing symbolic
+  /// dimensions: a static dimension the model declares must agree.
+  llvm::StringMap<std::vector<int64_t>> inputShapes;
 };
 
 /// Imports the model at `path` (`.onnxtxt`/`.txt` files are read as ONNX
