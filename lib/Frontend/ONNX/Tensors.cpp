@@ -228,24 +228,29 @@ std::string onnx_frontend::normalizeDomain(const std::string &domain) {
 }
 
 llvm::Expected<DenseElementsAttr>
+onnx_frontend::readTensorProto(llvm::StringRef data, llvm::StringRef bufferName,
+                               Context &ctx, std::string *name) {
+  onnx::TensorProto tensor;
+  if (data.size() > size_t(INT32_MAX) ||
+      !tensor.ParseFromArray(data.data(), int(data.size())))
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "%s: not a valid ONNX TensorProto",
+                                   bufferName.str().c_str());
+  std::string error;
+  DenseElementsAttr attr = tensorToAttr(ctx, tensor, error);
+  if (!attr)
+    return llvm::createStringError(llvm::inconvertibleErrorCode(), "%s: %s",
+                                   bufferName.str().c_str(), error.c_str());
+  if (name)
+    *name = tensor.name();
+  return attr;
+}
+
+llvm::Expected<DenseElementsAttr>
 onnx_frontend::readTensorProtoFile(llvm::StringRef path, Context &ctx,
                                    std::string *name) {
   auto buffer = openInputFile(path);
   if (!buffer)
     return buffer.takeError();
-  onnx::TensorProto tensor;
-  llvm::StringRef data = (*buffer)->getBuffer();
-  if (data.size() > size_t(INT32_MAX) ||
-      !tensor.ParseFromArray(data.data(), int(data.size())))
-    return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   "%s: not a valid ONNX TensorProto",
-                                   path.str().c_str());
-  std::string error;
-  DenseElementsAttr attr = tensorToAttr(ctx, tensor, error);
-  if (!attr)
-    return llvm::createStringError(llvm::inconvertibleErrorCode(), "%s: %s",
-                                   path.str().c_str(), error.c_str());
-  if (name)
-    *name = tensor.name();
-  return attr;
+  return readTensorProto((*buffer)->getBuffer(), path, ctx, name);
 }
