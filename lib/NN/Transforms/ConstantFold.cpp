@@ -1,9 +1,13 @@
 //===- ConstantFold.cpp - Evaluate ops on constants at compile time -------===//
 //
 // Replaces every op whose operands all come from constant-like ops by an
-// nn.const of its result. nn.quantize and nn.dequantize are never folded: a
-// dequantized constant is how QDQ models spell a quantized weight, and
-// folding it to floats would lose the integer weights fold-qdq needs. The
+// nn.const of its result. nn.dequantize is never folded: a dequantized
+// constant is how QDQ models spell a quantized weight, and folding it to
+// floats would lose the integer weights fold-qdq needs. nn.quantize of a
+// constant is folded: PyTorch's QAT export keeps float weights and
+// quantizes them in the graph (float W -> QuantizeLinear ->
+// DequantizeLinear -> Conv), and the folded integer weights make that the
+// usual dequantized constant. The
 // result is computed by the reference interpreter, so folding can never
 // disagree with execution. Folding runs top-down, so chains collapse in one
 // sweep. Constants that lose their last use this way are erased too; other dead
@@ -51,7 +55,7 @@ private:
   LogicalResult foldOp(Operation &op) {
     if (op.hasTrait(OpTrait::ConstantLike) || op.getNumResults() != 1 ||
         !op.hasTrait(OpTrait::Pure) || !interp::canEvaluate(&op) ||
-        op.isa<QuantizeOp>() || op.isa<DequantizeOp>())
+        op.isa<DequantizeOp>())
       return success();
     auto resultType = op.getResult(0)->getType().dyn_cast<TensorType>();
     if (!resultType || !resultType.hasStaticShape() ||
