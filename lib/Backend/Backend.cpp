@@ -675,6 +675,25 @@ llvm::Optional<LogicalResult> Emitter::emitVectorOp(Operation &op) {
                   "dimension, which a batch repeats; the machine cannot "
                   "broadcast it";
     }
+    // A batched operand scales its leading dimension with the batch: it
+    // must be the result's leading dimension, not broadcast into it (an
+    // input without a batch dimension, say a per-channel scale given as a
+    // graph input).
+    for (unsigned i = 0; i < 2; ++i) {
+      Value *operand = op.getOperand(i);
+      const std::vector<int64_t> &dims = dimsOf(operand);
+      const std::vector<int64_t> &result = dimsOf(op.getResult(0));
+      if (batched.count(operand) && (dims.size() != result.size() ||
+                                     dims.empty() || dims[0] != result[0]))
+        return op.emitError()
+               << "operand " << i << " (" << typeText(operand->getType())
+               << ") comes from a graph input and is broadcast into the "
+                  "result's leading (batch) dimension ("
+               << typeText(op.getResult(0)->getType())
+               << "); programs take every input with the batch as its "
+                  "leading dimension: if it is a constant, freeze it "
+                  "(ohmc --freeze NAME=FILE)";
+    }
     pb::Binary *m = add()->mutable_binary();
     m->set_lhs(in(0));
     m->set_rhs(in(1));
