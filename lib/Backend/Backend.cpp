@@ -114,6 +114,7 @@ private:
   LogicalResult emitOp(Operation &op);
   llvm::Optional<LogicalResult> emitCrossbarOp(Operation &op);
   llvm::Optional<LogicalResult> emitVectorOp(Operation &op);
+  LogicalResult checkBinaryOperands(Operation &op, int64_t rank);
   llvm::Optional<LogicalResult> emitDataMovementOp(Operation &op);
   LogicalResult emitMvm(Operation &op);
   void fillTarget();
@@ -663,37 +664,8 @@ llvm::Optional<LogicalResult> Emitter::emitVectorOp(Operation &op) {
     return success();
   }
   if (op.isa<nn::AddOp>() || op.isa<nn::MulOp>()) {
-    // A constant broadcast along the batch dimension cannot be scaled.
-    for (unsigned i = 0; i < 2; ++i) {
-      Value *operand = op.getOperand(i);
-      const std::vector<int64_t> &dims = dimsOf(operand);
-      if (!batched.count(operand) && batched.count(op.getResult(0)) &&
-          dims.size() == size_t(rank) && rank > 0 && dims[0] != 1)
-        return op.emitError()
-               << "operand " << i
-               << " is a constant that spans the leading "
-                  "dimension, which a batch repeats; the machine cannot "
-                  "broadcast it";
-    }
-    // A batched operand scales its leading dimension with the batch: it
-    // must be the result's leading dimension, not broadcast into it (an
-    // input without a batch dimension, say a per-channel scale given as a
-    // graph input).
-    for (unsigned i = 0; i < 2; ++i) {
-      Value *operand = op.getOperand(i);
-      const std::vector<int64_t> &dims = dimsOf(operand);
-      const std::vector<int64_t> &result = dimsOf(op.getResult(0));
-      if (batched.count(operand) && (dims.size() != result.size() ||
-                                     dims.empty() || dims[0] != result[0]))
-        return op.emitError()
-               << "operand " << i << " (" << typeText(operand->getType())
-               << ") comes from a graph input and is broadcast into the "
-                  "result's leading (batch) dimension ("
-               << typeText(op.getResult(0)->getType())
-               << "); programs take every input with the batch as its "
-                  "leading dimension: if it is a constant, freeze it "
-                  "(ohmc --freeze NAME=FILE)";
-    }
+    if (failed(checkBinaryOperands(op, rank)))
+      return failure();
     pb::Binary *m = add()->mutable_binary();
     m->set_lhs(in(0));
     m->set_rhs(in(1));
@@ -714,6 +686,44 @@ llvm::Optional<LogicalResult> Emitter::emitVectorOp(Operation &op) {
     return success();
   }
   return llvm::None;
+}
+
+/// The operands of an element-wise Add/Mul against the batch: neither a
+/// constant that spans the batch dimension nor a graph input broadcast
+/// into it.
+LogicalResult Emitter::checkBinaryOperands(Operation &op, int64_t rank) {
+  // A constant broadcast along the batch dimension cannot be scaled.
+  for (unsigned i = 0; i < 2; ++i) {
+    Value *operand = op.getOperand(i);
+    const std::vector<int64_t> &dims = dimsOf(operand);
+    if (!batched.count(operand) && batched.count(op.getResult(0)) &&
+        dims.size() == size_t(rank) && rank > 0 && dims[0] != 1)
+      return op.emitError()
+             << "operand " << i
+             << " is a constant that spans the leading "
+                "dimension, which a batch repeats; the machine cannot "
+                "broadcast it";
+  }
+  // A batched operand scales its leading dimension with the batch: it
+  // must be the result's leading dimension, not broadcast into it (an
+  // input without a batch dimension, say a per-channel scale given as a
+  // graph input).
+  for (unsigned i = 0; i < 2; ++i) {
+    Value *operand = op.getOperand(i);
+    const std::vector<int64_t> &dims = dimsOf(operand);
+    const std::vector<int64_t> &result = dimsOf(op.getResult(0));
+    if (batched.count(operand) &&
+        (dims.size() != result.size() || dims.empty() || dims[0] != result[0]))
+      return op.emitError()
+             << "operand " << i << " (" << typeText(operand->getType())
+             << ") comes from a graph input and is broadcast into the "
+                "result's leading (batch) dimension ("
+             << typeText(op.getResult(0)->getType())
+             << "); programs take every input with the batch as its "
+                "leading dimension: if it is a constant, freeze it "
+                "(ohmc --freeze NAME=FILE)";
+  }
+  return success();
 }
 
 /// Concatenation, padding, reshapes, transposes and softmax, which the
