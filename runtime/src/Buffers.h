@@ -148,6 +148,17 @@ inline int64_t floorDiv(int64_t a, int64_t b) {
 
 /// The ADC of DESIGN.md section 5: lo + step * clamp(floor((p - lo) / step
 /// + 1/2), 0, 2^bits - 1); bits == 0 is an ideal conversion.
+/// Calls fn(T()) with the smallest unsigned type of `bytes` bytes that
+/// holds a read's codes (1, 2, else 4).
+template <typename Fn> void withCodeType(unsigned bytes, Fn &&fn) {
+  if (bytes == 1)
+    fn(uint8_t());
+  else if (bytes == 2)
+    fn(uint16_t());
+  else
+    fn(uint32_t());
+}
+
 struct Adc {
   int64_t bits = 0, step = 1, offset = 0, maxCode = 0;
   int64_t convert(int64_t p) const {

@@ -399,14 +399,9 @@ static std::string checkInstance(const ohm::device::DeviceInstance &m,
 
 bool ohmrt::loadDevice(const std::string &path, const program::Program &program,
                        DeviceInstance &instance, std::string &error) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    error = "cannot open '" + path + "': " + std::strerror(errno);
+  std::string bytes;
+  if (!readWholeFile(path, bytes, error))
     return false;
-  }
-  std::stringstream contents;
-  contents << in.rdbuf();
-  std::string bytes = contents.str();
   ohm::device::DeviceInstance m;
   if (bytes.size() > size_t(INT32_MAX) ||
       !m.ParseFromArray(bytes.data(), int(bytes.size()))) {

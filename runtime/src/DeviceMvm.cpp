@@ -208,15 +208,6 @@ void boxMullerInputs(const uint32_t *w0, const uint32_t *w1, int64_t n,
   }
 }
 
-template <typename Fn> void withCodeType(unsigned bytes, Fn &&fn) {
-  if (bytes == 1)
-    fn(uint8_t());
-  else if (bytes == 2)
-    fn(uint16_t());
-  else
-    fn(uint32_t());
-}
-
 } // namespace
 
 DeviceMvmPlan::~DeviceMvmPlan() = default;

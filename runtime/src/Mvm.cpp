@@ -67,16 +67,6 @@ inline int popcount64(uint64_t v) { return __builtin_popcountll(v); }
 constexpr int kCycleBits = 6;
 constexpr int32_t kCycleMask = (1 << kCycleBits) - 1;
 
-/// Codes of a read as the smallest unsigned type that holds them.
-template <typename Fn> void withCodeType(unsigned bytes, Fn &&fn) {
-  if (bytes == 1)
-    fn(uint8_t());
-  else if (bytes == 2)
-    fn(uint16_t());
-  else
-    fn(uint32_t());
-}
-
 } // namespace
 
 struct MvmPlan::Read {

@@ -194,8 +194,8 @@ bool ohmrt::parseNpy(const std::string &bytes, const std::string &name,
   return true;
 }
 
-bool ohmrt::readNpyFile(const std::string &path, NpyArray &array,
-                        std::string &error) {
+bool ohmrt::readWholeFile(const std::string &path, std::string &bytes,
+                          std::string &error) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     error = "cannot open '" + path + "': " + std::strerror(errno);
@@ -203,7 +203,15 @@ bool ohmrt::readNpyFile(const std::string &path, NpyArray &array,
   }
   std::stringstream contents;
   contents << in.rdbuf();
-  return parseNpy(contents.str(), path, array, error);
+  bytes = contents.str();
+  return true;
+}
+
+bool ohmrt::readNpyFile(const std::string &path, NpyArray &array,
+                        std::string &error) {
+  std::string bytes;
+  return readWholeFile(path, bytes, error) &&
+         parseNpy(bytes, path, array, error);
 }
 
 std::string ohmrt::serializeNpy(const NpyArray &array) {

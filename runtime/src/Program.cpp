@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Operands.h"
+#include "ohmrt/Npy.h"
 #include "ohmrt/Runtime.h"
 
 #include <cerrno>
@@ -108,14 +109,9 @@ std::string ohmrt::getOutputFileStem(const std::string &name) {
 
 bool ohmrt::loadProgram(const std::string &path, program::Program &program,
                         std::string &error) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    error = "cannot open '" + path + "': " + std::strerror(errno);
-    return false;
-  }
-  std::stringstream contents;
-  contents << in.rdbuf();
-  return parseProgram(contents.str(), path, program, error);
+  std::string bytes;
+  return readWholeFile(path, bytes, error) &&
+         parseProgram(bytes, path, program, error);
 }
 
 //===----------------------------------------------------------------------===//

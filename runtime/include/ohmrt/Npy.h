@@ -58,6 +58,10 @@ bool readNpyFile(const std::string &path, NpyArray &array, std::string &error);
 std::string serializeNpy(const NpyArray &array);
 bool writeNpyFile(const std::string &path, const NpyArray &array,
                   std::string &error);
+/// Reads a whole file into `bytes`; on failure sets `error` ("cannot open
+/// 'PATH': reason").
+bool readWholeFile(const std::string &path, std::string &bytes,
+                   std::string &error);
 /// Writes `bytes` to a temporary file beside `path`, syncs it and renames
 /// it over `path`: a failed write leaves the previous file, never a
 /// truncated one. On failure sets `error` naming the path and the cause.
