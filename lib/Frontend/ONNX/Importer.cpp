@@ -17,7 +17,11 @@
 #include "ohm/Support/FileUtilities.h"
 
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/SmallString.h"
 #include "llvm/ADT/SmallVector.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
 
 #include <onnx/checker.h>
 #include <onnx/defs/parser.h>
@@ -154,6 +158,83 @@ void normalizeModel(onnx::ModelProto &model, ModelFixes &fixes) {
       opset.set_version(kMaxDefaultOpset);
     }
   sortNodes(*model.mutable_graph());
+}
+
+/// Reads the external data of `tensor` (ONNX's external data: `location`
+/// relative to the model's folder, optional `offset` and `length`) into
+/// its raw_data; "" or a message naming the tensor and the file.
+std::string inlineExternalData(onnx::TensorProto &tensor,
+                               llvm::StringRef modelDir) {
+  std::string location, where = "tensor '" + tensor.name() + "'";
+  uint64_t offset = 0, length = 0;
+  bool hasLength = false;
+  for (const onnx::StringStringEntryProto &entry : tensor.external_data()) {
+    llvm::StringRef value(entry.value());
+    if (entry.key() == "location")
+      location = entry.value();
+    else if (entry.key() == "offset" && value.getAsInteger(10, offset))
+      return where + ": external data offset '" + entry.value() +
+             "' is not a number";
+    else if (entry.key() == "length") {
+      if (value.getAsInteger(10, length))
+        return where + ": external data length '" + entry.value() +
+               "' is not a number";
+      hasLength = true;
+    }
+  }
+  if (location.empty())
+    return where + " keeps its data in an external file but names none";
+  // The file must lie in the model's folder (ONNX: a relative path, never
+  // outside the model's directory).
+  llvm::SmallVector<llvm::StringRef, 8> parts;
+  llvm::StringRef(location).split(parts, '/');
+  if (llvm::sys::path::is_absolute(location) || llvm::is_contained(parts, ".."))
+    return where + ": external data location '" + location +
+           "' must be a path inside the model's folder";
+  llvm::SmallString<256> path(modelDir);
+  llvm::sys::path::append(path, location);
+  uint64_t size = 0;
+  if (std::error_code ec = llvm::sys::fs::file_size(path, size))
+    return where + ": cannot read external data '" + path.str().str() +
+           "': " + ec.message();
+  if (offset > size || (hasLength && length > size - offset))
+    return where + ": external data [" + std::to_string(offset) + ", " +
+           std::to_string(offset + length) + ") lies outside '" +
+           path.str().str() + "' (" + std::to_string(size) + " bytes)";
+  if (!hasLength)
+    length = size - offset;
+  if (length > uint64_t(INT32_MAX))
+    return where + ": external data of " + std::to_string(length) +
+           " bytes is larger than 2 GB";
+  auto buffer = llvm::MemoryBuffer::getFileSlice(path, length, offset);
+  if (!buffer)
+    return where + ": cannot read external data '" + path.str().str() +
+           "': " + buffer.getError().message();
+  tensor.set_raw_data((*buffer)->getBufferStart(), (*buffer)->getBufferSize());
+  tensor.clear_external_data();
+  tensor.set_data_location(onnx::TensorProto::DEFAULT);
+  return "";
+}
+
+/// Inlines the external data of every initializer and Constant node.
+std::string inlineExternalData(onnx::ModelProto &model,
+                               llvm::StringRef modelDir) {
+  onnx::GraphProto &graph = *model.mutable_graph();
+  for (onnx::TensorProto &tensor : *graph.mutable_initializer())
+    if (tensor.data_location() == onnx::TensorProto::EXTERNAL) {
+      std::string problem = inlineExternalData(tensor, modelDir);
+      if (!problem.empty())
+        return problem;
+    }
+  for (onnx::NodeProto &node : *graph.mutable_node())
+    for (onnx::AttributeProto &attr : *node.mutable_attribute())
+      if (attr.has_t() &&
+          attr.t().data_location() == onnx::TensorProto::EXTERNAL) {
+        std::string problem = inlineExternalData(*attr.mutable_t(), modelDir);
+        if (!problem.empty())
+          return problem;
+      }
+  return "";
 }
 
 /// Sets the dimensions of the graph inputs named in `shapes` (ohmc
@@ -445,6 +526,8 @@ onnx_frontend::importModelBuffer(llvm::StringRef data, llvm::StringRef name,
   ModelFixes fixes;
   normalizeModel(model, fixes);
   std::string problem = applyInputShapes(model, options.inputShapes);
+  if (problem.empty())
+    problem = inlineExternalData(model, llvm::sys::path::parent_path(name));
   if (!problem.empty()) {
     emitError(fileLoc) << problem;
     return nullptr;
