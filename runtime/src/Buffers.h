@@ -174,6 +174,63 @@ struct Adc {
   }
 };
 
+/// What a crossbar read's plans (ideal, Mvm.cpp, and device, DeviceMvm.cpp)
+/// take from its instruction: the tile, the input's digits, the word-line
+/// groups and the ADC.
+struct ReadParams {
+  explicit ReadParams(const program::Mvm &op)
+      : rows(op.tile_rows()), cols(op.tile_cols()), digitBits(op.dac_bits()),
+        cellBits(op.cell_bits()), inputBits(op.input_bits()),
+        activeRows(op.active_rows()), slices(op.slices()) {
+    cycles = (inputBits + digitBits - 1) / digitBits;
+    groups = (rows + activeRows - 1) / activeRows;
+    maxInput = inputBits >= 63 ? INT64_MAX : (int64_t(1) << inputBits) - 1;
+    adc.bits = op.adc_bits();
+    adc.step = op.adc_step();
+    adc.offset = op.adc_offset();
+    adc.maxCode = adc.bits ? (int64_t(1) << adc.bits) - 1 : 0;
+    if (op.encoding() == program::OFFSET)
+      weightOffset = op.weight_offset();
+  }
+  int64_t rows, cols, digitBits, cellBits, inputBits, activeRows, slices;
+  int64_t cycles, groups, maxInput, weightOffset = 0;
+  Adc adc;
+};
+
+/// One conversion of a slice: the cell sets subtracted before it (minus
+/// -1: none) and its sign and shift after it.
+struct ReadTerm {
+  int plus = 0, minus = -1;
+  int64_t sign = 1;
+  int shift = 0; // cell bits x slice
+};
+
+/// The conversions of a read, per slice: one (offset encoding, analog
+/// differences, 2T2R sense amplifiers) or two (digitally sensed
+/// differential pairs: the positive set, then the negative one).
+inline std::vector<ReadTerm> getReadTerms(const program::Mvm &op) {
+  bool pair = op.sets() == 2;
+  bool senseAmp =
+      op.encoding() == program::BINARY || op.encoding() == program::TERNARY;
+  std::vector<ReadTerm> terms;
+  for (int64_t s = 0; s < op.slices(); ++s) {
+    ReadTerm term;
+    term.shift = int(op.cell_bits() * s);
+    if (!pair) {
+      terms.push_back(term);
+    } else if (op.analog_sensing() || senseAmp) {
+      term.minus = 1;
+      terms.push_back(term);
+    } else {
+      terms.push_back(term);
+      term.plus = 1;
+      term.sign = -1;
+      terms.push_back(term);
+    }
+  }
+  return terms;
+}
+
 } // namespace detail
 } // namespace ohmrt
 

@@ -215,23 +215,7 @@ DeviceMvmPlan::~DeviceMvmPlan() = default;
 DeviceMvmPlan::DeviceMvmPlan(
     const program::Mvm &op, int index, const DeviceRun &run,
     const std::map<uint32_t, const program::Array *> &arrays)
-    : op(&op), index(index) {
-  rows = op.tile_rows();
-  cols = op.tile_cols();
-  digitBits = op.dac_bits();
-  cellBits = op.cell_bits();
-  inputBits = op.input_bits();
-  cycles = (inputBits + digitBits - 1) / digitBits;
-  activeRows = op.active_rows();
-  groups = (rows + activeRows - 1) / activeRows;
-  maxInput = inputBits >= 63 ? INT64_MAX : (int64_t(1) << inputBits) - 1;
-  slices = op.slices();
-  adc.bits = op.adc_bits();
-  adc.step = op.adc_step();
-  adc.offset = op.adc_offset();
-  adc.maxCode = adc.bits ? (int64_t(1) << adc.bits) - 1 : 0;
-  if (op.encoding() == program::OFFSET)
-    weightOffset = op.weight_offset();
+    : ReadParams(op), op(&op), index(index) {
   senseAmp =
       op.encoding() == program::BINARY || op.encoding() == program::TERNARY;
   ternary = op.encoding() == program::TERNARY;
@@ -263,23 +247,7 @@ DeviceMvmPlan::DeviceMvmPlan(
     levels.push_back(std::move(l));
   }
 
-  // The reads the ADCs convert, per slice (as ideal mode's, Mvm.cpp).
-  bool pair = op.sets() == 2;
-  for (int64_t s = 0; s < slices; ++s) {
-    Read read;
-    read.shift = int(cellBits * s);
-    if (!pair) {
-      reads.push_back(read);
-    } else if (op.analog_sensing() || senseAmp) {
-      read.minus = 1;
-      reads.push_back(read);
-    } else {
-      reads.push_back(read);
-      read.plus = 1;
-      read.sign = -1;
-      reads.push_back(read);
-    }
-  }
+  reads = getReadTerms(op);
   if (senseAmp) {
     planSensed(conductance, run.params.senseMarginUs);
     return;

@@ -54,7 +54,7 @@ struct DeviceWorkspace {
   std::vector<float> radius, angle, cosine, sine;
 };
 
-class DeviceMvmPlan {
+class DeviceMvmPlan : private ReadParams {
 public:
   /// `index` is the instruction's index (it keys the read's random
   /// numbers).
@@ -70,11 +70,7 @@ public:
   size_t getBytes() const;
 
 private:
-  struct Read {
-    int plus = 0, minus = -1; // cell sets subtracted before the conversion
-    int64_t sign = 1;         // after the conversion
-    int shift = 0;            // cell bits x slice
-  };
+  using Read = ReadTerm;
   template <typename S>
   void runAnalog(const S *x, int64_t width, int64_t count, int64_t globalRow,
                  int32_t *out, int64_t ldo, DeviceWorkspace &ws) const;
@@ -104,10 +100,6 @@ private:
   const program::Mvm *op;
   int index = 0;
   uint64_t noiseKey = 0, senseKey = 0;
-  int64_t rows = 0, cols = 0, cycles = 1, digitBits = 1, cellBits = 1;
-  int64_t groups = 1, activeRows = 1, inputBits = 8, maxInput = 255;
-  int64_t slices = 1, weightOffset = 0;
-  Adc adc;
   std::vector<Read> reads;
   bool senseAmp = false, ternary = false, wide = false;
   double readSigma = 0, senseErrorRate = 0;

@@ -69,12 +69,6 @@ constexpr int32_t kCycleMask = (1 << kCycleBits) - 1;
 
 } // namespace
 
-struct MvmPlan::Read {
-  int plus = 0, minus = -1; // cell sets subtracted before the conversion
-  int64_t sign = 1;         // after the conversion
-  int shift = 0;            // c * slice
-};
-
 struct MvmPlan::Group {
   int64_t k0 = 0, kn = 0;
   // Per digit sum b of the group's active rows: 0 slow, 1 known, 2 exact,
@@ -111,23 +105,7 @@ struct MvmPlan::Cells {
 
 MvmPlan::MvmPlan(const program::Mvm &op,
                  const std::map<uint32_t, const program::Array *> &arrays)
-    : op(&op) {
-  rows = op.tile_rows();
-  cols = op.tile_cols();
-  digitBits = op.dac_bits();
-  cellBits = op.cell_bits();
-  inputBits = op.input_bits();
-  cycles = (inputBits + digitBits - 1) / digitBits;
-  activeRows = op.active_rows();
-  groups = (rows + activeRows - 1) / activeRows;
-  maxInput = inputBits >= 63 ? INT64_MAX : (int64_t(1) << inputBits) - 1;
-  adc.bits = op.adc_bits();
-  adc.step = op.adc_step();
-  adc.offset = op.adc_offset();
-  adc.maxCode = adc.bits ? (int64_t(1) << adc.bits) - 1 : 0;
-  if (op.encoding() == program::OFFSET)
-    weightOffset = op.weight_offset();
-
+    : ReadParams(op), op(&op) {
   Cells cells = loadCells(arrays);
   int64_t numReads = int64_t(reads.size());
   // W_sl = sum_q sign_q 2^shift_q v_q (before the weight offset).
@@ -202,27 +180,7 @@ MvmPlan::loadCells(const std::map<uint32_t, const program::Array *> &arrays) {
                   size_t(cols));
     cells.levels.push_back(std::move(m));
   }
-  // The reads the ADCs convert, per slice: one (offset encoding, analog
-  // differences, 2T2R) or two (digitally sensed differential pairs).
-  bool pair = sets == 2;
-  bool senseAmp =
-      op->encoding() == program::BINARY || op->encoding() == program::TERNARY;
-  bool analog = pair && op->analog_sensing();
-  for (int64_t s = 0; s < cells.slices; ++s) {
-    Read read;
-    read.shift = int(cellBits * s);
-    if (!pair) {
-      reads.push_back(read);
-    } else if (analog || senseAmp) {
-      read.minus = 1;
-      reads.push_back(read);
-    } else {
-      reads.push_back(read);
-      read.plus = 1;
-      read.sign = -1;
-      reads.push_back(read);
-    }
-  }
+  reads = getReadTerms(*op);
   for (const Read &read : reads) {
     const uint8_t *plus = cells.levelsOf(read.plus, sliceOf(read));
     const uint8_t *minus =

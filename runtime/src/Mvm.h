@@ -66,7 +66,7 @@ struct MvmCounters {
   }
 };
 
-class MvmPlan {
+class MvmPlan : private ReadParams {
 public:
   MvmPlan(const program::Mvm &op,
           const std::map<uint32_t, const program::Array *> &arrays);
@@ -96,7 +96,7 @@ public:
   void dropEffectiveWeights() { std::vector<int64_t>().swap(effective); }
 
 private:
-  struct Read;
+  using Read = ReadTerm;
   struct Group;
   struct Cells;
   Cells loadCells(const std::map<uint32_t, const program::Array *> &arrays);
@@ -126,10 +126,7 @@ private:
                 MvmWorkspace &ws) const;
 
   const program::Mvm *op;
-  int64_t rows = 0, cols = 0, cycles = 1, digitBits = 1, cellBits = 1;
-  int64_t groups = 1, activeRows = 1, inputBits = 8, maxInput = 255;
   int64_t words = 1; // 64-bit words per group plane
-  Adc adc;
   bool exact = false;
   std::vector<int64_t> effective;
   std::unique_ptr<ExactProduct> product; // exact reads
@@ -143,7 +140,6 @@ private:
   std::vector<Group> groupPlans;
   bool bitSerial = false;
   bool gemmInt64 = false; // the GEMM fallback's sums may pass 2^53
-  int64_t weightOffset = 0;
 };
 
 } // namespace detail
