@@ -13,12 +13,15 @@
 #include "llvm/ADT/SmallString.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSet.h"
+#include "llvm/Support/ConvertUTF.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/YAMLParser.h"
 #include "llvm/Support/YAMLTraits.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 
 using namespace ohm;
 using namespace ohm::target;
@@ -37,6 +40,46 @@ struct BoundedReal {
   double min, max;
   bool minExclusive;
 };
+
+/// The longest key printTarget writes; LLVM's YAML scanner gives up on a
+/// key after 1024 columns.
+constexpr size_t kMaxKeyLength = 1000;
+
+/// A layer name as a key of a per-layer map. YAML I/O's Output writes keys
+/// verbatim, so a name like `a: b`, `#1` or `''` must be quoted here to
+/// read back as itself.
+std::string quoteKey(llvm::StringRef key) {
+  using llvm::yaml::QuotingType;
+  switch (llvm::yaml::needsQuotes(key)) {
+  case QuotingType::None:
+    return key.str();
+  case QuotingType::Single: {
+    std::string quoted = "'";
+    for (char c : key)
+      quoted += c == '\'' ? std::string("''") : std::string(1, c);
+    return quoted + "'";
+  }
+  case QuotingType::Double:
+    return "\"" + llvm::yaml::escape(key, /*EscapePrintable=*/false) + "\"";
+  }
+  return key.str();
+}
+
+/// A layer name must come back from printTarget: YAML I/O looks keys up as
+/// C strings, so a NUL would cut it short, and a key (as printed: quoted
+/// and escaped) may span at most 1024 characters in YAML.
+bool isValidLayerKey(llvm::yaml::IO &io, llvm::StringRef key) {
+  if (key.contains('\0')) {
+    io.setError("a layer name contains a NUL character");
+    return false;
+  }
+  if (quoteKey(key).size() > kMaxKeyLength) {
+    io.setError("a layer name is longer than " + llvm::Twine(kMaxKeyLength) +
+                " characters (quoted)");
+    return false;
+  }
+  return true;
+}
 
 const struct {
   const char *name;
@@ -73,7 +116,24 @@ template <> struct ScalarTraits<BoundedInt> {
 
 template <> struct ScalarTraits<BoundedReal> {
   static void output(const BoundedReal &field, void *, raw_ostream &os) {
-    os << *field.value;
+    // The shortest decimal that reads back as the same double (raw_ostream's
+    // operator<< keeps 6 significant digits, which changed e.g. isaac's
+    // cell_read_energy_pj when printed and loaded again).
+    double value = *field.value;
+    char text[32];
+    int digits = 1;
+    for (; digits < 17; ++digits) {
+      std::snprintf(text, sizeof(text), "%.*g", digits, value);
+      if (std::strtod(text, nullptr) == value)
+        break;
+    }
+    // %g writes 100 as 1e+02 at one digit; keep plain notation up to 10^16.
+    int exponent =
+        value == 0 ? 0 : int(std::floor(std::log10(std::fabs(value))));
+    if (exponent >= digits && exponent < 16)
+      digits = exponent + 1;
+    std::snprintf(text, sizeof(text), "%.*g", digits, value);
+    os << text;
   }
   static StringRef input(StringRef text, void *, BoundedReal &field) {
     static std::string error;
@@ -121,13 +181,15 @@ template <> struct ScalarEnumerationTraits<AdcPolicy> {
 template <> struct CustomMappingTraits<std::map<std::string, int64_t>> {
   static void inputOne(IO &io, StringRef key,
                        std::map<std::string, int64_t> &map) {
+    if (!isValidLayerKey(io, key))
+      return;
     BoundedInt bits{&map[key.str()], 1, 16};
     io.mapRequired(key.str().c_str(), bits);
   }
   static void output(IO &io, std::map<std::string, int64_t> &map) {
     for (auto &entry : map) {
       BoundedInt bits{&entry.second, 1, 16};
-      io.mapRequired(entry.first.c_str(), bits);
+      io.mapRequired(quoteKey(entry.first).c_str(), bits);
     }
   }
 };
@@ -136,11 +198,13 @@ template <> struct CustomMappingTraits<std::map<std::string, int64_t>> {
 template <> struct CustomMappingTraits<std::map<std::string, Encoding>> {
   static void inputOne(IO &io, StringRef key,
                        std::map<std::string, Encoding> &map) {
+    if (!isValidLayerKey(io, key))
+      return;
     io.mapRequired(key.str().c_str(), map[key.str()]);
   }
   static void output(IO &io, std::map<std::string, Encoding> &map) {
     for (auto &entry : map)
-      io.mapRequired(entry.first.c_str(), entry.second);
+      io.mapRequired(quoteKey(entry.first).c_str(), entry.second);
   }
 };
 
@@ -391,19 +455,28 @@ static bool findDuplicateKey(llvm::yaml::Node *node, llvm::SourceMgr &sm,
 
 llvm::Expected<Target> target::parseTarget(llvm::StringRef yaml,
                                            llvm::StringRef bufferName) {
-  constexpr unsigned kMaxNesting = 64;
-  size_t tooDeep = findTooDeepNesting(yaml, kMaxNesting);
-  if (tooDeep != llvm::StringRef::npos) {
-    llvm::StringRef before = yaml.take_front(tooDeep);
+  // "file:line:col: error: message" for the byte at `offset`.
+  auto errorAt = [&](size_t offset, const llvm::Twine &message) {
+    llvm::StringRef before = yaml.take_front(offset);
     size_t line = before.count('\n') + 1;
     size_t lineStart = before.rfind('\n');
     size_t col =
-        tooDeep - (lineStart == llvm::StringRef::npos ? 0 : lineStart + 1) + 1;
+        offset - (lineStart == llvm::StringRef::npos ? 0 : lineStart + 1) + 1;
     return llvm::createStringError(
-        llvm::inconvertibleErrorCode(),
-        "%s:%zu:%zu: error: nesting deeper than %u levels",
-        bufferName.str().c_str(), line, col, kMaxNesting);
-  }
+        llvm::inconvertibleErrorCode(), "%s:%zu:%zu: error: %s",
+        bufferName.str().c_str(), line, col, message.str().c_str());
+  };
+  constexpr unsigned kMaxNesting = 64;
+  size_t tooDeep = findTooDeepNesting(yaml, kMaxNesting);
+  if (tooDeep != llvm::StringRef::npos)
+    return errorAt(tooDeep, "nesting deeper than " + llvm::Twine(kMaxNesting) +
+                                " levels");
+  // YAML is Unicode text. LLVM's scanner lets other bytes through in quoted
+  // scalars, where printTarget would then write U+FFFD instead.
+  const auto *begin = reinterpret_cast<const llvm::UTF8 *>(yaml.data());
+  const llvm::UTF8 *bad = begin;
+  if (!llvm::isLegalUTF8String(&bad, begin + yaml.size()))
+    return errorAt(size_t(bad - begin), "not valid UTF-8");
   {
     // Duplicate keys first (the document parses; LLVM's I/O would keep the
     // last value). Parse errors are left to the YAML I/O below.

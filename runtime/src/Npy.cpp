@@ -162,7 +162,9 @@ bool ohmrt::parseNpy(const std::string &bytes, const std::string &name,
     return fail(error, name, "malformed 'shape'");
   std::stringstream dims(rest.substr(1, end - 1));
   std::string dim;
-  int64_t count = 1;
+  // The product of the nonzero dimensions is bounded too (ohm's tensor
+  // types allow at most 2^40 elements, and [0, 2^62, 2^62] is not one).
+  int64_t count = 1, nonzero = 1;
   while (std::getline(dims, dim, ',')) {
     size_t first = dim.find_first_not_of(' ');
     if (first == std::string::npos)
@@ -173,8 +175,10 @@ bool ohmrt::parseNpy(const std::string &bytes, const std::string &name,
     long long value = std::strtoll(dim.c_str(), &endPtr, 10);
     if (dim.empty() || *endPtr != '\0' || errno || value < 0)
       return fail(error, name, "bad dimension '" + dim + "' in 'shape'");
-    if (value > 0 && count > (int64_t(1) << 40) / value)
+    if (value > 0 && nonzero > (int64_t(1) << 40) / value)
       return fail(error, name, "array is too large");
+    if (value > 0)
+      nonzero *= value;
     count *= value;
     array.shape.push_back(value);
   }

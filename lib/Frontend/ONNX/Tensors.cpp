@@ -8,6 +8,7 @@
 #include "ImporterImpl.h"
 #include "ohm/Support/FileUtilities.h"
 
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/Endian.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -76,16 +77,16 @@ DenseElementsAttr onnx_frontend::tensorToAttr(Context &ctx,
         << "' keeps its data in an external file, which is not supported";
     return DenseElementsAttr();
   }
-  std::vector<int64_t> shape;
-  int64_t count = 1;
-  for (int64_t dim : tensor.dims()) {
-    if (dim < 0 || (dim > 0 && count > (int64_t(1) << 40) / dim)) {
-      err << "tensor '" << tensor.name() << "' has an invalid shape";
-      return DenseElementsAttr();
-    }
-    shape.push_back(dim);
-    count *= dim;
+  // TensorType's bound (TensorType::getCheckedElementCount): the nonzero
+  // dimensions too, so that [0, 2^62, 2^62] is not taken for an empty
+  // tensor whose type cannot exist.
+  std::vector<int64_t> shape(tensor.dims().begin(), tensor.dims().end());
+  llvm::Optional<int64_t> checked = TensorType::getCheckedElementCount(shape);
+  if (!checked || llvm::any_of(shape, [](int64_t dim) { return dim < 0; })) {
+    err << "tensor '" << tensor.name() << "' has an invalid shape";
+    return DenseElementsAttr();
   }
+  int64_t count = *checked;
   auto type = TensorType::get(shape, elementType);
   unsigned bytes = DenseElementsAttr::getStorageBytes(elementType);
 

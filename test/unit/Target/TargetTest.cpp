@@ -1,8 +1,9 @@
 //===- TargetTest.cpp - Target YAML: device keys, printing, presets -------===//
 //
 // The device keys parse into DeviceConfig, printTarget writes them back so
-// that parsing its output gives the same values, and every preset loads
-// (the rram-hfo2 preset with the device values its file cites).
+// that parsing its output gives the same values (for every preset too, and
+// for layer names that need quotes), and every preset loads (the rram-hfo2
+// preset with the device values its file cites).
 //
 //===----------------------------------------------------------------------===//
 
@@ -77,10 +78,11 @@ TEST(TargetTest, OutOfRangeDeviceKeysAreErrors) {
     std::string yaml = std::string("name: t\ndevice:\n  ") + entry + "\n";
     auto target = parseTarget(yaml, "bad.yaml");
     EXPECT_FALSE(bool(target)) << entry;
-    if (!target)
+    if (!target) {
       EXPECT_NE(llvm::toString(target.takeError()).find("out of range"),
                 std::string::npos)
           << entry;
+    }
   }
 }
 
@@ -141,6 +143,126 @@ TEST(TargetTest, RramHfo2PresetHasItsCitedDeviceValues) {
   EXPECT_EQ(target->crossbar.cols, isaac->crossbar.cols);
   EXPECT_EQ(target->crossbar.cellBits, isaac->crossbar.cellBits);
   EXPECT_EQ(target->hierarchy.cores, isaac->hierarchy.cores);
+}
+
+std::string print(const Target &target) {
+  std::string printed;
+  llvm::raw_string_ostream os(printed);
+  printTarget(target, os);
+  return os.str();
+}
+
+// Found by ohm-target-fuzzer: printTarget wrote reals with 6 significant
+// digits, so isaac's cell_read_energy_pj (0.0018310546875) loaded back as
+// 0.001831055. Every preset must print and load back to the same values.
+TEST(TargetTest, EveryPresetPrintsAndLoadsBackExactly) {
+  for (const std::string &name : getPresetNames()) {
+    auto target = loadTarget(name);
+    ASSERT_TRUE(bool(target)) << llvm::toString(target.takeError());
+    std::string printed = print(*target);
+    Target again = parse(printed);
+    expectSameDevice(again.device, target->device);
+    const CostConfig &a = again.cost, &b = target->cost;
+    for (auto field : {&CostConfig::readLatencyNs,
+                       &CostConfig::adcLatencyNs,
+                       &CostConfig::adcEnergyPj,
+                       &CostConfig::adcEnergyPerBitScale,
+                       &CostConfig::dacEnergyPj,
+                       &CostConfig::cellReadEnergyPj,
+                       &CostConfig::digitalOpEnergyPj,
+                       &CostConfig::digitalOpLatencyNs,
+                       &CostConfig::bufferEnergyPjPerByte,
+                       &CostConfig::arrayAreaUm2,
+                       &CostConfig::adcAreaUm2,
+                       &CostConfig::dacAreaUm2,
+                       &CostConfig::coreDigitalAreaUm2,
+                       &CostConfig::adcAreaPerBitScale,
+                       &CostConfig::writeEnergyPj,
+                       &CostConfig::writeLatencyNs,
+                       &CostConfig::coreStaticPowerMw,
+                       &CostConfig::tileAreaUm2,
+                       &CostConfig::tileStaticPowerMw,
+                       &CostConfig::chipAreaUm2,
+                       &CostConfig::chipStaticPowerMw})
+      EXPECT_EQ(a.*field, b.*field) << name << "\n" << printed;
+    EXPECT_EQ(print(again), printed) << name;
+  }
+  // Plain notation where it is short, and the shortest exact digits.
+  Target t = parse("name: t\ncost:\n  read_latency_ns: 100\n"
+                   "  cell_read_energy_pj: 0.0018310546875\n");
+  std::string printed = print(t);
+  EXPECT_NE(printed.find("read_latency_ns: 100\n"), std::string::npos)
+      << printed;
+  EXPECT_NE(printed.find("cell_read_energy_pj: 0.0018310546875\n"),
+            std::string::npos)
+      << printed;
+}
+
+// Found by ohm-target-fuzzer: per-layer keys were printed unquoted, so a
+// layer name like `fc:0 1x` did not load back.
+TEST(TargetTest, PerLayerNamesThatNeedQuotesPrintBack) {
+  Target t = parse("name: t\n"
+                   "adc:\n"
+                   "  per_layer:\n"
+                   "    'fc:0 1x': 6\n"
+                   "    '#conv': 5\n"
+                   "    \"tab\\there\": 4\n"
+                   "    'it''s': 3\n"
+                   "    'true': 2\n"
+                   "    \"caf\u00e9\": 7\n"
+                   "    plain/name.1: 8\n"
+                   "weights:\n"
+                   "  per_layer:\n"
+                   "    '- x': ternary\n"
+                   "    \"line\\nbreak\": binary\n");
+  ASSERT_EQ(t.adc.perLayer.size(), 7u);
+  EXPECT_EQ(t.adc.perLayer["fc:0 1x"], 6);
+  EXPECT_EQ(t.adc.perLayer["tab\there"], 4);
+  EXPECT_EQ(t.adc.perLayer["it's"], 3);
+  EXPECT_EQ(t.adc.perLayer["caf\xc3\xa9"], 7);
+  std::string printed = print(t);
+  Target again = parse(printed);
+  EXPECT_EQ(again.adc.perLayer, t.adc.perLayer) << printed;
+  EXPECT_EQ(again.weights.perLayer, t.weights.perLayer) << printed;
+  EXPECT_EQ(print(again), printed);
+}
+
+// Found by ohm-target-fuzzer: a quoted scalar let a byte that is not UTF-8
+// through (name: "\n\n-\xd2"), and printTarget wrote U+FFFD for it.
+TEST(TargetTest, TextThatIsNotUtf8IsAnError) {
+  auto target = parseTarget("name: \"\n\n-\xd2\"\n", "bytes.yaml");
+  ASSERT_FALSE(bool(target));
+  EXPECT_EQ(llvm::toString(target.takeError()),
+            "bytes.yaml:3:2: error: not valid UTF-8");
+  // UTF-8 is fine, and prints back.
+  Target t = parse("name: \"caf\xc3\xa9 \xe2\x9c\x93\"\n");
+  EXPECT_EQ(t.name, "caf\xc3\xa9 \xe2\x9c\x93");
+  EXPECT_EQ(parse(print(t)).name, t.name);
+}
+
+TEST(TargetTest, LayerNamesWithNulAreErrors) {
+  auto target = parseTarget("name: t\nadc:\n  per_layer:\n    \"a\\0b\": 6\n",
+                            "nul.yaml");
+  ASSERT_FALSE(bool(target));
+  EXPECT_NE(llvm::toString(target.takeError()).find("NUL"), std::string::npos);
+}
+
+// Found by ohm-target-fuzzer: a layer name over 1024 characters loaded, but
+// printed as a key it did not (YAML keys end within 1024 columns).
+TEST(TargetTest, OverlongLayerNamesAreErrors) {
+  std::string name(1000, 'x'), quoted = "a:" + std::string(996, 'x');
+  Target t = parse("name: t\nadc:\n  per_layer:\n    " + name + ": 6\n    '" +
+                   quoted + "': 5\n");
+  EXPECT_EQ(parse(print(t)).adc.perLayer, t.adc.perLayer);
+  // One more character each, and they would not print back.
+  for (const std::string &key : {"'" + name + "x'", "'" + quoted + "x'"}) {
+    auto target =
+        parseTarget("name: t\nadc:\n  per_layer:\n    ? " + key + "\n    : 6\n",
+                    "long.yaml");
+    ASSERT_FALSE(bool(target)) << key;
+    EXPECT_NE(llvm::toString(target.takeError()).find("longer than 1000"),
+              std::string::npos);
+  }
 }
 
 } // namespace
