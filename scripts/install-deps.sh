@@ -17,8 +17,9 @@ packages=(
   # test tools: lit, FileCheck, not, count, split-file.
   llvm-14-dev llvm-14-tools
   # ONNX 1.12 C++ (messages, checker, shape inference, text parser), its
-  # protobuf, and ONNX's own node conformance data.
-  libonnx-dev libprotobuf-dev protobuf-compiler libonnx-testdata
+  # protobuf, and ONNX's own node conformance data; zlib for the program
+  # checksum's CRC-32.
+  libonnx-dev libprotobuf-dev protobuf-compiler libonnx-testdata zlib1g-dev
   # Dense linear algebra for the simulator.
   libeigen3-dev
   # Unit tests and benchmarks.

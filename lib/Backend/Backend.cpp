@@ -11,6 +11,7 @@
 #include "ohm/IR/BuiltinOps.h"
 #include "ohm/IR/Function.h"
 #include "ohm/NN/NNOps.h"
+#include "ohm/Support/ByteSize.h"
 #include "ohm/Xbar/XbarOps.h"
 #include "ohmrt/Runtime.h"
 
@@ -143,6 +144,8 @@ private:
   std::map<Value *, BufferInfo> buffers;
   std::vector<Value *> bufferOrder;
   llvm::DenseMap<Operation *, int64_t> position;
+  /// Bytes of the nn.const values emitted so far.
+  uint64_t constantBytes = 0;
 };
 
 //===----------------------------------------------------------------------===//
@@ -818,6 +821,19 @@ LogicalResult Emitter::emitOp(Operation &op) {
   if (auto constOp = op.dyn_cast<nn::ConstOp>()) {
     if (op.getResult(0)->use_empty())
       return success();
+    // A program holds 2 GiB (protobuf): constants get half, checked first.
+    constexpr uint64_t kMaxConstantBytes = uint64_t(1) << 30;
+    pb::ElementType type;
+    getElementType(constOp.getValue().getElementType(), type);
+    uint64_t bytes = uint64_t(constOp.getValue().getNumElements()) *
+                     std::max(ohmrt::getStorageBytes(type.dtype()), 1u);
+    if (bytes > kMaxConstantBytes || constantBytes > kMaxConstantBytes - bytes)
+      return op.emitError()
+             << "the program's constants would take "
+             << formatByteSize(constantBytes + bytes)
+             << " with this one; a program holds at most "
+             << formatByteSize(kMaxConstantBytes) << " of constants";
+    constantBytes += bytes;
     pb::LoadConst *m = add()->mutable_load_const();
     m->set_constant(addConstant(constOp.getValue()));
     m->set_dst(buf(op.getResult(0)));

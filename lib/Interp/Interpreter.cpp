@@ -12,6 +12,7 @@
 #include "ohm/IR/BuiltinOps.h"
 #include "ohm/IR/Function.h"
 #include "ohm/NN/NNOps.h"
+#include "ohm/Support/ByteSize.h"
 
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/StringMap.h"
@@ -154,9 +155,28 @@ llvm::Expected<Tensor> interp::evaluate(Operation *op,
   return opError(op, "the reference interpreter cannot execute this op");
 }
 
+/// The memory a tensor's elements take in the interpreter.
+static uint64_t getTensorBytes(const Tensor &tensor) {
+  return uint64_t(tensor.getNumElements()) * 8;
+}
+
+/// The error of an op whose result would pass the interpreter's limit.
+static llvm::Error memoryError(Operation *op, uint64_t resultBytes,
+                               uint64_t liveBytes, uint64_t maxBytes) {
+  std::string type;
+  llvm::raw_string_ostream(type) << op->getResult(0)->getType();
+  return opError(
+      op, "the result (" + type + ") takes " + formatByteSize(resultBytes) +
+              " in the reference interpreter, with " +
+              formatByteSize(liveBytes) +
+              " of live tensors: over the memory limit of " +
+              formatByteSize(maxBytes) + " (raise it with --max-memory)");
+}
+
 llvm::Expected<std::vector<Tensor>> interp::run(Function &fn,
                                                 std::vector<Tensor> inputs,
-                                                PartialSumObserver *observer) {
+                                                PartialSumObserver *observer,
+                                                uint64_t maxBytes) {
   Block &body = fn.getBody();
   if (inputs.size() != body.getNumArguments())
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
@@ -191,6 +211,9 @@ llvm::Expected<std::vector<Tensor>> interp::run(Function &fn,
     }
     values[arg] = std::move(input);
   }
+  uint64_t liveBytes = 0;
+  for (auto &entry : values)
+    liveBytes += getTensorBytes(entry.second);
 
   // Free each value after its last use, so large batches fit in memory.
   llvm::DenseMap<Value *, Operation *> lastUse;
@@ -200,10 +223,22 @@ llvm::Expected<std::vector<Tensor>> interp::run(Function &fn,
 
   for (Operation &op : body) {
     if (op.isa<ReturnOp>()) {
+      // A value returned once moves out; one returned twice is copied.
       std::vector<Tensor> results;
-      for (Value *operand : op.getOperands())
-        results.push_back(values[operand]);
+      llvm::SmallVector<Value *, 4> returned = op.getOperands();
+      for (size_t i = 0; i < returned.size(); ++i) {
+        bool again = llvm::is_contained(
+            llvm::makeArrayRef(returned).drop_front(i + 1), returned[i]);
+        results.push_back(again ? values[returned[i]]
+                                : std::move(values[returned[i]]));
+      }
       return results;
+    }
+    auto resultType = op.getResult(0)->getType().dyn_cast<TensorType>();
+    if (resultType && resultType.hasStaticShape()) {
+      uint64_t resultBytes = uint64_t(resultType.getNumElements()) * 8;
+      if (resultBytes > maxBytes || liveBytes > maxBytes - resultBytes)
+        return memoryError(&op, resultBytes, liveBytes, maxBytes);
     }
     llvm::SmallVector<const Tensor *, 4> operands;
     for (Value *operand : op.getOperands())
@@ -211,9 +246,19 @@ llvm::Expected<std::vector<Tensor>> interp::run(Function &fn,
     auto result = evaluate(&op, operands, observer);
     if (!result)
       return result.takeError();
+    // Dynamic shapes are known only now.
+    uint64_t resultBytes = getTensorBytes(*result);
+    if (resultBytes > maxBytes || liveBytes > maxBytes - resultBytes)
+      return memoryError(&op, resultBytes, liveBytes, maxBytes);
     for (Value *operand : op.getOperands())
-      if (lastUse[operand] == &op)
-        values.erase(operand);
+      if (lastUse[operand] == &op) {
+        auto it = values.find(operand);
+        if (it != values.end()) {
+          liveBytes -= getTensorBytes(it->second);
+          values.erase(it);
+        }
+      }
+    liveBytes += resultBytes;
     values[op.getResult(0)] = std::move(*result);
   }
   return llvm::createStringError(llvm::inconvertibleErrorCode(),

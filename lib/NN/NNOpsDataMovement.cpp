@@ -55,10 +55,16 @@ llvm::Optional<Shape> nn::inferReshapeShape(llvm::ArrayRef<int64_t> input,
                  << targetStr(target);
     }
     result.push_back(dim);
-    if (dim == TensorType::kDynamic)
+    if (dim == TensorType::kDynamic) {
       known = -1;
-    else if (known >= 0)
+    } else if (known >= 0) {
+      // known <= 2^40 here, so checking against 2^40 / dim cannot overflow.
+      if (dim > TensorType::kMaxElements ||
+          (dim > 0 && known > TensorType::kMaxElements / dim))
+        return err << "shape " << targetStr(target)
+                   << " has more than 2^40 elements";
       known *= dim;
+    }
   }
   if (inferred >= 0) {
     if (!inputStatic || known < 0) {

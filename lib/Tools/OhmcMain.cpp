@@ -166,6 +166,11 @@ struct OhmcOptions {
       cl::desc("NAME=DIMS (e.g. input=1x3x224x224): the shape of a graph "
                "input whose dimensions the model leaves symbolic"),
       cl::value_desc("NAME=DIMS"), cl::cat(category)};
+  cl::opt<std::string> maxConstantBytes{
+      "max-constant-bytes",
+      cl::desc("The most memory the model's constants may take, each and "
+               "together (default 1G)"),
+      cl::init("1G"), cl::value_desc("SIZE"), cl::cat(category)};
   cl::opt<bool> dumpPipeline{
       "dump-pipeline",
       cl::desc("Print the pass pipeline (accepted by ohm-opt --pass-pipeline) "
@@ -245,13 +250,20 @@ std::unique_ptr<Module> importModel(const OhmcOptions &opts, Context &ctx,
       opts.inputShapes.begin(), opts.inputShapes.end()));
   if (!shapes)
     return nullptr;
+  onnx_frontend::ImportOptions options;
+  options.freezeCompletely = true;
+  options.inputShapes = std::move(*shapes);
+  llvm::Optional<uint64_t> maxConstantBytes =
+      parseMaxConstantBytes("ohmc", opts.maxConstantBytes);
+  if (!maxConstantBytes)
+    return nullptr;
+  options.maxConstantBytes = *maxConstantBytes;
   std::unique_ptr<Module> module;
   {
     llvm::Optional<llvm::TimeRegion> region;
     if (timing)
       region.emplace(timing->get("import"));
-    module = importWithInputs(opts.modelPath, ctx, *inputs,
-                              /*freezeCompletely=*/true, *shapes);
+    module = importWithInputs(opts.modelPath, ctx, *inputs, options);
   }
   if (!module)
     return nullptr;
@@ -361,7 +373,7 @@ bool writeOutput(const OhmcOptions &opts, const target::Target &target,
       return false;
     if (opts.emit == Emit::Asm) {
       text = ohmrt::disassemble(program);
-    } else if (!program.SerializeToString(&text)) {
+    } else if (!ohmrt::serializeProgram(program, text)) {
       reportError("ohmc", "cannot serialize the program");
       return false;
     }

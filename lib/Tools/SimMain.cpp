@@ -19,6 +19,7 @@
 #include "ohm/Pass/PassManager.h"
 #include "ohm/Pipelines/InitAll.h"
 #include "ohm/Pipelines/NNPipeline.h"
+#include "ohm/Support/ByteSize.h"
 #include "ohm/Support/FileUtilities.h"
 #include "ohm/Tools/ToolMains.h"
 #include "ohmrt/Cost.h"
@@ -126,38 +127,6 @@ struct SimOptions {
   /// --mode=device and its options.
   DeviceOptions device;
 };
-
-/// Parses a byte count: an integer or decimal number with an optional
-/// K, M, G or T suffix (powers of 1024) and an optional trailing "B".
-static llvm::Optional<uint64_t> parseByteSize(llvm::StringRef text) {
-  text = text.trim();
-  if (text.endswith_insensitive("b"))
-    text = text.drop_back();
-  double scale = 1;
-  if (!text.empty()) {
-    switch (llvm::toLower(text.back())) {
-    case 'k':
-      scale = 1024.0;
-      break;
-    case 'm':
-      scale = 1024.0 * 1024;
-      break;
-    case 'g':
-      scale = 1024.0 * 1024 * 1024;
-      break;
-    case 't':
-      scale = 1024.0 * 1024 * 1024 * 1024;
-      break;
-    }
-    if (scale != 1)
-      text = text.drop_back();
-  }
-  double value;
-  if (text.empty() || text.getAsDouble(value) || !(value > 0) ||
-      value * scale >= 1.8e19)
-    return llvm::None;
-  return uint64_t(value * scale);
-}
 
 /// Binds NAME=FILE and positional inputs to the program's input ports.
 /// Reports errors and returns false.
@@ -650,7 +619,8 @@ static int runProgram(const std::string &path, const SimOptions &sim) {
 /// unless --no-fold, and runs the reference interpreter.
 static int runReference(const std::string &modelPath,
                         const std::vector<std::string> &inputSpecs,
-                        const std::string &outputDir, bool noFold) {
+                        const std::string &outputDir, bool noFold,
+                        uint64_t maxMemory, uint64_t maxConstantBytes) {
   if (outputDir.empty()) {
     reportError("ohm-sim", "--output-dir is required");
     return 1;
@@ -680,7 +650,9 @@ static int runReference(const std::string &modelPath,
     if (!module || failed(module->verify()))
       return 1;
   } else {
-    module = importWithInputs(modelPath, ctx, *inputs);
+    onnx_frontend::ImportOptions options;
+    options.maxConstantBytes = maxConstantBytes;
+    module = importWithInputs(modelPath, ctx, *inputs, options);
   }
   if (!module)
     return 1;
@@ -696,7 +668,7 @@ static int runReference(const std::string &modelPath,
     reportError("ohm-sim", modelPath + ": " + toString(args.takeError()));
     return 1;
   }
-  auto results = interp::run(fn, std::move(*args));
+  auto results = interp::run(fn, std::move(*args), nullptr, maxMemory);
   if (!results) {
     reportError("ohm-sim", modelPath + ": " + toString(results.takeError()));
     return 1;
@@ -836,8 +808,14 @@ int ohm::ohmSimMain(int argc, char **argv) {
   cl::opt<std::string> maxMemory(
       "max-memory",
       cl::desc("Memory the simulator may use for a batch (e.g. 512M, 2G; "
-               "default 2G): larger batches run in chunks that fit"),
+               "default 2G): larger batches run in chunks that fit; the "
+               "reference interpreter's tensors must fit"),
       cl::value_desc("SIZE"), cl::init("2G"), cl::cat(category));
+  cl::opt<std::string> maxConstantBytes(
+      "max-constant-bytes",
+      cl::desc("--reference: the most memory the model's constants may "
+               "take, each and together (default 1G)"),
+      cl::value_desc("SIZE"), cl::init("1G"), cl::cat(category));
   cl::opt<int64_t> chunk(
       "chunk",
       cl::desc("Run the batch in chunks of at most N inferences (default: as "
@@ -877,6 +855,12 @@ int ohm::ohmSimMain(int argc, char **argv) {
     reportError("ohm-sim", toString(device.takeError()));
     return 1;
   }
+  auto bytes = parseByteSize(maxMemory);
+  if (!bytes) {
+    reportError("ohm-sim", "--max-memory=" + maxMemory +
+                               ": expected a size such as 512M or 2G");
+    return 1;
+  }
   if (!reference) {
     SimOptions sim;
     sim.device = *device;
@@ -899,16 +883,14 @@ int ohm::ohmSimMain(int argc, char **argv) {
       reportError("ohm-sim", "--repeat needs 1 to 100000 runs");
       return 1;
     }
-    auto bytes = parseByteSize(maxMemory);
-    if (!bytes) {
-      reportError("ohm-sim", "--max-memory=" + maxMemory +
-                                 ": expected a size such as 512M or 2G");
-      return 1;
-    }
     sim.maxMemory = *bytes;
     return runProgram(modelPath, sim);
   }
+  llvm::Optional<uint64_t> constantBytes =
+      parseMaxConstantBytes("ohm-sim", maxConstantBytes);
+  if (!constantBytes)
+    return 1;
   return runReference(
       modelPath, std::vector<std::string>(inputSpecs.begin(), inputSpecs.end()),
-      outputDir, noFold);
+      outputDir, noFold, *bytes, *constantBytes);
 }

@@ -5,6 +5,7 @@
 #include "ohm/IR/Context.h"
 #include "ohm/IR/Function.h"
 #include "ohm/Interp/TensorIO.h"
+#include "ohm/Support/ByteSize.h"
 
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/WithColor.h"
@@ -145,17 +146,21 @@ void ohm::hideUnrelatedOptions(llvm::cl::OptionCategory &category) {
   llvm::cl::HideUnrelatedOptions({&category});
 }
 
-/// Imports `path`, freezing the given inputs where constants are needed.
 std::unique_ptr<Module>
 ohm::importWithInputs(llvm::StringRef path, Context &ctx,
                       const std::vector<NamedTensor> &inputs,
-                      bool freezeCompletely,
-                      const llvm::StringMap<std::vector<int64_t>> &shapes) {
-  onnx_frontend::ImportOptions options;
-  options.freezeCompletely = freezeCompletely;
-  options.inputShapes = shapes;
+                      onnx_frontend::ImportOptions options) {
   for (const NamedTensor &input : inputs)
     if (!input.name.empty() && input.tensor.getNumElements() >= 0)
       options.frozenInputs[input.name] = input.tensor.toAttr();
   return onnx_frontend::importModelFile(path, ctx, options);
+}
+
+llvm::Optional<uint64_t> ohm::parseMaxConstantBytes(llvm::StringRef tool,
+                                                    llvm::StringRef text) {
+  llvm::Optional<uint64_t> bytes = parseByteSize(text);
+  if (!bytes)
+    reportError(tool, "--max-constant-bytes=" + text +
+                          ": expected a size such as 512M or 2G");
+  return bytes;
 }

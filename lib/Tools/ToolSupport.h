@@ -3,6 +3,7 @@
 #ifndef OHM_LIB_TOOLS_TOOLSUPPORT_H
 #define OHM_LIB_TOOLS_TOOLSUPPORT_H
 
+#include "ohm/Frontend/ONNX/Importer.h"
 #include "ohm/Interp/Tensor.h"
 
 #include "llvm/ADT/StringRef.h"
@@ -43,13 +44,17 @@ bindInputs(Function &fn, std::vector<NamedTensor> given);
 /// of libLLVM's.
 void hideUnrelatedOptions(llvm::cl::OptionCategory &category);
 
-/// Imports `path`, freezing the given inputs where constants are needed,
-/// with `shapes` for graph inputs (ohmc --input-shape).
+/// Imports `path` with `options`, freezing the given named inputs where
+/// constants are needed (their values join options.frozenInputs).
 std::unique_ptr<Module>
 importWithInputs(llvm::StringRef path, Context &ctx,
                  const std::vector<NamedTensor> &inputs,
-                 bool freezeCompletely = false,
-                 const llvm::StringMap<std::vector<int64_t>> &shapes = {});
+                 onnx_frontend::ImportOptions options = {});
+
+/// Reads a --max-constant-bytes value; reports a malformed one (for `tool`)
+/// and returns None.
+llvm::Optional<uint64_t> parseMaxConstantBytes(llvm::StringRef tool,
+                                               llvm::StringRef text);
 
 /// Prints an error the way every tool does: `tool: error: message`.
 void reportError(llvm::StringRef tool, const llvm::Twine &message);

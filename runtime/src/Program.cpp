@@ -10,6 +10,7 @@
 #include "ohmrt/Npy.h"
 #include "ohmrt/Runtime.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -17,6 +18,8 @@
 #include <map>
 #include <set>
 #include <sstream>
+
+#include <zlib.h>
 
 using namespace ohmrt;
 
@@ -81,8 +84,71 @@ int64_t HostTensor::getNumElements() const {
   return count;
 }
 
+/// The checksum field's tag: field 15, wire type 5 (fixed32).
+constexpr unsigned char kChecksumTag = (15 << 3) | 5;
+constexpr size_t kChecksumFieldBytes = 5;
+
+static uint32_t getCrc32(const char *data, size_t size) {
+  uLong crc = crc32(0L, Z_NULL, 0);
+  // zlib takes at most 4 GiB per call (uInt).
+  while (size > 0) {
+    uInt chunk = uInt(std::min<size_t>(size, size_t(1) << 30));
+    crc = crc32(crc, reinterpret_cast<const Bytef *>(data), chunk);
+    data += chunk;
+    size -= chunk;
+  }
+  return uint32_t(crc);
+}
+
+void ohmrt::appendChecksum(std::string &bytes) {
+  uint32_t crc = getCrc32(bytes.data(), bytes.size());
+  bytes.push_back(char(kChecksumTag));
+  for (unsigned i = 0; i < 4; ++i)
+    bytes.push_back(char((crc >> (8 * i)) & 0xff));
+}
+
+bool ohmrt::serializeProgram(const program::Program &program,
+                             std::string &bytes) {
+  program::Program copy;
+  const program::Program *message = &program;
+  if (program.checksum() != 0) { // proto3: 0 is not serialized
+    copy = program;
+    copy.clear_checksum();
+    message = &copy;
+  }
+  if (message->ByteSizeLong() > size_t(INT32_MAX) - kChecksumFieldBytes ||
+      !message->SerializeToString(&bytes))
+    return false;
+  appendChecksum(bytes);
+  return true;
+}
+
+/// Whether `bytes` end in the checksum of what precedes them; sets `error`.
+static bool checkChecksum(const std::string &bytes, const std::string &name,
+                          std::string &error) {
+  size_t n = bytes.size();
+  if (n < kChecksumFieldBytes ||
+      (unsigned char)bytes[n - kChecksumFieldBytes] != kChecksumTag) {
+    error = name + ": not a valid ohm program: it does not end in a checksum "
+                   "(the file is empty, truncated or not an ohm program, or "
+                   "was written by an older ohmc: compile the model again)";
+    return false;
+  }
+  uint32_t stored = 0;
+  for (unsigned i = 0; i < 4; ++i)
+    stored |= uint32_t((unsigned char)bytes[n - 4 + i]) << (8 * i);
+  if (stored != getCrc32(bytes.data(), n - kChecksumFieldBytes)) {
+    error = name + ": the program is corrupt: its checksum does not match "
+                   "its contents (the file changed after ohmc wrote it)";
+    return false;
+  }
+  return true;
+}
+
 bool ohmrt::parseProgram(const std::string &bytes, const std::string &name,
                          program::Program &program, std::string &error) {
+  if (!checkChecksum(bytes, name, error))
+    return false;
   if (bytes.size() > size_t(INT32_MAX) ||
       !program.ParseFromArray(bytes.data(), int(bytes.size()))) {
     error = name + ": not a valid ohm program (the protobuf does not parse; "

@@ -25,10 +25,10 @@ sed -e 's/^name: default/name: cells8/' -e 's/cell_bits: 2/cell_bits: 8/' \
 "$ohmc" test/models/tiny_resnet_qdq.onnx --target=puma --adc=5 -o "$out/tiny-resnet-puma-adc5.ohmx"
 
 encode() {
-  protoc --encode=ohm.program.Program -I runtime/proto program.proto > "$out/$1"
+  /usr/bin/python3 test/Runtime/encode-program.py runtime/proto > "$out/$1"
 }
 encode ternary-read.ohmx <<'EOF'
-version: 1
+version: 2
 model: "ternary"
 target { name: "t" rows: 16 cols: 16 cell_bits: 1 max_active_rows: 16 dac_bits: 2 adc_bits: 4 cols_per_adc: 4 arrays_per_core: 2 cores: 1 }
 arrays { id: 0 rows: 4 cols: 3 cell_bits: 1 levels: "\001\000\001\000\001\000\001\001\000\000\000\001" }
@@ -41,7 +41,7 @@ instructions { mvm { rows: 0 dst: 1 tile_rows: 4 tile_cols: 3 encoding: TERNARY 
 global_bytes: 32
 EOF
 encode vector-ops.ohmx <<'EOF'
-version: 1
+version: 2
 model: "vector"
 target { name: "t" rows: 16 cols: 16 cell_bits: 2 max_active_rows: 16 dac_bits: 1 adc_bits: 8 cols_per_adc: 8 arrays_per_core: 1 cores: 1 }
 constants { id: 0 type { dtype: I16 } dims: 1 dims: 2 dims: 1 data: "\002\000\375\377" }

@@ -18,6 +18,8 @@
 
 #include "llvm/Support/Error.h"
 
+#include <cstdint>
+#include <limits>
 #include <vector>
 
 namespace ohm {
@@ -62,10 +64,14 @@ llvm::Expected<Tensor> evaluate(Operation *op,
 
 /// Runs `fn` on `inputs` (one per argument, in order) and returns its
 /// results. Inputs must have the argument's element type and match its
-/// static dimensions.
-llvm::Expected<std::vector<Tensor>> run(Function &fn,
-                                        std::vector<Tensor> inputs,
-                                        PartialSumObserver *observer = nullptr);
+/// static dimensions. The tensors alive at once (8 bytes per element) may
+/// take at most `maxBytes`: an op whose result would pass the limit is an
+/// error at that op, checked before the result is allocated when its type
+/// is static.
+llvm::Expected<std::vector<Tensor>>
+run(Function &fn, std::vector<Tensor> inputs,
+    PartialSumObserver *observer = nullptr,
+    uint64_t maxBytes = std::numeric_limits<uint64_t>::max());
 
 } // namespace interp
 } // namespace ohm

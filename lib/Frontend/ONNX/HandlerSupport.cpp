@@ -9,6 +9,7 @@
 #include "ImporterImpl.h"
 #include "ohm/IR/BuiltinOps.h"
 #include "ohm/Interp/Interpreter.h"
+#include "ohm/Support/ByteSize.h"
 
 #include <cmath>
 
@@ -65,7 +66,8 @@ Value *Importer::input(size_t i) {
     }
     // Initializers become constants at their first use.
     Value *value = constant(attr, tensorName);
-    values[tensorName] = value;
+    if (value)
+      values[tensorName] = value;
     return value;
   }
   emitNodeError() << "input '" << tensorName
@@ -320,7 +322,36 @@ Operation *Importer::create(const OpInfo &info,
   return op;
 }
 
+/// The bytes one element of `type` takes in memory.
+static uint64_t getElementBytes(Type type) {
+  if (auto integer = type.dyn_cast<IntegerType>())
+    return (integer.getWidth() + 7) / 8;
+  if (auto real = type.dyn_cast<FloatType>())
+    return real.getStorageBytes();
+  return 8;
+}
+
 Value *Importer::constant(DenseElementsAttr value, llvm::StringRef hint) {
+  // Splats (ConstantOfShape) are small until something materializes them:
+  // the limit counts what every constant would take.
+  TensorType type = value.getType();
+  uint64_t bytes =
+      uint64_t(type.getNumElements()) * getElementBytes(type.getElementType());
+  if (bytes > options.maxConstantBytes ||
+      constantBytes > options.maxConstantBytes - bytes) {
+    InFlightDiagnostic diag = node ? emitNodeError() : emitModelError();
+    diag << "constant ";
+    if (!hint.empty())
+      diag << "'" << hint << "' ";
+    diag << "(" << Type(type) << ") takes " << formatByteSize(bytes);
+    if (bytes <= options.maxConstantBytes)
+      diag << ", and with it the model's constants take "
+           << formatByteSize(constantBytes + bytes);
+    diag << ": over the limit of " << formatByteSize(options.maxConstantBytes)
+         << " (raise it with --max-constant-bytes)";
+    return nullptr;
+  }
+  constantBytes += bytes;
   Location loc = hint.empty() ? (node ? nodeLoc() : modelLoc())
                               : Location(NameLoc::get(ctx, hint));
   ConstOp op = ConstOp::build(builder, loc, value);

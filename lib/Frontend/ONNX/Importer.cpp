@@ -414,8 +414,11 @@ LogicalResult Importer::importInputs() {
   fn->setAttr("input_names", ArrayAttr::get(ctx, inputNames));
   builder.setInsertionPointToEnd(&fn->getBody());
   for (const onnx::ValueInfoProto *input : completelyFrozen) {
-    values[input->name()] =
+    Value *value =
         constant(options.frozenInputs.lookup(input->name()), input->name());
+    if (!value)
+      return failure();
+    values[input->name()] = value;
     frozenNames.insert(input->name());
   }
   return success();
@@ -439,6 +442,8 @@ LogicalResult Importer::importOutputs() {
       if (!attr)
         return emitModelError() << error;
       value = constant(attr, output.name());
+      if (!value)
+        return failure();
     }
     std::string error;
     TensorType declared = convertType(ctx, output.type(), error);

@@ -176,6 +176,8 @@ private:
   const onnx::GraphProto &graph;
   std::string name;
   const ImportOptions &options;
+  /// Bytes of the constants created so far (ImportOptions::maxConstantBytes).
+  uint64_t constantBytes = 0;
   OpBuilder builder;
   std::unique_ptr<Module> module;
   Function *fn = nullptr;

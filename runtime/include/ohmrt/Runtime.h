@@ -30,7 +30,8 @@ namespace ohmrt {
 namespace program = ohm::program;
 
 /// The program format version this runtime reads and the compiler writes.
-constexpr uint32_t kProgramVersion = 1;
+/// Version 2 added the checksum.
+constexpr uint32_t kProgramVersion = 2;
 
 /// Bytes per element of a dtype's storage (0 if invalid).
 unsigned getStorageBytes(program::DType dtype);
@@ -45,8 +46,16 @@ struct HostTensor {
   int64_t getNumElements() const;
 };
 
-/// Parses and validates a program. On failure returns false and sets
-/// `error` (prefixed with `name`).
+/// Appends the checksum field to a serialized program: field `checksum`
+/// (fixed32, the file's last 5 bytes) holding zlib's CRC-32 of `bytes`.
+void appendChecksum(std::string &bytes);
+
+/// Serializes `program` and appends its checksum: the bytes of a .ohmx
+/// file. False if the program is over protobuf's 2 GiB.
+bool serializeProgram(const program::Program &program, std::string &bytes);
+
+/// Checks the checksum, then parses and validates a program. On failure
+/// returns false and sets `error` (prefixed with `name`).
 bool parseProgram(const std::string &bytes, const std::string &name,
                   program::Program &program, std::string &error);
 bool loadProgram(const std::string &path, program::Program &program,

@@ -246,6 +246,37 @@ TEST(ValidatorTest, TheBaseProgramIsValidAndRuns) {
   EXPECT_EQ(outputs.size(), 4u);
 }
 
+// The file's checksum (docs/ISA.md): what serializeProgram writes parses
+// back to the same program; every single-bit flip and every truncation is
+// refused before the protobuf is parsed.
+TEST(ValidatorTest, TheChecksumCatchesEveryFlippedBitAndCut) {
+  Program p = everyKind();
+  std::string bytes, error;
+  ASSERT_TRUE(ohmrt::serializeProgram(p, bytes));
+  Program back;
+  ASSERT_TRUE(ohmrt::parseProgram(bytes, "p.ohmx", back, error)) << error;
+  back.clear_checksum();
+  EXPECT_EQ(back.SerializeAsString(), p.SerializeAsString());
+  // Serializing a program read from a file replaces its checksum.
+  back = Program();
+  ASSERT_TRUE(ohmrt::parseProgram(bytes, "p.ohmx", back, error));
+  std::string again;
+  ASSERT_TRUE(ohmrt::serializeProgram(back, again));
+  EXPECT_EQ(again, bytes);
+
+  for (size_t bit = 0; bit < bytes.size() * 8; ++bit) {
+    std::string flipped = bytes;
+    flipped[bit / 8] = char(flipped[bit / 8] ^ (1 << (bit % 8)));
+    EXPECT_FALSE(ohmrt::parseProgram(flipped, "p.ohmx", back, error))
+        << "bit " << bit;
+    EXPECT_NE(error.find("checksum"), std::string::npos) << error;
+  }
+  for (size_t size = 0; size < bytes.size(); ++size)
+    EXPECT_FALSE(
+        ohmrt::parseProgram(bytes.substr(0, size), "p.ohmx", back, error))
+        << "cut to " << size << " bytes";
+}
+
 TEST(ValidatorTest, HeaderArraysConstantsBuffersPorts) {
   const Case cases[] = {
       // Header.
@@ -253,7 +284,7 @@ TEST(ValidatorTest, HeaderArraysConstantsBuffersPorts) {
        "program)",
        [](Program &p) { p.set_version(0); }},
       {"program format version 7 is not supported (this simulator reads "
-       "version 1)",
+       "version 2)",
        [](Program &p) { p.set_version(7); }},
       {"the target description is invalid",
        [](Program &p) { p.mutable_target()->set_rows(0); }},

@@ -53,6 +53,12 @@ struct ImportOptions {
   /// Shapes for graph inputs (ohmc --input-shape), replacing symbolic
   /// dimensions: a static dimension the model declares must agree.
   llvm::StringMap<std::vector<int64_t>> inputShapes;
+  /// The most bytes the model's constants may take in memory, each and
+  /// together (initializers, Constant and ConstantOfShape results, frozen
+  /// inputs; at the element type's size): 150 bytes of ConstantOfShape can
+  /// declare a terabyte. `--max-constant-bytes` of ohmc and ohm-sim.
+  static constexpr uint64_t kDefaultMaxConstantBytes = uint64_t(1) << 30;
+  uint64_t maxConstantBytes = kDefaultMaxConstantBytes;
 };
 
 /// Imports the model at `path` (`.onnxtxt`/`.txt` files are read as ONNX
