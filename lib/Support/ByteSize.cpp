@@ -35,15 +35,14 @@ llvm::Optional<uint64_t> ohm::parseByteSize(llvm::StringRef text) {
   double value;
   if (text.empty() ||
       text.find_first_not_of("0123456789.") != llvm::StringRef::npos ||
-      text.getAsDouble(value) || !(value > 0) ||
-      value * scale >= 1.8e19)
+      text.getAsDouble(value) || !(value > 0) || value * scale >= 1.8e19)
     return llvm::None;
   return uint64_t(value * scale);
 }
 
 std::string ohm::formatByteSize(uint64_t bytes) {
-  static const char *const kUnits[] = {"KiB", "MiB", "GiB", "TiB", "PiB",
-                                       "EiB"};
+  static const char *const kUnits[] = {"KiB", "MiB", "GiB",
+                                       "TiB", "PiB", "EiB"};
   if (bytes < 1024)
     return std::to_string(bytes) + (bytes == 1 ? " byte" : " bytes");
   double value = double(bytes) / 1024;

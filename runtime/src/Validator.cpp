@@ -623,10 +623,14 @@ bool Validator::checkLoadConst(const program::Instruction &inst) {
     return false;
   if (it == constants.end())
     return bad("uses a constant that does not exist");
-  if (dst->batched() || it->second->type().dtype() != dtype(dst) ||
+  // A batched destination gets the constant once per inference (a
+  // constant graph output).
+  if (it->second->type().dtype() != dtype(dst) ||
       std::vector<int64_t>(it->second->dims().begin(),
-                           it->second->dims().end()) != dims(dst))
-    return bad("the constant must match an unbatched destination");
+                           it->second->dims().end()) != dims(dst) ||
+      (dst->batched() && dims(dst).empty()))
+    return bad("the constant must match its destination (per inference when "
+               "batched)");
   return true;
 }
 

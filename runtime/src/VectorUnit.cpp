@@ -495,7 +495,11 @@ bool Machine::executeVector(const program::Instruction &inst) {
     Mem dst = mem(inst.load_const().dst());
     const std::string &data =
         constants.at(inst.load_const().constant())->data();
-    std::memcpy(dst.data, data.data(), data.size());
+    // Batched: once per inference of the chunk.
+    size_t copies =
+        size_t(dst.count * dst.bytes) / std::max<size_t>(data.size(), 1);
+    for (size_t i = 0; i < copies; ++i)
+      std::memcpy(dst.data + i * data.size(), data.data(), data.size());
     return true;
   }
   case I::kRequantize:

@@ -626,10 +626,8 @@ TEST(ValidatorTest, Instructions) {
        [](Program &p) { inst(p, kGlobalAvgPool).mutable_global_avg_pool()->set_src(8); }},
       {"instruction 14 (load_const): uses a constant that does not exist",
        [](Program &p) { inst(p, kLoadConst).mutable_load_const()->set_constant(7); }},
-      {"instruction 14 (load_const): the constant must match an unbatched destination",
+      {"instruction 14 (load_const): the constant must match its destination (per inference when batched)",
        [](Program &p) { inst(p, kLoadConst).mutable_load_const()->set_constant(0); }},
-      {"instruction 14 (load_const): the constant must match an unbatched destination",
-       [](Program &p) { buf(p, 15).set_batched(true); }},
       // binary, qadd.
       {"instruction 15 (binary): invalid element types",
        [](Program &p) { inst(p, kBinary).mutable_binary()->set_dst(12); }},
