@@ -514,6 +514,24 @@ std::unique_ptr<Module> Importer::run() {
 // Entry points
 //===----------------------------------------------------------------------===//
 
+/// Runs ONNX's checker. Graph outputs without a type (ONNX Runtime
+/// accepts them; the importer takes their type from the value) are left
+/// out of the checked copy: the checker requires a type on every one.
+static void checkModel(const onnx::ModelProto &model) {
+  auto untyped = [](const onnx::ValueInfoProto &output) {
+    return output.type().value_case() == onnx::TypeProto::VALUE_NOT_SET;
+  };
+  if (llvm::none_of(model.graph().output(), untyped)) {
+    onnx::checker::check_model(model);
+    return;
+  }
+  onnx::ModelProto copy = model;
+  auto *outputs = copy.mutable_graph()->mutable_output();
+  outputs->erase(std::remove_if(outputs->begin(), outputs->end(), untyped),
+                 outputs->end());
+  onnx::checker::check_model(copy);
+}
+
 std::unique_ptr<Module>
 onnx_frontend::importModelBuffer(llvm::StringRef data, llvm::StringRef name,
                                  Context &ctx, const ImportOptions &options) {
@@ -556,7 +574,7 @@ onnx_frontend::importModelBuffer(llvm::StringRef data, llvm::StringRef name,
   // at the library boundary.
   try {
     if (options.runChecker)
-      onnx::checker::check_model(model);
+      checkModel(model);
   } catch (const std::exception &e) {
     InFlightDiagnostic diag = emitError(fileLoc);
     diag << "the ONNX checker rejects the model: " << e.what();

@@ -1,11 +1,12 @@
 """Rewrites an ONNX model the ways exporters in the wild write them, for
 test/Frontend/models-in-the-wild.test:
 
-    rewrite-model.py IN OUT opset=N ir=N ai-onnx shuffle reduce-mean-18
+    rewrite-model.py IN OUT opset=N ir=N ai-onnx shuffle untyped-outputs reduce-mean-18
 
 opset=N sets the default opset, ir=N the IR version, ai-onnx spells the
 default domain "ai.onnx", shuffle reverses the node order (not
-topological any more), symbolic-hw makes the first input's dimensions 0, 2
+topological any more), untyped-outputs removes the type of every graph
+output (ONNX Runtime takes it from the value), symbolic-hw makes the first input's dimensions 0, 2
 and 3 symbolic, reduce-mean-18 appends a ReduceMean with its axes as
 an input (opset 18's schema) to the first output."""
 import sys
@@ -33,6 +34,9 @@ for arg in sys.argv[3:]:
         nodes = list(model.graph.node)[::-1]
         del model.graph.node[:]
         model.graph.node.extend(nodes)
+    elif arg == "untyped-outputs":
+        for out in model.graph.output:
+            out.ClearField("type")
     elif arg == "symbolic-hw":
         dims = model.graph.input[0].type.tensor_type.shape.dim
         dims[0].dim_param = "N"
