@@ -322,3 +322,107 @@ LogicalResult Importer::importPadV11() {
   }
   return importPad(x, pads, fill);
 }
+
+//===----------------------------------------------------------------------===//
+// Shape arithmetic on static shapes, folded here
+//===----------------------------------------------------------------------===//
+
+/// Shape-1 and -15 (start, end): the dimensions of a static tensor, as a
+/// constant. Exporters compute Reshape targets this way (Shape -> Gather ->
+/// Unsqueeze -> Concat); a dynamic dimension has no value to fold.
+LogicalResult Importer::importShapeV1() {
+  TensorType type = inputType(0);
+  if (!type)
+    return failure();
+  int64_t rank = type.getRank();
+  auto clampAxis = [&](int64_t axis) {
+    if (axis < 0)
+      axis += rank;
+    return std::min(std::max<int64_t>(axis, 0), rank);
+  };
+  int64_t start = clampAxis(intAttr("start", 0));
+  int64_t end = clampAxis(intAttr("end", rank));
+  std::vector<int64_t> dims;
+  for (int64_t d = start; d < end; ++d) {
+    if (type.isDynamicDim(d))
+      return emitNodeError()
+             << "the shape of " << Type(type) << " has a dynamic dimension "
+             << d
+             << ", which ohm cannot fold to a constant (give the input's "
+                "size with ohmc --input-shape)";
+    dims.push_back(type.getDimSize(d));
+  }
+  auto resultType =
+      TensorType::get({int64_t(dims.size())}, IntegerType::get(ctx, 64, true));
+  return bind(0, constant(DenseElementsAttr::getFromInts(resultType, dims),
+                          node->output(0)));
+}
+
+/// Gather-1, -11 and -13 on constants (a Shape's dimensions, a constant
+/// table): folded to a constant. Gathering from a tensor computed at run
+/// time is not supported.
+LogicalResult Importer::importGatherV1() {
+  Value *data = input(0), *indices = input(1);
+  if (!data || !indices)
+    return failure();
+  DenseElementsAttr dataAttr = evaluateConstant(data);
+  DenseElementsAttr indexAttr = evaluateConstant(indices);
+  if (!dataAttr || !indexAttr)
+    return emitNodeError() << "Gather is supported on constants only (such "
+                              "as a Shape's dimensions); its "
+                           << (dataAttr ? "indices are" : "data is")
+                           << " computed at run time";
+  if (!indexAttr.getElementType().isInteger())
+    return emitNodeError() << "indices must be integers";
+  TensorType dataType = dataAttr.getType();
+  int64_t rank = dataType.getRank();
+  int64_t axis = intAttr("axis", 0);
+  if (axis < -rank || axis >= rank)
+    return emitNodeError() << "axis " << axis << " is out of range for "
+                           << Type(dataType);
+  if (axis < 0)
+    axis += rank;
+  llvm::ArrayRef<int64_t> shape = dataType.getShape();
+  int64_t extent = shape[axis];
+  int64_t outer = 1, inner = 1;
+  for (int64_t d = 0; d < axis; ++d)
+    outer *= shape[d];
+  for (int64_t d = axis + 1; d < rank; ++d)
+    inner *= shape[d];
+  std::vector<int64_t> resultShape(shape.begin(), shape.begin() + axis);
+  for (int64_t dim : indexAttr.getType().getShape())
+    resultShape.push_back(dim);
+  resultShape.insert(resultShape.end(), shape.begin() + axis + 1, shape.end());
+  auto resultType = TensorType::get(resultShape, dataType.getElementType());
+  if (resultType.getNumElements() > kMaxChannelParams)
+    return emitNodeError() << "the result has " << resultType.getNumElements()
+                           << " elements; at most " << kMaxChannelParams
+                           << " are folded";
+  std::vector<int64_t> index = indexAttr.getInts();
+  for (int64_t &i : index) {
+    if (i < -extent || i >= extent)
+      return emitNodeError() << "index " << i << " is out of range for axis "
+                             << axis << " of " << Type(dataType);
+    if (i < 0)
+      i += extent;
+  }
+  // One list of positions into the data, used for integers and floats.
+  std::vector<int64_t> from;
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t i : index)
+      for (int64_t k = 0; k < inner; ++k)
+        from.push_back((o * extent + i) * inner + k);
+  DenseElementsAttr result;
+  if (dataType.getElementType().isFloat()) {
+    std::vector<double> values = dataAttr.getDoubles(), picked;
+    for (int64_t f : from)
+      picked.push_back(values[size_t(f)]);
+    result = DenseElementsAttr::getFromDoubles(resultType, picked);
+  } else {
+    std::vector<int64_t> values = dataAttr.getInts(), picked;
+    for (int64_t f : from)
+      picked.push_back(values[size_t(f)]);
+    result = DenseElementsAttr::getFromInts(resultType, picked);
+  }
+  return bind(0, constant(result, node->output(0)));
+}

@@ -1,12 +1,15 @@
 """Rewrites an ONNX model the ways exporters in the wild write them, for
 test/Frontend/models-in-the-wild.test:
 
-    rewrite-model.py IN OUT opset=N ir=N ai-onnx shuffle untyped-outputs reduce-mean-18
+    rewrite-model.py IN OUT opset=N ir=N ai-onnx shuffle untyped-outputs
+                     shape-flatten reduce-mean-18
 
 opset=N sets the default opset, ir=N the IR version, ai-onnx spells the
 default domain "ai.onnx", shuffle reverses the node order (not
 topological any more), untyped-outputs removes the type of every graph
-output (ONNX Runtime takes it from the value), symbolic-hw makes the first input's dimensions 0, 2
+output (ONNX Runtime takes it from the value), shape-flatten replaces
+every Flatten by PyTorch's x.view(x.size(0), -1) (Shape -> Gather ->
+Unsqueeze -> Concat -> Reshape), symbolic-hw makes the first input's dimensions 0, 2
 and 3 symbolic, reduce-mean-18 appends a ReduceMean with its axes as
 an input (opset 18's schema) to the first output."""
 import sys
@@ -37,6 +40,27 @@ for arg in sys.argv[3:]:
     elif arg == "untyped-outputs":
         for out in model.graph.output:
             out.ClearField("type")
+    elif arg == "shape-flatten":
+        nodes = []
+        for i, node in enumerate(model.graph.node):
+            if node.op_type != "Flatten":
+                nodes.append(node)
+                continue
+            p = "flat%d_" % i
+            model.graph.initializer.extend([
+                numpy_helper.from_array(np.array(0, np.int64), p + "zero"),
+                numpy_helper.from_array(np.array([0], np.int64), p + "axes"),
+                numpy_helper.from_array(np.array([-1], np.int64), p + "rest")])
+            nodes += [
+                helper.make_node("Shape", [node.input[0]], [p + "shape"]),
+                helper.make_node("Gather", [p + "shape", p + "zero"], [p + "n"]),
+                helper.make_node("Unsqueeze", [p + "n", p + "axes"], [p + "n1"]),
+                helper.make_node("Concat", [p + "n1", p + "rest"], [p + "target"],
+                                 axis=0),
+                helper.make_node("Reshape", [node.input[0], p + "target"],
+                                 list(node.output))]
+        del model.graph.node[:]
+        model.graph.node.extend(nodes)
     elif arg == "symbolic-hw":
         dims = model.graph.input[0].type.tensor_type.shape.dim
         dims[0].dim_param = "N"
