@@ -344,7 +344,7 @@ void DeviceMvmPlan::planSensed(
         value[c] = int8_t(diff > margin ? 1 : diff < -margin ? -1 : 0);
       else // a pair of equal cells reads 0, as ideal mode reads equal levels
         value[c] = int8_t(diff > 0 ? 1 : diff < 0 ? -1 : 0);
-      effective[c] += int64_t(value[c]) << (cellBits * s);
+      effective[c] += int64_t(value[c]) * (int64_t(1) << (cellBits * s));
     }
     sensed.push_back(std::move(value));
   }

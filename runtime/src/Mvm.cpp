@@ -114,7 +114,7 @@ MvmPlan::MvmPlan(const program::Mvm &op,
     const Read &read = reads[size_t(q)];
     const int16_t *v = cells.values[size_t(q)].data();
     for (int64_t i = 0; i < rows * cols; ++i)
-      sliced[size_t(i)] += read.sign * (int64_t(v[i]) << read.shift);
+      sliced[size_t(i)] += read.sign * int64_t(v[i]) * (int64_t(1) << read.shift);
   }
   std::vector<bool> columnExact = findExactColumns(cells);
   for (int64_t n = 0; n < cols; ++n)
@@ -628,7 +628,7 @@ void serialGeneric(const SerialArgs &a, const int32_t *entries,
               int64_t count = 0;
               for (int64_t w = 0; w < a.words; ++w)
                 count += popcount64(xw[j * a.words + w] & m[w * a.paddedCols]);
-              p += (term ? -count : count) << (b + j);
+              p += (term ? -count : count) * (int64_t(1) << (b + j));
             }
           }
         int64_t code = (p + a.bias) >> a.stepLog2;
