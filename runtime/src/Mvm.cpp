@@ -114,7 +114,8 @@ MvmPlan::MvmPlan(const program::Mvm &op,
     const Read &read = reads[size_t(q)];
     const int16_t *v = cells.values[size_t(q)].data();
     for (int64_t i = 0; i < rows * cols; ++i)
-      sliced[size_t(i)] += read.sign * int64_t(v[i]) * (int64_t(1) << read.shift);
+      sliced[size_t(i)] +=
+          read.sign * int64_t(v[i]) * (int64_t(1) << read.shift);
   }
   std::vector<bool> columnExact = findExactColumns(cells);
   for (int64_t n = 0; n < cols; ++n)

@@ -8,6 +8,8 @@
 // feed that op, and rewrites the group into integer ops on the codes:
 //
 //   conv / gemm / matmul (+bias)  ->  nn.qconv / nn.qmatmul + nn.requantize
+//   the same without a quantize   ->  nn.qconv / nn.qmatmul + nn.dequantize
+//   after it (a float result)         of the accumulator
 //   add                           ->  nn.qadd
 //   avgpool, globalavgpool        ->  nn.qavgpool + nn.requantize
 //   maxpool, reshape, transpose,
@@ -34,6 +36,8 @@
 #define DEBUG_TYPE "fold-qdq"
 
 STATISTIC(NumLinear, "Convolutions and matrix products made integer");
+STATISTIC(NumFloatResults,
+          "Convolutions and matrix products made integer, float results");
 STATISTIC(NumAdds, "Additions made integer");
 STATISTIC(NumPools, "Average pools made integer");
 STATISTIC(NumMoves, "Data movement and activations made integer");
@@ -127,13 +131,40 @@ public:
         quantizes.push_back(&op);
     for (Operation *q : quantizes)
       tryFold(QuantizeOp(q));
+    // What is left of dequantized products has a float result.
+    std::vector<Operation *> products;
+    for (Operation &op : fn.getBody())
+      if (op.isa<ConvOp>() || op.isa<GemmOp>() || op.isa<MatMulOp>())
+        products.push_back(&op);
+    for (Operation *op : products) {
+      // A MatMul whose only user adds a bias folds with the add.
+      Operation *core = op;
+      if (op->isa<MatMulOp>() && op->getResult(0)->hasOneUse())
+        if (Operation *user = op->getResult(0)->getUses().begin()->getOwner())
+          if (user->isa<AddOp>())
+            core = user;
+      if (!foldFloatProduct(core) && core != op)
+        foldFloatProduct(op);
+    }
     return success();
   }
 
 private:
   void tryFold(QuantizeOp q);
+  /// The integer product (nn.qconv / nn.qmatmul, with its bias) a
+  /// dequantized conv, gemm or matmul (+ bias add) computes.
+  struct Product {
+    Value *acc = nullptr;      // the i32 accumulator
+    int64_t axis = 0;          // its channel axis
+    std::vector<float> scales; // the accumulator's unit per channel
+    Operation *matmul = nullptr;
+  };
+  bool buildProduct(OpBuilder &builder, Operation *core, Product &product);
   bool foldLinear(QuantizeOp q, Operation *act, Operation *core,
                   const Quant &out);
+  /// A dequantized product with a float result (no quantize after it):
+  /// the integer product, then nn.dequantize of its accumulator.
+  bool foldFloatProduct(Operation *core);
   bool foldAdd(QuantizeOp q, Operation *act, Operation *add, const Quant &out);
   bool foldAvgPool(QuantizeOp q, Operation *act, Operation *pool,
                    const Quant &out);
@@ -318,8 +349,8 @@ void FoldQDQPass::replace(QuantizeOp q, Value *value,
       op->erase();
 }
 
-bool FoldQDQPass::foldLinear(QuantizeOp q, Operation *act, Operation *core,
-                             const Quant &out) {
+bool FoldQDQPass::buildProduct(OpBuilder &builder, Operation *core,
+                               Product &product) {
   // MatMul followed by a bias Add is a linear op with a bias.
   Operation *matmul = core;
   Value *bias = nullptr;
@@ -364,7 +395,6 @@ bool FoldQDQPass::foldLinear(QuantizeOp q, Operation *act, Operation *core,
 
   float alpha = isGemm ? GemmOp(matmul).getAlpha() : 1.0f;
   float beta = isGemm ? GemmOp(matmul).getBeta() : 1.0f;
-  OpBuilder builder(q);
   Location loc = matmul->getLoc();
   bool ok;
   std::vector<float> sw = wParams.scales;
@@ -383,31 +413,78 @@ bool FoldQDQPass::foldLinear(QuantizeOp q, Operation *act, Operation *core,
   else
     wZp = IntegerAttr::get(ctx, wParams.getZeroPoint(0));
 
-  Value *acc;
-  int64_t accAxis;
   if (isConv) {
     ConvOp conv(matmul);
-    acc = QConvOp::build(builder, loc, xq, wq, bq, conv.getWindow(),
-                         conv.getGroup(), in.zp, wZp)
-              ->getResult(0);
-    accAxis = 1;
+    product.acc = QConvOp::build(builder, loc, xq, wq, bq, conv.getWindow(),
+                                 conv.getGroup(), in.zp, wZp)
+                      ->getResult(0);
+    product.axis = 1;
   } else {
     Value *rhs = wq;
     if (transB)
       rhs = TransposeOp::build(builder, loc, wq, {1, 0})->getResult(0);
-    acc = QMatMulOp::build(builder, loc, xq, rhs, bq, in.zp, wZp)->getResult(0);
-    accAxis = int64_t(acc->getType().cast<TensorType>().getRank()) - 1;
+    product.acc =
+        QMatMulOp::build(builder, loc, xq, rhs, bq, in.zp, wZp)->getResult(0);
+    product.axis =
+        int64_t(product.acc->getType().cast<TensorType>().getRank()) - 1;
   }
-  // M = sx * sw[m] / sy (times Gemm's alpha), in f32 as ONNX Runtime does.
-  std::vector<float> scales;
+  // The accumulator's unit per channel: sx * sw[m] (times Gemm's alpha),
+  // in f32 as ONNX Runtime computes it.
+  product.scales.clear();
   for (float s : sw)
-    scales.push_back(alpha * in.scale * s / out.scale);
+    product.scales.push_back(alpha * in.scale * s);
+  product.matmul = matmul;
+  return true;
+}
+
+bool FoldQDQPass::foldLinear(QuantizeOp q, Operation *act, Operation *core,
+                             const Quant &out) {
+  OpBuilder builder(q);
+  Product product;
+  if (!buildProduct(builder, core, product))
+    return false;
+  // M = sx * sw[m] / sy.
+  std::vector<float> scales;
+  for (float s : product.scales)
+    scales.push_back(s / out.scale);
   int64_t lo, hi;
   getActivationRange(act, out, lo, hi);
-  Value *result =
-      requantize(builder, q->getLoc(), acc, scales, accAxis, 0, out, lo, hi);
-  replace(q, result, {act, core, matmul == core ? nullptr : matmul});
+  Value *result = requantize(builder, q->getLoc(), product.acc, scales,
+                             product.axis, 0, out, lo, hi);
+  replace(q, result,
+          {act, core, product.matmul == core ? nullptr : product.matmul});
   ++NumLinear;
+  return true;
+}
+
+bool FoldQDQPass::foldFloatProduct(Operation *core) {
+  OpBuilder builder(core);
+  Product product;
+  if (!buildProduct(builder, core, product))
+    return false;
+  Context &ctx = builder.getContext();
+  auto f32 = FloatType::getF32(ctx);
+  Attribute scale =
+      product.scales.size() == 1
+          ? Attribute(FloatAttr::get(f32, product.scales[0]))
+          : Attribute(DenseElementsAttr::getFromDoubles(
+                TensorType::get({int64_t(product.scales.size())}, f32),
+                std::vector<double>(product.scales.begin(),
+                                    product.scales.end())));
+  DequantizeOp dq = DequantizeOp::build(builder, core->getLoc(), product.acc,
+                                        scale, Attribute(), product.axis);
+  Value *result = dq->getResult(0);
+  if (result->getType() != core->getResult(0)->getType()) {
+    // A product whose float result type is not f32 stays float.
+    dq->erase();
+    return false;
+  }
+  result->setNameHint(core->getResult(0)->getNameHint());
+  core->getResult(0)->replaceAllUsesWith(result);
+  core->erase();
+  if (product.matmul != core && product.matmul->use_empty())
+    product.matmul->erase();
+  ++NumFloatResults;
   return true;
 }
 

@@ -2,14 +2,17 @@
 test/Frontend/models-in-the-wild.test:
 
     rewrite-model.py IN OUT opset=N ir=N ai-onnx shuffle untyped-outputs
-                     shape-flatten reduce-mean-18
+                     shape-flatten float-head reduce-mean-18
 
 opset=N sets the default opset, ir=N the IR version, ai-onnx spells the
 default domain "ai.onnx", shuffle reverses the node order (not
 topological any more), untyped-outputs removes the type of every graph
 output (ONNX Runtime takes it from the value), shape-flatten replaces
 every Flatten by PyTorch's x.view(x.size(0), -1) (Shape -> Gather ->
-Unsqueeze -> Concat -> Reshape), symbolic-hw makes the first input's dimensions 0, 2
+Unsqueeze -> Concat -> Reshape), float-head makes the first output the
+float result of the last product (DequantizeLinear -> Gemm with no
+QuantizeLinear after it, as ONNX Runtime's quantizer leaves the last
+layer), symbolic-hw makes the first input's dimensions 0, 2
 and 3 symbolic, reduce-mean-18 appends a ReduceMean with its axes as
 an input (opset 18's schema) to the first output."""
 import sys
@@ -59,6 +62,16 @@ for arg in sys.argv[3:]:
                                  axis=0),
                 helper.make_node("Reshape", [node.input[0], p + "target"],
                                  list(node.output))]
+        del model.graph.node[:]
+        model.graph.node.extend(nodes)
+    elif arg == "float-head":
+        out = model.graph.output[0]
+        product = [n for n in model.graph.node
+                   if n.op_type in ("Gemm", "MatMul", "Conv")][-1]
+        # Drop everything after the product; it computes the output.
+        keep = list(model.graph.node).index(product)
+        nodes = list(model.graph.node)[:keep + 1]
+        product.output[0] = out.name
         del model.graph.node[:]
         model.graph.node.extend(nodes)
     elif arg == "symbolic-hw":
