@@ -212,33 +212,33 @@ void target::printOptionValue(llvm::raw_ostream &os,
 }
 
 /// "a|b|c", for the pass option help.
-static const char *joinSpellings(std::initializer_list<llvm::StringRef> names) {
-  auto *text = new std::string; // Lives as long as the program.
+static std::string joinSpellings(std::initializer_list<llvm::StringRef> names) {
+  std::string text;
   for (llvm::StringRef name : names)
-    *text += (text->empty() ? "" : "|") + name.str();
-  return text->c_str();
+    text += (text.empty() ? "" : "|") + name.str();
+  return text;
 }
 
 const char *target::getOptionTypeName(Encoding *) {
-  static const char *names = joinSpellings({
+  static const std::string names = joinSpellings({
 #define OHM_ENCODING(ENUMERATOR, NAME) NAME,
 #include "ohm/Target/Vocabulary.def"
   });
-  return names;
+  return names.c_str();
 }
 const char *target::getOptionTypeName(Sensing *) {
-  static const char *names = joinSpellings({
+  static const std::string names = joinSpellings({
 #define OHM_SENSING(ENUMERATOR, NAME) NAME,
 #include "ohm/Target/Vocabulary.def"
   });
-  return names;
+  return names.c_str();
 }
 const char *target::getOptionTypeName(AdcPolicy *) {
-  static const char *names = joinSpellings({
+  static const std::string names = joinSpellings({
 #define OHM_ADC_POLICY(ENUMERATOR, NAME) NAME,
 #include "ohm/Target/Vocabulary.def"
   });
-  return names;
+  return names.c_str();
 }
 const char *target::getOptionTypeName(LayerSetting<Encoding> *) {
   return "layer:encoding";
