@@ -162,6 +162,14 @@ private:
   LogicalResult importQuantizeLinear(bool perAxis);
   LogicalResult importDequantizeLinear(bool perAxis);
   LogicalResult importBinary(const OpInfo &info);
+  /// com.microsoft QLinear ops computed through float as ONNX Runtime does:
+  /// nn.dequantize of input `i` with the (scale, zero point) inputs that
+  /// follow it, or null after an error.
+  Value *dequantizeInput(size_t i, size_t scaleIndex, size_t zpIndex);
+  /// nn.quantize of `value` with the (scale, zero point) inputs at these
+  /// indices into `zpType`, bound to output 0.
+  LogicalResult quantizeOutput(Value *value, size_t scaleIndex, size_t zpIndex,
+                               Type zpType);
   LogicalResult importReshape(bool allowZero);
   LogicalResult importSqueeze(Value *x, llvm::ArrayRef<int64_t> axes);
   LogicalResult importUnsqueeze(Value *x, llvm::ArrayRef<int64_t> axes);

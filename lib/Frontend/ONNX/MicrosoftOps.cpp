@@ -180,3 +180,114 @@ LogicalResult Importer::importQLinearConcatV1() {
              {named("axis", IntegerAttr::get(ctx, intAttr("axis", 0)))});
   return bind(0, op ? op->getResult(0) : nullptr);
 }
+
+//===----------------------------------------------------------------------===//
+// QLinear ops computed through float
+//===----------------------------------------------------------------------===//
+//
+// ONNX Runtime computes these on dequantized values and quantizes the
+// result; the importer spells them so (dequantize -> float op -> quantize),
+// and fold-qdq turns what has an integer form (average pooling) into it.
+
+Value *Importer::dequantizeInput(size_t i, size_t scaleIndex, size_t zpIndex) {
+  Value *x = input(i);
+  std::vector<float> scale;
+  std::vector<int64_t> zp;
+  Type zpType = x ? x->getType().cast<TensorType>().getElementType() : Type();
+  if (!x || !constantFloats(scaleIndex, "scale", scale) ||
+      !zeroPointInput(zpIndex, "zero point", zp, zpType))
+    return nullptr;
+  if (scale.size() != 1 || zp.size() != 1) {
+    emitNodeError() << "only per-tensor scales and zero points are supported";
+    return nullptr;
+  }
+  Operation *deq = create(DequantizeOp::Info, {x},
+                          {named("scale", scaleAttr(scale)),
+                           named("zp", IntegerAttr::get(ctx, zp[0]))},
+                          Type(), -1);
+  return deq ? deq->getResult(0) : nullptr;
+}
+
+LogicalResult Importer::quantizeOutput(Value *value, size_t scaleIndex,
+                                       size_t zpIndex, Type zpType) {
+  std::vector<float> scale;
+  std::vector<int64_t> zp;
+  if (!constantFloats(scaleIndex, "y_scale", scale) ||
+      !zeroPointInput(zpIndex, "y_zero_point", zp, zpType))
+    return failure();
+  if (scale.size() != 1 || zp.size() != 1)
+    return emitNodeError()
+           << "only per-tensor scales and zero points are supported";
+  Operation *q = create(QuantizeOp::Info, {value},
+                        {named("scale", scaleAttr(scale)),
+                         named("zp", IntegerAttr::get(ctx, zp[0]))},
+                        value->getType().cast<TensorType>().clone(zpType));
+  return bind(0, q ? q->getResult(0) : nullptr);
+}
+
+/// QLinearAveragePool: X, x_scale, x_zp, y_scale, y_zp with AveragePool's
+/// attributes.
+LogicalResult Importer::importQLinearAveragePoolV1() {
+  TensorType x = inputType(0);
+  if (!x)
+    return failure();
+  if (intAttr("channels_last", 0))
+    return emitNodeError() << "channels_last layout is not supported";
+  Window window;
+  if (failed(readWindow(x, intsAttr("kernel_shape", {}), window, true)))
+    return failure();
+  if (window.kernel.size() != 2)
+    return emitNodeError() << "'kernel_shape' must have 2 values";
+  Value *xf = dequantizeInput(0, 1, 2);
+  if (!xf)
+    return failure();
+  Operation *pool =
+      create(AvgPoolOp::Info, {xf},
+             {named("ceil_mode", IntegerAttr::get(ctx, window.ceilMode)),
+              named("count_include_pad",
+                    IntegerAttr::get(ctx, intAttr("count_include_pad", 0))),
+              named("kernel_shape", i64s(window.kernel)),
+              named("pads", i64s(window.pads)),
+              named("strides", i64s(window.strides))},
+             Type(), -1);
+  if (!pool)
+    return failure();
+  return quantizeOutput(pool->getResult(0), 3, 4, x.getElementType());
+}
+
+/// QLinearMul: A, A_scale, A_zp, B, B_scale, B_zp, C_scale, C_zp.
+LogicalResult Importer::importQLinearMulV1() {
+  TensorType a = inputType(0);
+  Value *af = dequantizeInput(0, 1, 2);
+  Value *bf = af ? dequantizeInput(3, 4, 5) : nullptr;
+  if (!a || !af || !bf)
+    return failure();
+  Operation *mul = create(MulOp::Info, {af, bf}, {}, Type(), -1);
+  if (!mul)
+    return failure();
+  return quantizeOutput(mul->getResult(0), 6, 7, a.getElementType());
+}
+
+/// QLinearSoftmax: X, x_scale, x_zp, y_scale, y_zp; axis (-1), opset (the
+/// Softmax semantics: before 13, softmax of the input coerced to 2-D).
+LogicalResult Importer::importQLinearSoftmaxV1() {
+  TensorType x = inputType(0);
+  if (!x)
+    return failure();
+  int64_t axis = intAttr("axis", -1);
+  int64_t rank = x.getRank();
+  if (axis < 0)
+    axis += rank;
+  if (intAttr("opset", 13) < 13 && axis != rank - 1)
+    return emitNodeError() << "softmax of the input coerced to 2-D (opset "
+                              "before 13) is supported on the last axis only";
+  Value *xf = dequantizeInput(0, 1, 2);
+  if (!xf)
+    return failure();
+  Operation *softmax =
+      create(SoftmaxOp::Info, {xf},
+             {named("axis", IntegerAttr::get(ctx, axis))}, Type(), -1);
+  if (!softmax)
+    return failure();
+  return quantizeOutput(softmax->getResult(0), 3, 4, x.getElementType());
+}

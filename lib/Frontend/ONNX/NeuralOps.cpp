@@ -118,6 +118,37 @@ LogicalResult Importer::importGlobalAveragePoolV1() {
   return bind(0, op ? op->getResult(0) : nullptr);
 }
 
+/// ReduceMean-1..13 (axes attribute) over the spatial axes of a 4-D tensor
+/// is a global average pool (exporters write it for one); keepdims = 0
+/// drops the two unit dimensions.
+LogicalResult Importer::importReduceMeanV1() {
+  TensorType x = inputType(0);
+  if (!x)
+    return failure();
+  std::vector<int64_t> axes = intsAttr("axes", {});
+  for (int64_t &axis : axes)
+    if (axis < 0)
+      axis += x.getRank();
+  llvm::sort(axes);
+  if (x.getRank() != 4 || axes != std::vector<int64_t>{2, 3})
+    return emitNodeError() << "ReduceMean is supported over the spatial axes "
+                              "[2, 3] of a 4-D tensor (a global average "
+                              "pool), got axes "
+                           << i64s(axes) << " of " << Type(x);
+  bool keepDims = intAttr("keepdims", 1) != 0;
+  Operation *pool =
+      create(GlobalAvgPoolOp::Info, {input(0)}, {}, Type(), keepDims ? 0 : -1);
+  if (!pool || keepDims)
+    return bind(0, pool ? pool->getResult(0) : nullptr);
+  std::vector<int64_t> shape = {x.isDynamicDim(0) ? -1 : x.getDimSize(0),
+                                x.isDynamicDim(1) ? -1 : x.getDimSize(1)};
+  if (llvm::count(shape, -1) > 1)
+    return emitNodeError() << "more than one dynamic dimension";
+  Operation *op = create(ReshapeOp::Info, {pool->getResult(0)},
+                         {named("shape", i64s(shape))});
+  return bind(0, op ? op->getResult(0) : nullptr);
+}
+
 LogicalResult Importer::importBatchNormalizationV7() {
   if (intAttr("training_mode", 0))
     return emitNodeError() << "training mode is not supported";
