@@ -3,7 +3,7 @@
 // input batch: the baseline bench/ prints beside ohm-sim.
 //
 //   node bench/ort/ort-bench.mjs MODEL.onnx INPUT.npy [--threads N] [--repeat R]
-//        [--warmup W] [--output OUT.npy]
+//        [--warmup W] [--output OUT.npy [--output-name NAME]]
 //
 // The session runs with intraOpNumThreads=N (default 1), interOpNumThreads=1,
 // sequential execution and graphOptimizationLevel 'all' (ORT fuses the QDQ
@@ -19,7 +19,8 @@
 //   ort: model=PATH batch=N threads=T mode=batch|per-image warmup=W repeat=R
 //        create_s=S best_s=S median_s=S inferences_per_s=N/median ort=VERSION
 //
-// --output writes the model's first output (of the last timed run) as .npy.
+// --output writes the model's first output (of the last timed run) as .npy;
+// --output-name picks another output by name (the session runs that one).
 // Inputs: .npy versions 1-3, C order, float32, uint8 or int8. The model must
 // have exactly one input.
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -183,10 +184,10 @@ function declaredInputShape(modelPath, inputName) {
 
 // ---------------------------------------------------------------------------
 
-const USAGE = 'usage: ort-bench.mjs MODEL.onnx INPUT.npy [--threads N] [--repeat R] [--warmup W] [--output OUT.npy]';
+const USAGE = 'usage: ort-bench.mjs MODEL.onnx INPUT.npy [--threads N] [--repeat R] [--warmup W] [--output OUT.npy [--output-name NAME]]';
 
 function parseArgs(argv) {
-  const opts = { threads: 1, repeat: 5, warmup: 1, output: null, positional: [] };
+  const opts = { threads: 1, repeat: 5, warmup: 1, output: null, outputName: null, positional: [] };
   for (let i = 0; i < argv.length; i++) {
     let arg = argv[i];
     let inline = null;
@@ -210,6 +211,7 @@ function parseArgs(argv) {
     else if (arg === '--repeat') opts.repeat = count(1);
     else if (arg === '--warmup') opts.warmup = count(0);
     else if (arg === '--output') opts.output = take();
+    else if (arg === '--output-name') opts.outputName = take();
     else if (arg === '--help' || arg === '-h') opts.help = true;
     else if (arg.startsWith('-')) fail(`unknown option '${arg}'\n${USAGE}`);
     else opts.positional.push(arg);
@@ -256,7 +258,10 @@ async function main(argv) {
     fail(`${opts.model}: ${session.inputNames.length} inputs (${session.inputNames.join(', ')}); one expected`);
   }
   const inputName = session.inputNames[0];
-  const outputName = session.outputNames[0];
+  const outputName = opts.outputName ?? session.outputNames[0];
+  if (!session.outputNames.includes(outputName)) {
+    fail(`${opts.model}: no output '${outputName}' (outputs: ${session.outputNames.join(', ')})`);
+  }
   const declared = declaredInputShape(opts.model, inputName);
   const perImage = batch > 1 && declared !== null && declared[0] === 1;
 

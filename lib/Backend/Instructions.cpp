@@ -287,6 +287,17 @@ llvm::Optional<LogicalResult> Emitter::emitVectorOp(Operation &op) {
     }
     return success();
   }
+  if (auto activation = op.dyn_cast<nn::ActivationOp>()) {
+    pb::Activation *m = add()->mutable_activation();
+    m->set_src(in(0));
+    m->set_dst(out());
+    llvm::StringRef kind = activation.getKind();
+    m->set_kind(kind == "sigmoid" ? pb::SIGMOID
+                : kind == "tanh"  ? pb::TANH
+                                  : pb::LEAKY_RELU);
+    m->set_alpha(kind == "leaky_relu" ? activation.getAlpha() : 0.0f);
+    return success();
+  }
   if (op.isa<nn::CastOp>()) {
     pb::Cast *m = add()->mutable_cast();
     m->set_src(in(0));

@@ -92,6 +92,24 @@ Tensor interp::evalClip(Operation *op, const Tensor &x, double lo, double hi) {
   return out;
 }
 
+Tensor interp::evalActivation(Operation *op, const Tensor &x) {
+  nn::ActivationOp activation(op);
+  llvm::StringRef kind = activation.getKind();
+  double alpha = activation.getAlpha();
+  Tensor out(x.getElementType(), x.getShape());
+  for (int64_t i = 0; i < x.getNumElements(); ++i) {
+    double value = x.floats()[i];
+    if (kind == "sigmoid")
+      value = 1.0 / (1.0 + std::exp(-value));
+    else if (kind == "tanh")
+      value = std::tanh(value);
+    else if (value < 0)
+      value = alpha * value;
+    out.setFloat(i, value);
+  }
+  return out;
+}
+
 Tensor interp::evalCast(const Tensor &x, Type to) {
   Tensor out(to, x.getShape());
   auto intTo = to.dyn_cast<IntegerType>();

@@ -144,6 +144,8 @@ llvm::Expected<Tensor> interp::evaluate(Operation *op,
     return evalBatchNorm(op, *args[0], *args[1], *args[2], *args[3], *args[4]);
   if (op->isa<SoftmaxOp>())
     return evalSoftmax(op, *args[0]);
+  if (op->isa<ActivationOp>())
+    return evalActivation(op, *args[0]);
   if (op->isa<ReshapeOp>())
     return evalReshape(op, *args[0]);
   if (op->isa<TransposeOp>())

@@ -76,6 +76,8 @@ llvm::Expected<Tensor> evalBinary(Operation *op, const Tensor &a,
                                   const Tensor &b, bool isAdd);
 /// nn.relu and nn.clip: clamps to [lo, hi]; NaN stays NaN.
 Tensor evalClip(Operation *op, const Tensor &x, double lo, double hi);
+/// nn.activation: each element in double, rounded to the element type.
+Tensor evalActivation(Operation *op, const Tensor &x);
 /// nn.cast to element type `to`.
 Tensor evalCast(const Tensor &x, Type to);
 Tensor evalQuantize(Operation *op, const Tensor &x);

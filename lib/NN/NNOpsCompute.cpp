@@ -10,6 +10,8 @@
 
 #include "TypeRuleSupport.h"
 
+#include <cmath>
+
 using namespace ohm;
 using namespace ohm::nn;
 
@@ -366,6 +368,47 @@ Type SoftmaxOp::inferType(Operation *op, ErrorStream &err) {
     return err << "'axis' " << getIntAttr(op, "axis", -1)
                << " is out of range for " << Type(x);
   return x;
+}
+
+bool ActivationOp::isKind(llvm::StringRef kind) {
+  return kind == "sigmoid" || kind == "tanh" || kind == "leaky_relu";
+}
+
+Type ActivationOp::inferType(Operation *op, ErrorStream &err) {
+  TensorType x = getOperandTensor(op, 0);
+  if (!x.getElementType().isFloat())
+    return err << "input must be a float tensor";
+  auto kind = op->getAttrOfType<StringAttr>("kind");
+  if (!kind || !isKind(kind.getValue()))
+    return err << "needs a 'kind': \"sigmoid\", \"tanh\" or \"leaky_relu\"";
+  if (Attribute alpha = op->getAttr("alpha")) {
+    auto value = alpha.dyn_cast<FloatAttr>();
+    if (!value || !std::isfinite(value.getValue()))
+      return err << "'alpha' must be a finite float";
+  }
+  return x;
+}
+
+ActivationOp ActivationOp::build(OpBuilder &builder, Location loc, Value *input,
+                                 llvm::StringRef kind, float alpha) {
+  Context &ctx = builder.getContext();
+  llvm::SmallVector<NamedAttribute, 2> attrs;
+  if (kind == "leaky_relu")
+    attrs.push_back(builder.getNamedAttr(
+        "alpha", FloatAttr::get(FloatType::getF32(ctx), alpha)));
+  attrs.push_back(builder.getNamedAttr("kind", StringAttr::get(ctx, kind)));
+  return ActivationOp(
+      builder.create(loc, Info, {input->getType()}, {input}, attrs));
+}
+
+llvm::StringRef ActivationOp::getKind() const {
+  auto kind = op->getAttrOfType<StringAttr>("kind");
+  return kind ? kind.getValue() : llvm::StringRef();
+}
+
+float ActivationOp::getAlpha() const {
+  auto alpha = op->getAttrOfType<FloatAttr>("alpha");
+  return alpha ? float(alpha.getValue()) : 0.01f;
 }
 
 //===----------------------------------------------------------------------===//

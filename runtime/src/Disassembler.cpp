@@ -16,6 +16,7 @@
 
 #include <cctype>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <sstream>
 
@@ -29,6 +30,18 @@ namespace {
 std::string formatFloat(double value) {
   char text[32];
   std::snprintf(text, sizeof(text), "%.9g", value);
+  return text;
+}
+
+/// An f32 field as the shortest decimal that reads back as the same f32
+/// (0.1, not 0.100000001), as the IR printer writes f32 attributes.
+std::string formatF32(float value) {
+  char text[32];
+  for (int precision = 1; precision <= 9; ++precision) {
+    std::snprintf(text, sizeof(text), "%.*g", precision, double(value));
+    if (std::strtof(text, nullptr) == value || value != value)
+      break;
+  }
   return text;
 }
 
@@ -84,8 +97,8 @@ std::string scalarText(const Message &m, const Reflection &r,
     return std::to_string(repeated ? r.GetRepeatedUInt64(m, f, index)
                                    : r.GetUInt64(m, f));
   case FieldDescriptor::CPPTYPE_FLOAT:
-    return formatFloat(repeated ? r.GetRepeatedFloat(m, f, index)
-                                : r.GetFloat(m, f));
+    return formatF32(repeated ? r.GetRepeatedFloat(m, f, index)
+                              : r.GetFloat(m, f));
   case FieldDescriptor::CPPTYPE_DOUBLE:
     return formatFloat(repeated ? r.GetRepeatedDouble(m, f, index)
                                 : r.GetDouble(m, f));

@@ -158,6 +158,7 @@ private:
   void pad(const program::Pad &op);
   void transpose(const program::Transpose &op);
   void softmax(const program::Softmax &op);
+  void activation(const program::Activation &op);
   void cast(const program::Cast &op);
   void clip(const program::Clip &op);
 };

@@ -77,6 +77,8 @@ void ohmrt::detail::getOperands(const program::Instruction &inst,
     return unary(inst.transpose().src(), inst.transpose().dst());
   case I::kSoftmax:
     return unary(inst.softmax().src(), inst.softmax().dst());
+  case I::kActivation:
+    return unary(inst.activation().src(), inst.activation().dst());
   case I::kSync:
   case I::OP_NOT_SET:
     return;

@@ -704,6 +704,10 @@ bool Validator::checkElementwise(const program::Instruction &inst) {
     opName = "copy";
     s = inst.copy().src();
     d = inst.copy().dst();
+  } else if (inst.op_case() == I::kActivation) {
+    opName = "activation";
+    s = inst.activation().src();
+    d = inst.activation().dst();
   } else {
     opName = "softmax";
     s = inst.softmax().src();
@@ -728,6 +732,11 @@ bool Validator::checkElementwise(const program::Instruction &inst) {
       ((inst.clip().has_min() && !fitsInt64(inst.clip().min())) ||
        (inst.clip().has_max() && !fitsInt64(inst.clip().max()))))
     return bad("integer bounds must be finite and within 64 bits");
+  if (inst.op_case() == I::kActivation &&
+      (!isFloat(dtype(src)) ||
+       !program::ActivationKind_IsValid(inst.activation().kind()) ||
+       !std::isfinite(inst.activation().alpha())))
+    return bad("activation needs floats, a known kind and a finite alpha");
   if (inst.op_case() == I::kSoftmax &&
       (!isFloat(dtype(src)) ||
        !checkAxis(inst.softmax().axis(), dims(src).size()) ||
@@ -932,6 +941,7 @@ bool Validator::checkInstruction(const program::Instruction &inst) {
   case I::kCast:
   case I::kCopy:
   case I::kSoftmax:
+  case I::kActivation:
     return checkElementwise(inst);
   case I::kPool:
     return checkPool(inst);

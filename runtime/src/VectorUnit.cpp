@@ -453,6 +453,28 @@ void Machine::globalAvgPool(const program::GlobalAvgPool &op) {
   });
 }
 
+void Machine::activation(const program::Activation &op) {
+  Mem src = mem(op.src()), dst = mem(op.dst());
+  double alpha = op.alpha();
+  // The reference interpreter's formulas (lib/Interp/Elementwise.cpp).
+  switch (op.kind()) {
+  case program::SIGMOID:
+    for (int64_t i = 0; i < src.count; ++i)
+      dst.storeFloat(i, 1.0 / (1.0 + std::exp(-src.loadFloat(i))));
+    return;
+  case program::TANH:
+    for (int64_t i = 0; i < src.count; ++i)
+      dst.storeFloat(i, std::tanh(src.loadFloat(i)));
+    return;
+  default:
+    for (int64_t i = 0; i < src.count; ++i) {
+      double x = src.loadFloat(i);
+      dst.storeFloat(i, x < 0 ? alpha * x : x);
+    }
+    return;
+  }
+}
+
 void Machine::softmax(const program::Softmax &op) {
   Mem src = mem(op.src()), dst = mem(op.dst());
   int64_t axis = op.axis(), dim = src.dims[size_t(axis)], inner = 1;
@@ -545,6 +567,9 @@ bool Machine::executeVector(const program::Instruction &inst) {
     return true;
   case I::kSoftmax:
     softmax(inst.softmax());
+    return true;
+  case I::kActivation:
+    activation(inst.activation());
     return true;
   case I::kSync:
     return true;

@@ -38,7 +38,7 @@ def models(work):
     subprocess.run([sys.executable, os.path.join(
         ROOT, "test", "Frontend", "Inputs", "make-float-through-ops.py"),
         generated], check=True)
-    for name in ("ms", "mean", "mean-flat"):
+    for name in ("ms", "mean", "mean-flat", "act", "ms-act"):
         cases.append(("float-through-ops/" + name,
                       os.path.join(generated, name + ".onnx"),
                       os.path.join(generated, "x.npy")))
@@ -55,10 +55,9 @@ def models(work):
     return cases
 
 
-def compare(model_path, ohm, ort):
-    """(exact fraction, largest difference, unit, ok)."""
+def compare(model_path, name, ohm, ort):
+    """(exact fraction, largest difference, unit, ok) for output `name`."""
     model = onnx.load(model_path)
-    name = model.graph.output[0].name
     ohm, ort = ohm.astype(np.float64), ort.astype(np.float64).reshape(ohm.shape)
     producers = {out: n for n in model.graph.node for out in n.output}
     node = producers.get(name)
@@ -95,17 +94,22 @@ def main():
         subprocess.run([os.path.join(args.bin_dir, "ohm-sim"), prog,
                         "--input", x, "--output-dir", os.path.join(case, "ohm"),
                         "-q"], check=True, stdout=subprocess.DEVNULL)
-        ort_out = os.path.join(case, "ort.npy")
-        subprocess.run([args.node, ort_bench, model, x, "--repeat", "1",
-                        "--warmup", "0", "--output", ort_out], check=True,
-                       stdout=subprocess.DEVNULL)
-        output = onnx.load(model).graph.output[0].name
-        ohm = np.load(os.path.join(case, "ohm", output.replace("/", "_") +
-                                   ".npy"))
-        exact, worst, unit, ok = compare(model, ohm, np.load(ort_out))
-        print("%-34s %9d %7.2f%% %8.3g %-4s%s" % (
-            name, ohm.size, exact * 100, worst, unit, "" if ok else " FAIL"))
-        failures += not ok
+        outputs = [o.name for o in onnx.load(model).graph.output]
+        for output in outputs:
+            ort_out = os.path.join(case, "ort-%s.npy" % output.replace("/", "_"))
+            subprocess.run([args.node, ort_bench, model, x, "--repeat", "1",
+                            "--warmup", "0", "--output", ort_out,
+                            "--output-name", output], check=True,
+                           stdout=subprocess.DEVNULL)
+            ohm = np.load(os.path.join(case, "ohm", output.replace("/", "_") +
+                                       ".npy"))
+            exact, worst, unit, ok = compare(model, output, ohm,
+                                             np.load(ort_out))
+            label = name if len(outputs) == 1 else "%s:%s" % (name, output)
+            print("%-34s %9d %7.2f%% %8.3g %-4s%s" % (
+                label, ohm.size, exact * 100, worst, unit,
+                "" if ok else " FAIL"))
+            failures += not ok
     if failures:
         print("%d models differ from ONNX Runtime by more than one step" %
               failures)

@@ -326,6 +326,21 @@ public:
   static Type inferType(Operation *op, ErrorStream &err);
 };
 
+/// `nn.activation(%x) {kind = "sigmoid"}` on floats; kinds: "sigmoid",
+/// "tanh", "leaky_relu" (with `alpha`, default 0.01). Each element is
+/// computed in double from the f32 input and rounded to f32 once.
+class ActivationOp : public OpView {
+public:
+  OHM_NN_OP_COMMON(ActivationOp, OpView)
+  static Type inferType(Operation *op, ErrorStream &err);
+  static ActivationOp build(OpBuilder &builder, Location loc, Value *input,
+                            llvm::StringRef kind, float alpha = 0.01f);
+  llvm::StringRef getKind() const;
+  float getAlpha() const;
+  /// Whether `kind` names an activation.
+  static bool isKind(llvm::StringRef kind);
+};
+
 //===----------------------------------------------------------------------===//
 // Pooling
 //===----------------------------------------------------------------------===//

@@ -162,6 +162,8 @@ private:
   LogicalResult importQuantizeLinear(bool perAxis);
   LogicalResult importDequantizeLinear(bool perAxis);
   LogicalResult importBinary(const OpInfo &info);
+  LogicalResult importActivation(llvm::StringRef kind);
+  LogicalResult importQLinearActivation(llvm::StringRef kind);
   /// com.microsoft QLinear ops computed through float as ONNX Runtime does:
   /// nn.dequantize of input `i` with the (scale, zero point) inputs that
   /// follow it, or null after an error.

@@ -291,3 +291,28 @@ LogicalResult Importer::importQLinearSoftmaxV1() {
     return failure();
   return quantizeOutput(softmax->getResult(0), 3, 4, x.getElementType());
 }
+
+/// QLinearSigmoid and QLinearLeakyRelu (alpha): X, X_scale, X_zp, Y_scale,
+/// Y_zp; the activation on dequantized values.
+LogicalResult Importer::importQLinearActivation(llvm::StringRef kind) {
+  TensorType x = inputType(0);
+  Value *xf = x ? dequantizeInput(0, 1, 2) : nullptr;
+  if (!xf)
+    return failure();
+  llvm::SmallVector<NamedAttribute, 2> attrs = {
+      named("kind", StringAttr::get(ctx, kind))};
+  if (kind == "leaky_relu")
+    attrs.push_back(named("alpha", FloatAttr::get(FloatType::getF32(ctx),
+                                                  floatAttr("alpha", 0.01f))));
+  Operation *op = create(ActivationOp::Info, {xf}, attrs, Type(), -1);
+  if (!op)
+    return failure();
+  return quantizeOutput(op->getResult(0), 3, 4, x.getElementType());
+}
+
+LogicalResult Importer::importQLinearSigmoidV1() {
+  return importQLinearActivation("sigmoid");
+}
+LogicalResult Importer::importQLinearLeakyReluV1() {
+  return importQLinearActivation("leaky_relu");
+}

@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Writes the models of test/Frontend/float-through-ops.test: ONNX Runtime's
 com.microsoft QLinearAveragePool, QLinearMul and QLinearSoftmax (which it
-computes through float), and ReduceMean over H and W in a QDQ model (the
-global average pool some exporters write), each between a QuantizeLinear
-of the float input and a DequantizeLinear of the output.
+computes through float), QLinearSigmoid and QLinearLeakyRelu, ReduceMean
+over H and W in a QDQ model (the global average pool some exporters
+write), and Sigmoid, Tanh and LeakyRelu in a QDQ model, each between a
+QuantizeLinear of the float input and a DequantizeLinear of the output.
 
 usage: make-float-through-ops.py OUT_DIR
 """
@@ -70,12 +71,53 @@ def reduce_mean_model(path, keepdims):
     save(helper.make_graph(nodes, "rm", [x], [y], inits), path)
 
 
+def activations_model(path):
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 2, 4, 4])
+    outs = [helper.make_tensor_value_info(n, TensorProto.FLOAT, [1, 2, 4, 4])
+            for n in ("y", "t", "l")]
+    inits = [scalar("xs", 0.05, np.float32), scalar("xz", 128, np.uint8),
+             scalar("ys", 1 / 256, np.float32), scalar("yz", 0, np.uint8),
+             scalar("ts", 1 / 128, np.float32), scalar("tz", 128, np.uint8),
+             scalar("ls", 0.04, np.float32), scalar("lz", 20, np.uint8)]
+    nodes = [helper.make_node("QuantizeLinear", ["x", "xs", "xz"], ["xq"]),
+             helper.make_node("DequantizeLinear", ["xq", "xs", "xz"], ["xd"])]
+    for op, out, s, z, attrs in (("Sigmoid", "y", "ys", "yz", {}),
+                                 ("Tanh", "t", "ts", "tz", {}),
+                                 ("LeakyRelu", "l", "ls", "lz",
+                                  {"alpha": 0.1})):
+        nodes += [
+            helper.make_node(op, ["xd"], [out + "f"], **attrs),
+            helper.make_node("QuantizeLinear", [out + "f", s, z], [out + "q"]),
+            helper.make_node("DequantizeLinear", [out + "q", s, z], [out])]
+    save(helper.make_graph(nodes, "act", [x], outs, inits), path)
+
+
+def ms_activations_model(path):
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 2, 4, 4])
+    outs = [helper.make_tensor_value_info(n, TensorProto.FLOAT, [1, 2, 4, 4])
+            for n in ("y", "l")]
+    inits = [scalar("xs", 0.05, np.float32), scalar("xz", 128, np.uint8),
+             scalar("ys", 1 / 256, np.float32), scalar("yz", 0, np.uint8),
+             scalar("ls", 0.04, np.float32), scalar("lz", 20, np.uint8)]
+    nodes = [
+        helper.make_node("QuantizeLinear", ["x", "xs", "xz"], ["xq"]),
+        helper.make_node("QLinearSigmoid", ["xq", "xs", "xz", "ys", "yz"],
+                         ["yq"], domain="com.microsoft"),
+        helper.make_node("QLinearLeakyRelu", ["xq", "xs", "xz", "ls", "lz"],
+                         ["lq"], domain="com.microsoft", alpha=0.1),
+        helper.make_node("DequantizeLinear", ["yq", "ys", "yz"], ["y"]),
+        helper.make_node("DequantizeLinear", ["lq", "ls", "lz"], ["l"])]
+    save(helper.make_graph(nodes, "msact", [x], outs, inits), path, ms=True)
+
+
 def main():
     out = sys.argv[1]
     os.makedirs(out, exist_ok=True)
     ms_model(os.path.join(out, "ms.onnx"))
     reduce_mean_model(os.path.join(out, "mean.onnx"), 1)
     reduce_mean_model(os.path.join(out, "mean-flat.onnx"), 0)
+    activations_model(os.path.join(out, "act.onnx"))
+    ms_activations_model(os.path.join(out, "ms-act.onnx"))
     rng = np.random.default_rng(7)
     np.save(os.path.join(out, "x.npy"),
             rng.uniform(-6, 6, (3, 2, 4, 4)).astype(np.float32))
