@@ -162,6 +162,8 @@ private:
   LogicalResult importQuantizeLinear(bool perAxis);
   LogicalResult importDequantizeLinear(bool perAxis);
   LogicalResult importBinary(const OpInfo &info);
+  /// nn.activation's attributes for `kind` (LeakyRelu's alpha from the node).
+  llvm::SmallVector<NamedAttribute, 2> activationAttrs(llvm::StringRef kind);
   LogicalResult importActivation(llvm::StringRef kind);
   LogicalResult importQLinearActivation(llvm::StringRef kind);
   /// com.microsoft QLinear ops computed through float as ONNX Runtime does:

@@ -299,12 +299,8 @@ LogicalResult Importer::importQLinearActivation(llvm::StringRef kind) {
   Value *xf = x ? dequantizeInput(0, 1, 2) : nullptr;
   if (!xf)
     return failure();
-  llvm::SmallVector<NamedAttribute, 2> attrs = {
-      named("kind", StringAttr::get(ctx, kind))};
-  if (kind == "leaky_relu")
-    attrs.push_back(named("alpha", FloatAttr::get(FloatType::getF32(ctx),
-                                                  floatAttr("alpha", 0.01f))));
-  Operation *op = create(ActivationOp::Info, {xf}, attrs, Type(), -1);
+  Operation *op =
+      create(ActivationOp::Info, {xf}, activationAttrs(kind), Type(), -1);
   if (!op)
     return failure();
   return quantizeOutput(op->getResult(0), 3, 4, x.getElementType());

@@ -164,17 +164,22 @@ LogicalResult Importer::importBatchNormalizationV7() {
   return bind(0, op ? op->getResult(0) : nullptr);
 }
 
-/// Sigmoid, Tanh and LeakyRelu (alpha, 0.01): nn.activation on floats.
-LogicalResult Importer::importActivation(llvm::StringRef kind) {
-  Value *x = input(0);
-  if (!x)
-    return failure();
+llvm::SmallVector<NamedAttribute, 2>
+Importer::activationAttrs(llvm::StringRef kind) {
   llvm::SmallVector<NamedAttribute, 2> attrs = {
       named("kind", StringAttr::get(ctx, kind))};
   if (kind == "leaky_relu")
     attrs.push_back(named("alpha", FloatAttr::get(FloatType::getF32(ctx),
                                                   floatAttr("alpha", 0.01f))));
-  Operation *op = create(ActivationOp::Info, {x}, attrs);
+  return attrs;
+}
+
+/// Sigmoid, Tanh and LeakyRelu (alpha, 0.01): nn.activation on floats.
+LogicalResult Importer::importActivation(llvm::StringRef kind) {
+  Value *x = input(0);
+  if (!x)
+    return failure();
+  Operation *op = create(ActivationOp::Info, {x}, activationAttrs(kind));
   return bind(0, op ? op->getResult(0) : nullptr);
 }
 
