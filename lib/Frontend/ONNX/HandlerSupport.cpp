@@ -32,8 +32,12 @@ InFlightDiagnostic Importer::emitNodeError() {
   std::string nodeName = node->name();
   if (nodeName.empty() && node->output_size())
     nodeName = node->output(0);
-  std::string where = "node '" + nodeName + "' (" + node->op_type() +
-                      ", opset " + std::to_string(nodeOpset) + ")";
+  // Ops of other domains say which: (com.microsoft.QGemm, opset 1).
+  std::string domain = normalizeDomain(node->domain());
+  std::string opName =
+      domain.empty() ? node->op_type() : domain + "." + node->op_type();
+  std::string where = "node '" + nodeName + "' (" + opName + ", opset " +
+                      std::to_string(nodeOpset) + ")";
   return emitError(NameLoc::get(where, modelLoc()));
 }
 
