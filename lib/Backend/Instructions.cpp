@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Emitter.h"
+#include "ohm/Backend/Backend.h"
 #include "ohm/IR/BuiltinOps.h"
 #include "ohm/NN/NNOps.h"
 #include "ohm/Support/ByteSize.h"
@@ -509,6 +510,12 @@ LogicalResult Emitter::emitOp(Operation &op) {
                     &Emitter::emitDataMovementOp})
     if (llvm::Optional<LogicalResult> result = (this->*emit)(op))
       return *result;
+  if (failed(verifyProductMapped(op)))
+    return failure();
+  return op.emitError() << "the backend cannot emit " << op.getName();
+}
+
+LogicalResult backend::verifyProductMapped(Operation &op) {
   if (op.isa<nn::QConvOp>() || op.isa<nn::QMatMulOp>())
     return op.emitError()
            << "this quantized product was not mapped to crossbars (its "
@@ -519,5 +526,12 @@ LogicalResult Emitter::emitOp(Operation &op) {
                           << " cannot run on the machine: only quantized "
                              "convolutions and matrix products map to "
                              "crossbars (quantize the model)";
-  return op.emitError() << "the backend cannot emit " << op.getName();
+  return success();
+}
+
+LogicalResult backend::verifyProductsMapped(Function &fn) {
+  bool ok = true;
+  for (Operation &op : fn.getBody())
+    ok &= succeeded(verifyProductMapped(op));
+  return success(ok);
 }

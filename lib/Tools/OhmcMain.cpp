@@ -437,6 +437,10 @@ int ohm::ohmcMain(int argc, char **argv) {
   }
   if (!runPipelines(opts, *target, ctx, *module, timing.get()))
     return 1;
+  // Mapped IR and programs have no float or unmapped products left.
+  if (opts.isMapped() &&
+      failed(backend::verifyProductsMapped(*module->begin())))
+    return 1;
 
   // Reports describe the mapping before the backend specializes shapes.
   if (opts.verbose)

@@ -32,12 +32,23 @@ class Program;
 } // namespace program
 
 class Function;
+class Operation;
 
 namespace backend {
 
 /// Emits `fn` (mapped xb IR) as a program for `target`. Rewrites the
 /// function's types to their one-inference shapes. Errors are reported on
 /// the ops they concern through the context's diagnostics.
+/// Whether every product of `fn` was mapped to crossbar reads: a float
+/// product (nn.conv, nn.matmul, nn.gemm, nn.batchnorm: the model is not
+/// quantized there) or a quantized one left unmapped (weights that are not
+/// constant) is an error at the op. ohmc checks it before writing xb IR or
+/// a program.
+LogicalResult verifyProductsMapped(Function &fn);
+
+/// The check of verifyProductsMapped for one op.
+LogicalResult verifyProductMapped(Operation &op);
+
 LogicalResult emitProgram(Function &fn, const target::Target &target,
                           const std::string &modelName,
                           program::Program &program);
