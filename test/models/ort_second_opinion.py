@@ -38,7 +38,8 @@ def models(work):
     subprocess.run([sys.executable, os.path.join(
         ROOT, "test", "Frontend", "Inputs", "make-float-through-ops.py"),
         generated], check=True)
-    for name in ("ms", "mean", "mean-flat", "act", "ms-act"):
+    for name in ("ms", "mean", "mean-flat", "act", "ms-act", "resize",
+                 "resize-sizes"):
         cases.append(("float-through-ops/" + name,
                       os.path.join(generated, name + ".onnx"),
                       os.path.join(generated, "x.npy")))

@@ -165,6 +165,9 @@ private:
   /// nn.activation's attributes for `kind` (LeakyRelu's alpha from the node).
   llvm::SmallVector<NamedAttribute, 2> activationAttrs(llvm::StringRef kind);
   LogicalResult importActivation(llvm::StringRef kind);
+  LogicalResult importResize(size_t scalesIndex, size_t sizesIndex,
+                             llvm::StringRef coordinates,
+                             llvm::StringRef rounding);
   LogicalResult importQLinearActivation(llvm::StringRef kind);
   /// com.microsoft QLinear ops computed through float as ONNX Runtime does:
   /// nn.dequantize of input `i` with the (scale, zero point) inputs that

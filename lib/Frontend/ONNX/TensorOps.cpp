@@ -426,3 +426,146 @@ LogicalResult Importer::importGatherV1() {
   }
   return bind(0, constant(result, node->output(0)));
 }
+
+//===----------------------------------------------------------------------===//
+// Resize (nearest, integer upscaling)
+//===----------------------------------------------------------------------===//
+
+/// The input index ONNX Resize reads for output index `i` of an axis
+/// resized from `in` to `out` elements (nearest mode), or -1 for a mode
+/// ohm does not know.
+static int64_t nearestSource(int64_t i, int64_t in, int64_t out,
+                             llvm::StringRef coordinates,
+                             llvm::StringRef rounding) {
+  double scale = double(out) / double(in), x;
+  if (coordinates == "half_pixel" ||
+      (coordinates == "pytorch_half_pixel" && out > 1))
+    x = (double(i) + 0.5) / scale - 0.5;
+  else if (coordinates == "pytorch_half_pixel")
+    x = 0;
+  else if (coordinates == "asymmetric")
+    x = double(i) / scale;
+  else if (coordinates == "tf_half_pixel_for_nn")
+    x = (double(i) + 0.5) / scale;
+  else if (coordinates == "align_corners")
+    x = out > 1 ? double(i) * double(in - 1) / double(out - 1) : 0;
+  else
+    return -1;
+  double source;
+  if (rounding == "round_prefer_floor")
+    source = x - std::floor(x) == 0.5 ? std::floor(x) : std::round(x);
+  else if (rounding == "round_prefer_ceil")
+    source = x - std::floor(x) == 0.5 ? std::ceil(x) : std::round(x);
+  else if (rounding == "floor")
+    source = std::floor(x);
+  else if (rounding == "ceil")
+    source = std::ceil(x);
+  else
+    return -1;
+  return std::min(std::max<int64_t>(int64_t(source), 0), in - 1);
+}
+
+/// Nearest-neighbour Resize that repeats every pixel k times along H and W
+/// (integer upscaling, as YOLO-style and segmentation models use it) is
+/// data movement: each axis becomes reshape -> concat of k copies ->
+/// reshape. Other modes and factors are errors.
+LogicalResult Importer::importResize(size_t scalesIndex, size_t sizesIndex,
+                                     llvm::StringRef coordinates,
+                                     llvm::StringRef rounding) {
+  TensorType type = inputType(0);
+  if (!type)
+    return failure();
+  std::string mode = stringAttr("mode", "nearest");
+  if (mode != "nearest")
+    return emitNodeError() << "Resize mode '" << mode
+                           << "' is not supported (nearest only)";
+  if (type.getRank() != 4 || type.isDynamicDim(1) || type.isDynamicDim(2) ||
+      type.isDynamicDim(3))
+    return emitNodeError() << "Resize needs a 4-D input with static C, H and "
+                              "W, got "
+                           << Type(type);
+  llvm::ArrayRef<int64_t> in = type.getShape();
+  std::vector<int64_t> out(in.begin(), in.end());
+  DenseElementsAttr sizes;
+  if (sizesIndex < numInputs() && hasInput(sizesIndex))
+    if (!(sizes = constantInput(sizesIndex, "sizes")))
+      return failure();
+  bool batchKept;
+  if (sizes && sizes.getNumElements() == 4) {
+    std::vector<int64_t> values = sizes.getInts();
+    for (int d = 1; d < 4; ++d)
+      out[d] = values[d];
+    batchKept = type.isDynamicDim(0) || values[0] == in[0];
+  } else {
+    std::vector<float> scales;
+    if (!constantFloats(scalesIndex, "scales", scales))
+      return failure();
+    if (scales.size() != 4)
+      return emitNodeError() << "'scales' must have 4 values";
+    for (int d = 1; d < 4; ++d)
+      out[d] = int64_t(std::floor(double(in[d]) * double(scales[d])));
+    batchKept = scales[0] == 1.0f;
+  }
+  if (!batchKept)
+    return emitNodeError() << "Resize must keep the batch dimension";
+  int64_t factors[4] = {1, 1, 1, 1};
+  for (int d = 1; d < 4; ++d) {
+    bool whole = out[d] >= in[d] && out[d] % in[d] == 0;
+    factors[d] = whole ? out[d] / in[d] : 0;
+    for (int64_t i = 0; whole && i < out[d]; ++i)
+      whole = nearestSource(i, in[d], out[d], coordinates, rounding) ==
+              i / factors[d];
+    if (!whole || (d == 1 && factors[d] != 1))
+      return emitNodeError()
+             << "Resize from " << Type(type) << " to dimension " << d
+             << " of size " << out[d] << " (coordinate mode '" << coordinates
+             << "', nearest mode '" << rounding
+             << "') does not repeat each pixel a whole number of times along "
+                "H and W, the only Resize ohm maps";
+  }
+  Value *value = input(0);
+  int64_t n = type.isDynamicDim(0) ? -1 : in[0];
+  // W first, then H: [n, c, h, w] -> [n, c, h, w, 1] -> k copies on axis 4
+  // -> [n, c, h, w k]; [n, c, h, 1, W] -> k copies on axis 3 -> [n, c, h k, W].
+  int64_t w = in[3];
+  for (int axis : {3, 2}) {
+    int64_t k = factors[axis];
+    if (k == 1)
+      continue;
+    std::vector<int64_t> split = {n, in[1], in[2], w};
+    split.insert(split.begin() + axis + 1, 1);
+    Operation *expanded = create(ReshapeOp::Info, {value},
+                                 {named("shape", i64s(split))}, Type(), -1);
+    if (!expanded)
+      return failure();
+    llvm::SmallVector<Value *, 8> copies(size_t(k), expanded->getResult(0));
+    Operation *repeated =
+        create(ConcatOp::Info, copies,
+               {named("axis", IntegerAttr::get(ctx, axis + 1))}, Type(), -1);
+    if (!repeated)
+      return failure();
+    std::vector<int64_t> merged = {n, in[1], in[2], w};
+    merged[size_t(axis)] *= k;
+    Operation *reshaped = create(ReshapeOp::Info, {repeated->getResult(0)},
+                                 {named("shape", i64s(merged))}, Type(), -1);
+    if (!reshaped)
+      return failure();
+    value = reshaped->getResult(0);
+    if (axis == 3)
+      w *= k;
+  }
+  // With every factor 1 the value is the input itself.
+  return bind(0, value);
+}
+
+LogicalResult Importer::importResizeV10() {
+  // Resize-10 (X, scales): the nearest pixel as Upsample, floor(i / s).
+  return importResize(1, size_t(-1), "asymmetric", "floor");
+}
+
+LogicalResult Importer::importResizeV11() {
+  // Resize-11 and -13 (X, roi, scales, sizes).
+  return importResize(
+      2, 3, stringAttr("coordinate_transformation_mode", "half_pixel"),
+      stringAttr("nearest_mode", "round_prefer_floor"));
+}

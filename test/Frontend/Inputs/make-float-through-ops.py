@@ -3,7 +3,9 @@
 com.microsoft QLinearAveragePool, QLinearMul and QLinearSoftmax (which it
 computes through float), QLinearSigmoid and QLinearLeakyRelu, ReduceMean
 over H and W in a QDQ model (the global average pool some exporters
-write), and Sigmoid, Tanh and LeakyRelu in a QDQ model, each between a
+write), Sigmoid, Tanh and LeakyRelu, and nearest Resize upscaling by 2
+and 3 (scales with asymmetric/floor, sizes with ONNX's defaults), each
+between a
 QuantizeLinear of the float input and a DequantizeLinear of the output.
 
 usage: make-float-through-ops.py OUT_DIR
@@ -110,6 +112,31 @@ def ms_activations_model(path):
     save(helper.make_graph(nodes, "msact", [x], outs, inits), path, ms=True)
 
 
+def resize_model(path, by_sizes):
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 2, 4, 4])
+    shape = [1, 2, 12, 8] if by_sizes else [1, 2, 8, 8]
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, shape)
+    inits = [scalar("xs", 0.05, np.float32), scalar("xz", 128, np.uint8),
+             numpy_helper.from_array(np.zeros(0, np.float32), "roi")]
+    if by_sizes:
+        inits += [numpy_helper.from_array(np.zeros(0, np.float32), "scales"),
+                  numpy_helper.from_array(np.array(shape, np.int64), "sizes")]
+        resize = helper.make_node("Resize", ["xd", "roi", "scales", "sizes"],
+                                  ["r"], mode="nearest")
+    else:
+        inits.append(numpy_helper.from_array(
+            np.array([1, 1, 2, 2], np.float32), "scales"))
+        resize = helper.make_node(
+            "Resize", ["xd", "roi", "scales"], ["r"], mode="nearest",
+            coordinate_transformation_mode="asymmetric", nearest_mode="floor")
+    nodes = [helper.make_node("QuantizeLinear", ["x", "xs", "xz"], ["xq"]),
+             helper.make_node("DequantizeLinear", ["xq", "xs", "xz"], ["xd"]),
+             resize,
+             helper.make_node("QuantizeLinear", ["r", "xs", "xz"], ["rq"]),
+             helper.make_node("DequantizeLinear", ["rq", "xs", "xz"], ["y"])]
+    save(helper.make_graph(nodes, "resize", [x], [y], inits), path)
+
+
 def main():
     out = sys.argv[1]
     os.makedirs(out, exist_ok=True)
@@ -118,6 +145,8 @@ def main():
     reduce_mean_model(os.path.join(out, "mean-flat.onnx"), 0)
     activations_model(os.path.join(out, "act.onnx"))
     ms_activations_model(os.path.join(out, "ms-act.onnx"))
+    resize_model(os.path.join(out, "resize.onnx"), False)
+    resize_model(os.path.join(out, "resize-sizes.onnx"), True)
     rng = np.random.default_rng(7)
     np.save(os.path.join(out, "x.npy"),
             rng.uniform(-6, 6, (3, 2, 4, 4)).astype(np.float32))
