@@ -165,6 +165,8 @@ private:
   /// nn.activation's attributes for `kind` (LeakyRelu's alpha from the node).
   llvm::SmallVector<NamedAttribute, 2> activationAttrs(llvm::StringRef kind);
   LogicalResult importActivation(llvm::StringRef kind);
+  /// nn.avgpool of `x` with `window` and the node's count_include_pad.
+  Operation *createAvgPool(Value *x, const nn::Window &window, int outputIndex);
   LogicalResult importResize(size_t scalesIndex, size_t sizesIndex,
                              llvm::StringRef coordinates,
                              llvm::StringRef rounding);

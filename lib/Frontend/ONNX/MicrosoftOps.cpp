@@ -241,15 +241,7 @@ LogicalResult Importer::importQLinearAveragePoolV1() {
   Value *xf = dequantizeInput(0, 1, 2);
   if (!xf)
     return failure();
-  Operation *pool =
-      create(AvgPoolOp::Info, {xf},
-             {named("ceil_mode", IntegerAttr::get(ctx, window.ceilMode)),
-              named("count_include_pad",
-                    IntegerAttr::get(ctx, intAttr("count_include_pad", 0))),
-              named("kernel_shape", i64s(window.kernel)),
-              named("pads", i64s(window.pads)),
-              named("strides", i64s(window.strides))},
-             Type(), -1);
+  Operation *pool = createAvgPool(xf, window, -1);
   if (!pool)
     return failure();
   return quantizeOutput(pool->getResult(0), 3, 4, x.getElementType());

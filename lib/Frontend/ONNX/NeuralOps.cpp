@@ -102,15 +102,20 @@ LogicalResult Importer::importAveragePoolV7() {
     return emitNodeError() << "'kernel_shape' must have 2 values";
   if (window.dilations != std::vector<int64_t>{1, 1})
     return emitNodeError() << "dilated average pooling is not supported";
-  Operation *op =
-      create(AvgPoolOp::Info, {input(0)},
-             {named("ceil_mode", IntegerAttr::get(ctx, window.ceilMode)),
-              named("count_include_pad",
-                    IntegerAttr::get(ctx, intAttr("count_include_pad", 0))),
-              named("kernel_shape", i64s(window.kernel)),
-              named("pads", i64s(window.pads)),
-              named("strides", i64s(window.strides))});
+  Operation *op = createAvgPool(input(0), window, 0);
   return bind(0, op ? op->getResult(0) : nullptr);
+}
+
+Operation *Importer::createAvgPool(Value *x, const Window &window,
+                                   int outputIndex) {
+  return create(AvgPoolOp::Info, {x},
+                {named("ceil_mode", IntegerAttr::get(ctx, window.ceilMode)),
+                 named("count_include_pad",
+                       IntegerAttr::get(ctx, intAttr("count_include_pad", 0))),
+                 named("kernel_shape", i64s(window.kernel)),
+                 named("pads", i64s(window.pads)),
+                 named("strides", i64s(window.strides))},
+                Type(), outputIndex);
 }
 
 LogicalResult Importer::importGlobalAveragePoolV1() {
