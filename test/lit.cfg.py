@@ -31,6 +31,11 @@ config.substitutions.append(
      os.path.join(config.ohm_src_root, "test", "Xbar", "Inputs", "xbcheck.py") +
      " check"))
 
+# ASan reserves terabytes of shadow memory: tests that set a process
+# memory limit (RLIMIT_AS/RLIMIT_DATA) cannot run under it.
+if getattr(config, "ohm_use_sanitizers", False):
+    config.available_features.add("asan")
+
 # OHM_TEST_ROUNDTRIP=1 makes every ohm-opt invocation also check that its
 # output prints, parses and prints to the same text (CIRCT does the same).
 if os.environ.get("OHM_TEST_ROUNDTRIP", "0") not in ("", "0"):

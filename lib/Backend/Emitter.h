@@ -89,7 +89,7 @@ private:
   std::vector<Value *> bufferOrder;
   llvm::DenseMap<Operation *, int64_t> position;
   /// Bytes of the nn.const values emitted so far.
-  uint64_t constantBytes = 0;
+  int64_t constantBytes = 0;
 };
 
 } // namespace emitter

@@ -44,14 +44,6 @@ static double getNumber(Attribute attr, double dflt) {
   return dflt;
 }
 
-static void integerRange(Type type, int64_t &lo, int64_t &hi) {
-  auto intType = type.cast<IntegerType>();
-  lo = intType.getMinValue();
-  hi = intType.getMaxValue() > uint64_t(INT64_MAX)
-           ? INT64_MAX
-           : int64_t(intType.getMaxValue());
-}
-
 /// The program format's name for an encoding.
 static pb::Encoding getProgramEncoding(target::Encoding encoding) {
   switch (encoding) {
@@ -255,10 +247,10 @@ llvm::Optional<LogicalResult> Emitter::emitVectorOp(Operation &op) {
       m->add_scales(scale);
     m->set_zero_point(params.getZeroPoint(0));
     m->set_input_zero_point(getIntAttr(&op, "input_zp", 0));
-    int64_t lo, hi;
-    integerRange(resultType.cast<TensorType>().getElementType(), lo, hi);
-    m->set_min(getIntAttr(&op, "min", lo));
-    m->set_max(getIntAttr(&op, "max", hi));
+    auto intType =
+        resultType.cast<TensorType>().getElementType().cast<IntegerType>();
+    m->set_min(getIntAttr(&op, "min", intType.getMinValue()));
+    m->set_max(getIntAttr(&op, "max", intType.getMaxInt64()));
     m->set_axis(params.scales.size() > 1 ? params.axis : 0);
     if (nn::RequantizeOp(&op).isFixedPoint()) {
       m->set_fixed_point(true);
@@ -489,18 +481,23 @@ LogicalResult Emitter::emitOp(Operation &op) {
     if (op.getResult(0)->use_empty())
       return success();
     // A program holds 2 GiB (protobuf): constants get half, checked first.
-    constexpr uint64_t kMaxConstantBytes = uint64_t(1) << 30;
+    constexpr int64_t kMaxConstantBytes = int64_t(1) << 30;
     pb::ElementType type;
     getElementType(constOp.getValue().getElementType(), type);
-    uint64_t bytes = uint64_t(constOp.getValue().getNumElements()) *
-                     std::max(ohmrt::getStorageBytes(type.dtype()), 1u);
-    if (bytes > kMaxConstantBytes || constantBytes > kMaxConstantBytes - bytes)
+    std::optional<int64_t> bytes = checked::byteSize(
+        constOp.getValue().getNumElements(),
+        std::max(ohmrt::getStorageBytes(type.dtype()), 1u), kMaxConstantBytes);
+    std::optional<int64_t> total =
+        bytes ? checked::add(constantBytes, *bytes) : std::nullopt;
+    if (!total || *total > kMaxConstantBytes)
       return op.emitError()
              << "the program's constants would take "
-             << formatByteSize(constantBytes + bytes)
+             << (bytes ? formatByteSize(uint64_t(*total))
+                       : std::string("more than ") +
+                             formatByteSize(uint64_t(kMaxConstantBytes)))
              << " with this one; a program holds at most "
-             << formatByteSize(kMaxConstantBytes) << " of constants";
-    constantBytes += bytes;
+             << formatByteSize(uint64_t(kMaxConstantBytes)) << " of constants";
+    constantBytes = *total;
     pb::LoadConst *m = add()->mutable_load_const();
     m->set_constant(addConstant(constOp.getValue()));
     m->set_dst(buf(op.getResult(0)));

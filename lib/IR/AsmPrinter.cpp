@@ -36,6 +36,19 @@ static void printEscaped(llvm::raw_ostream &os, llvm::StringRef str) {
 
 /// Bare identifiers: letters, digits, `_`, `.`, `$`, not starting with a
 /// digit. Anything else prints quoted.
+/// The results of a function type: one bare type, or a parenthesized list
+/// (always, for none or a function type, which would read as its inputs).
+static void printResultTypes(llvm::raw_ostream &os,
+                             llvm::ArrayRef<Type> results) {
+  if (results.size() == 1 && !results[0].isa<FunctionType>()) {
+    os << results[0];
+    return;
+  }
+  os << '(';
+  llvm::interleaveComma(results, os);
+  os << ')';
+}
+
 static bool isBareIdentifier(llvm::StringRef str, bool allowDash) {
   if (str.empty() || !(llvm::isAlpha(str[0]) || str[0] == '_'))
     return false;
@@ -138,14 +151,7 @@ void Type::print(llvm::raw_ostream &os) const {
     os << '(';
     llvm::interleaveComma(fnType.getInputs(), os);
     os << ") -> ";
-    llvm::ArrayRef<Type> results = fnType.getResults();
-    if (results.size() == 1 && !results[0].isa<FunctionType>()) {
-      os << results[0];
-    } else {
-      os << '(';
-      llvm::interleaveComma(results, os);
-      os << ')';
-    }
+    printResultTypes(os, fnType.getResults());
     return;
   }
   case Kind::Dialect: {
@@ -480,13 +486,7 @@ void FunctionPrinter::print(Function &fn) {
   llvm::ArrayRef<Type> results = fn.getType().getResults();
   if (!results.empty()) {
     os << " -> ";
-    if (results.size() == 1 && !results[0].isa<FunctionType>()) {
-      os << results[0];
-    } else {
-      os << '(';
-      llvm::interleaveComma(results, os);
-      os << ')';
-    }
+    printResultTypes(os, results);
   }
   if (!fn.getAttrs().empty()) {
     os << " attributes ";

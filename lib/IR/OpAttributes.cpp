@@ -65,24 +65,16 @@ Window Window::read(const Operation *op, std::vector<int64_t> kernel) {
   return window;
 }
 
+checked::WindowAxis Window::getAxis(unsigned i, int64_t in) const {
+  return {in,      kernel[i],   strides[i], dilations[i],
+          pads[i], pads[i + 2], ceilMode};
+}
+
 int64_t Window::getOutputSize(unsigned i, int64_t in) const {
   if (in == TensorType::kDynamic)
     return TensorType::kDynamic;
   // Checked: attributes come from files, and a pad or dilation near 2^62
   // must not overflow (the window then does not fit).
-  int64_t extent, span;
-  if (kernel[i] < 1 || dilations[i] < 1 || strides[i] < 1 ||
-      __builtin_mul_overflow(dilations[i], kernel[i] - 1, &extent) ||
-      __builtin_add_overflow(extent, int64_t(1), &extent) ||
-      __builtin_add_overflow(in, pads[i], &span) ||
-      __builtin_add_overflow(span, pads[i + 2], &span) ||
-      __builtin_sub_overflow(span, extent, &span) ||
-      span > TensorType::kMaxElements)
-    return -2;
-  if (span < 0)
-    return -2;
-  int64_t out = span / strides[i] + 1;
-  if (ceilMode && span % strides[i] != 0)
-    ++out;
-  return out;
+  return checked::windowOutputSize(getAxis(i, in), TensorType::kMaxElements)
+      .value_or(-2);
 }

@@ -10,6 +10,8 @@
 
 #include "Storage.h"
 
+#include "ohmrt/CheckedMath.h"
+
 #include "llvm/ADT/APFloat.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -192,23 +194,10 @@ bool TensorType::hasStaticShape() const {
 }
 llvm::Optional<int64_t>
 TensorType::getCheckedElementCount(llvm::ArrayRef<int64_t> shape) {
-  int64_t count = 1;
-  bool zero = false;
-  for (int64_t dim : shape) {
-    if (dim == kDynamic)
-      continue;
-    if (dim < 0 || dim > kMaxElements)
-      return llvm::None;
-    if (dim == 0) {
-      zero = true;
-      continue;
-    }
-    // count <= kMaxElements and dim <= kMaxElements: the product fits.
-    if (count > kMaxElements / dim)
-      return llvm::None;
-    count *= dim;
-  }
-  return zero ? 0 : count;
+  if (std::optional<int64_t> count =
+          ohmrt::checked::elementCount(shape, kMaxElements, kDynamic))
+    return *count;
+  return llvm::None;
 }
 
 int64_t TensorType::getNumElements() const {

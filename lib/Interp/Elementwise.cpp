@@ -28,21 +28,19 @@ static int64_t clampToRange(double value, int64_t lo, int64_t hi,
                             int64_t nanValue) {
   if (std::isnan(value))
     return nanValue;
-  if (value < double(lo))
-    return lo;
-  // double(INT64_MAX) is 2^63, which int64_t cannot hold: >= saturates it.
-  if (value >= double(hi))
+  // Raise to lo first (double(lo) is exact for every integer type's
+  // minimum); anything from 2^63 up cannot convert and saturates to hi.
+  double raised = std::max(value, double(lo));
+  if (raised >= 0x1p63)
     return hi;
-  return int64_t(value);
+  return std::min(int64_t(raised), hi);
 }
 
 /// The range of an integer type, as int64 (u64's top saturates).
 static void typeRange(Type type, int64_t &lo, int64_t &hi) {
   auto intType = type.cast<IntegerType>();
   lo = intType.getMinValue();
-  hi = intType.getMaxValue() > uint64_t(INT64_MAX)
-           ? INT64_MAX
-           : int64_t(intType.getMaxValue());
+  hi = intType.getMaxInt64();
 }
 
 //===----------------------------------------------------------------------===//

@@ -164,7 +164,8 @@ static uint64_t getTensorBytes(const Tensor &tensor) {
 
 /// The error of an op whose result would pass the interpreter's limit.
 static llvm::Error memoryError(Operation *op, uint64_t resultBytes,
-                               uint64_t liveBytes, uint64_t maxBytes) {
+                               uint64_t liveBytes, uint64_t maxBytes,
+                               llvm::StringRef limitHint) {
   std::string type;
   llvm::raw_string_ostream(type) << op->getResult(0)->getType();
   return opError(
@@ -172,13 +173,14 @@ static llvm::Error memoryError(Operation *op, uint64_t resultBytes,
               " in the reference interpreter, with " +
               formatByteSize(liveBytes) +
               " of live tensors: over the memory limit of " +
-              formatByteSize(maxBytes) + " (raise it with --max-memory)");
+              formatByteSize(maxBytes) + " (" + limitHint.str() + ")");
 }
 
 llvm::Expected<std::vector<Tensor>> interp::run(Function &fn,
                                                 std::vector<Tensor> inputs,
                                                 PartialSumObserver *observer,
-                                                uint64_t maxBytes) {
+                                                uint64_t maxBytes,
+                                                llvm::StringRef limitHint) {
   Block &body = fn.getBody();
   if (inputs.size() != body.getNumArguments())
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
@@ -240,7 +242,7 @@ llvm::Expected<std::vector<Tensor>> interp::run(Function &fn,
     if (resultType && resultType.hasStaticShape()) {
       uint64_t resultBytes = uint64_t(resultType.getNumElements()) * 8;
       if (resultBytes > maxBytes || liveBytes > maxBytes - resultBytes)
-        return memoryError(&op, resultBytes, liveBytes, maxBytes);
+        return memoryError(&op, resultBytes, liveBytes, maxBytes, limitHint);
     }
     llvm::SmallVector<const Tensor *, 4> operands;
     for (Value *operand : op.getOperands())
@@ -251,7 +253,7 @@ llvm::Expected<std::vector<Tensor>> interp::run(Function &fn,
     // Dynamic shapes are known only now.
     uint64_t resultBytes = getTensorBytes(*result);
     if (resultBytes > maxBytes || liveBytes > maxBytes - resultBytes)
-      return memoryError(&op, resultBytes, liveBytes, maxBytes);
+      return memoryError(&op, resultBytes, liveBytes, maxBytes, limitHint);
     for (Value *operand : op.getOperands())
       if (lastUse[operand] == &op) {
         auto it = values.find(operand);

@@ -33,37 +33,36 @@ Type resultElementType(Operation *op);
 int64_t channelOf(int64_t flatIndex, llvm::ArrayRef<int64_t> shape,
                   int64_t axis);
 
+/// The flat index into `shape` of the element that output multi-index
+/// `index` reads under numpy broadcasting: `shape` aligns with the last
+/// dimensions of `index`, and its size-1 dimensions always read index 0.
+inline int64_t broadcastSourceIndex(llvm::ArrayRef<int64_t> shape,
+                                    llvm::ArrayRef<int64_t> index) {
+  size_t offset = index.size() - shape.size();
+  int64_t flat = 0;
+  for (size_t d = 0; d < shape.size(); ++d)
+    flat = flat * shape[d] + (shape[d] == 1 ? 0 : index[offset + d]);
+  return flat;
+}
+
 /// Applies `fn(lhsIndex, rhsIndex, outIndex)` over the broadcast of two
-/// shapes.
+/// shapes. The golden model's way, kept independent of the executor's
+/// (which steps strides incrementally): each output element's multi-index
+/// is recovered from its flat index, and each operand's index is computed
+/// from it afresh.
 template <typename Fn>
 inline void forEachBroadcast(llvm::ArrayRef<int64_t> lhs,
                              llvm::ArrayRef<int64_t> rhs,
                              llvm::ArrayRef<int64_t> out, Fn fn) {
-  size_t rank = out.size();
-  auto stridesFor = [&](llvm::ArrayRef<int64_t> shape) {
-    Shape strides(rank, 0);
-    int64_t stride = 1;
-    for (size_t i = 0; i < shape.size(); ++i) {
-      size_t dim = shape.size() - 1 - i;
-      strides[rank - 1 - i] = shape[dim] == 1 ? 0 : stride;
-      stride *= shape[dim];
-    }
-    return strides;
-  };
-  Shape ls = stridesFor(lhs), rs = stridesFor(rhs);
-  Shape index(rank, 0);
-  int64_t total = getNumElements(out), li = 0, ri = 0;
+  Shape index(out.size(), 0);
+  int64_t total = getNumElements(out);
   for (int64_t n = 0; n < total; ++n) {
-    fn(li, ri, n);
-    for (size_t d = rank; d-- > 0;) {
-      li += ls[d];
-      ri += rs[d];
-      if (++index[d] < out[d])
-        break;
-      li -= ls[d] * out[d];
-      ri -= rs[d] * out[d];
-      index[d] = 0;
+    int64_t rest = n;
+    for (size_t d = out.size(); d-- > 0;) {
+      index[d] = rest % out[d];
+      rest /= out[d];
     }
+    fn(broadcastSourceIndex(lhs, index), broadcastSourceIndex(rhs, index), n);
   }
 }
 

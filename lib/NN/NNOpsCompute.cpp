@@ -46,12 +46,12 @@ llvm::Optional<Shape> nn::inferConvShape(llvm::ArrayRef<int64_t> x,
   for (unsigned i = 0; i < 2; ++i) {
     int64_t out = window.getOutputSize(i, x[2 + i]);
     if (out == -2) {
-      int64_t extent, padded;
-      if (__builtin_mul_overflow(window.dilations[i], window.kernel[i] - 1,
-                                 &extent) ||
-          __builtin_add_overflow(window.pads[i], window.pads[i + 2], &padded) ||
-          extent > TensorType::kMaxElements ||
-          padded > TensorType::kMaxElements)
+      checked::WindowAxis axis = window.getAxis(i, x[2 + i]);
+      std::optional<int64_t> extent =
+          checked::mul(axis.dilation, axis.kernel - 1);
+      std::optional<int64_t> padded = checked::add(axis.padBegin, axis.padEnd);
+      if (!extent || !padded || *extent > TensorType::kMaxElements ||
+          *padded > TensorType::kMaxElements)
         return err << "the window does not fit the input: padding "
                    << window.pads[i] << "+" << window.pads[i + 2] << ", kernel "
                    << window.kernel[i] << " and dilation "
@@ -59,7 +59,7 @@ llvm::Optional<Shape> nn::inferConvShape(llvm::ArrayRef<int64_t> x,
       return err << "the window does not fit the input: size " << x[2 + i]
                  << " with padding " << window.pads[i] << "+"
                  << window.pads[i + 2] << " is smaller than kernel extent "
-                 << extent + 1;
+                 << *extent + 1;
     }
     result[2 + i] = out;
   }
@@ -137,10 +137,12 @@ static LogicalResult checkWindowAttrs(Operation *op, bool needKernel,
     std::vector<int64_t> pads = getIntArrayAttr(op, "pads", {0, 0, 0, 0});
     std::vector<int64_t> dilations = getIntArrayAttr(op, "dilations", {1, 1});
     for (unsigned i = 0; i < 4; ++i) {
-      int64_t extent = dilations[i % 2] * (kernel[i % 2] - 1) + 1;
-      if (pads[i] >= extent)
+      // An extent past int64_t is larger than any padding.
+      std::optional<int64_t> extent =
+          checked::mul(dilations[i % 2], kernel[i % 2] - 1);
+      if (extent && pads[i] > *extent)
         return err << "padding " << pads[i] << " must be smaller than the "
-                   << "kernel extent " << extent;
+                   << "kernel extent " << *extent + 1;
     }
   }
   return success();

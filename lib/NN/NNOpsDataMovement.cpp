@@ -58,12 +58,12 @@ llvm::Optional<Shape> nn::inferReshapeShape(llvm::ArrayRef<int64_t> input,
     if (dim == TensorType::kDynamic) {
       known = -1;
     } else if (known >= 0) {
-      // known <= 2^40 here, so checking against 2^40 / dim cannot overflow.
-      if (dim > TensorType::kMaxElements ||
-          (dim > 0 && known > TensorType::kMaxElements / dim))
+      std::optional<int64_t> count = checked::elementCount(
+          std::initializer_list<int64_t>{known, dim}, TensorType::kMaxElements);
+      if (!count)
         return err << "shape " << targetStr(target)
                    << " has more than 2^40 elements";
-      known *= dim;
+      known = *count;
     }
   }
   if (inferred >= 0) {

@@ -248,11 +248,7 @@ LogicalResult Parser::parseOperation(OpBuilder &builder) {
     return failure();
   llvm::SMLoc typeLoc = tok.getLoc();
   llvm::SmallVector<Type, 4> operandTypes, resultTypes;
-  if (failed(expect(Token::l_paren, "to start the op's type")) ||
-      failed(parseTypeList(operandTypes)) ||
-      failed(expect(Token::r_paren, "after the operand types")) ||
-      failed(expect(Token::arrow, "in the op's type")) ||
-      failed(parseResultTypes(resultTypes)))
+  if (failed(parseSignature(operandTypes, resultTypes, "the op's type")))
     return failure();
   if (operandTypes.size() != operandNames.size())
     return emitError(typeLoc)

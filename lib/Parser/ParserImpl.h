@@ -116,6 +116,11 @@ private:
   LogicalResult parseTypeList(llvm::SmallVectorImpl<Type> &types);
   /// `type` or `(type, ...)`.
   LogicalResult parseResultTypes(llvm::SmallVectorImpl<Type> &types);
+  /// `(type, ...) -> results`, the signature of `what` (for messages:
+  /// "a function type", "the op's type").
+  LogicalResult parseSignature(llvm::SmallVectorImpl<Type> &inputs,
+                               llvm::SmallVectorImpl<Type> &results,
+                               llvm::StringRef what);
 
   //===--------------------------------------------------------------------===//
   // Attributes

@@ -152,13 +152,22 @@ LogicalResult Parser::parseResultTypes(llvm::SmallVectorImpl<Type> &types) {
   return success();
 }
 
+LogicalResult Parser::parseSignature(llvm::SmallVectorImpl<Type> &inputs,
+                                     llvm::SmallVectorImpl<Type> &results,
+                                     llvm::StringRef what) {
+  if (failed(expect(Token::l_paren, "to start " + what.str())) ||
+      failed(parseTypeList(inputs)) ||
+      failed(expect(Token::r_paren,
+                    "to close the input types of " + what.str())) ||
+      failed(expect(Token::arrow, "in " + what.str())) ||
+      failed(parseResultTypes(results)))
+    return failure();
+  return success();
+}
+
 Type Parser::parseFunctionType() {
   llvm::SmallVector<Type, 4> inputs, results;
-  if (failed(expect(Token::l_paren, "to start a function type")) ||
-      failed(parseTypeList(inputs)) ||
-      failed(expect(Token::r_paren, "to close the input types")) ||
-      failed(expect(Token::arrow, "in a function type")) ||
-      failed(parseResultTypes(results)))
+  if (failed(parseSignature(inputs, results, "a function type")))
     return Type();
   return FunctionType::get(ctx, inputs, results);
 }

@@ -41,6 +41,24 @@ struct BoundedReal {
   bool minExclusive;
 };
 
+/// A real-valued key of a section: its name, the field it sets and its
+/// bounds. mapReals maps a table of them in order (the order printTarget
+/// writes).
+template <typename Config> struct RealKey {
+  const char *name;
+  double Config::*field;
+  double min, max;
+  bool minExclusive;
+};
+
+template <typename Config, size_t N>
+void mapReals(llvm::yaml::IO &io, Config &c, const RealKey<Config> (&keys)[N]) {
+  for (const RealKey<Config> &key : keys) {
+    BoundedReal value{&(c.*key.field), key.min, key.max, key.minExclusive};
+    io.mapOptional(key.name, value);
+  }
+}
+
 /// The longest key printTarget writes; LLVM's YAML scanner gives up on a
 /// key after 1024 columns.
 constexpr size_t kMaxKeyLength = 1000;
@@ -257,86 +275,61 @@ template <> struct MappingTraits<HierarchyConfig> {
 
 template <> struct MappingTraits<DeviceConfig> {
   static void mapping(IO &io, DeviceConfig &c) {
-    BoundedReal gMin{&c.gMinUs, 0, 1e6, false}, gMax{&c.gMaxUs, 0, 1e6, true};
-    BoundedReal prog{&c.programmingSigma, 0, 10, false};
-    BoundedReal read{&c.readNoiseSigma, 0, 10, false};
-    BoundedReal hrs{&c.stuckAtHrs, 0, 1, false},
-        lrs{&c.stuckAtLrs, 0, 1, false};
-    BoundedReal sense{&c.senseErrorRate, 0, 1, false};
-    BoundedReal progUs{&c.programmingSigmaUs, 0, 1e6, false};
-    BoundedReal nu{&c.driftNu, 0, 1, false},
-        nuSigma{&c.driftNuSigma, 0, 1, false};
-    BoundedReal t0{&c.driftT0S, 0, 1e12, true};
-    BoundedReal margin{&c.senseMarginUs, 0, 1e6, false};
-    BoundedReal voltage{&c.readVoltageV, 0, 100, true},
-        wireR{&c.wireResistanceOhm, 0, 1e9, false},
-        wireC{&c.wireCapacitanceFf, 0, 1e9, false};
-    io.mapOptional("g_min_us", gMin);
-    io.mapOptional("g_max_us", gMax);
-    io.mapOptional("programming_sigma", prog);
-    io.mapOptional("read_noise_sigma", read);
-    io.mapOptional("stuck_at_hrs", hrs);
-    io.mapOptional("stuck_at_lrs", lrs);
-    io.mapOptional("sense_error_rate", sense);
-    io.mapOptional("programming_sigma_us", progUs);
-    io.mapOptional("drift_nu", nu);
-    io.mapOptional("drift_nu_sigma", nuSigma);
-    io.mapOptional("drift_t0_s", t0);
-    io.mapOptional("sense_margin_us", margin);
-    io.mapOptional("read_voltage_v", voltage);
-    io.mapOptional("wire_resistance_ohm", wireR);
-    io.mapOptional("wire_capacitance_ff", wireC);
+    using D = DeviceConfig;
+    static const RealKey<D> keys[] = {
+        {"g_min_us", &D::gMinUs, 0, 1e6, false},
+        {"g_max_us", &D::gMaxUs, 0, 1e6, true},
+        {"programming_sigma", &D::programmingSigma, 0, 10, false},
+        {"read_noise_sigma", &D::readNoiseSigma, 0, 10, false},
+        {"stuck_at_hrs", &D::stuckAtHrs, 0, 1, false},
+        {"stuck_at_lrs", &D::stuckAtLrs, 0, 1, false},
+        {"sense_error_rate", &D::senseErrorRate, 0, 1, false},
+        {"programming_sigma_us", &D::programmingSigmaUs, 0, 1e6, false},
+        {"drift_nu", &D::driftNu, 0, 1, false},
+        {"drift_nu_sigma", &D::driftNuSigma, 0, 1, false},
+        {"drift_t0_s", &D::driftT0S, 0, 1e12, true},
+        {"sense_margin_us", &D::senseMarginUs, 0, 1e6, false},
+        {"read_voltage_v", &D::readVoltageV, 0, 100, true},
+        {"wire_resistance_ohm", &D::wireResistanceOhm, 0, 1e9, false},
+        {"wire_capacitance_ff", &D::wireCapacitanceFf, 0, 1e9, false},
+    };
+    mapReals(io, c, keys);
   }
 };
 
 template <> struct MappingTraits<CostConfig> {
   static void mapping(IO &io, CostConfig &c) {
-    auto real = [](double &value) {
-      return BoundedReal{&value, 0, 1e12, false};
+    using C = CostConfig;
+    static const RealKey<C> adcKeys[] = {
+        {"read_latency_ns", &C::readLatencyNs, 0, 1e12, false},
+        {"adc_latency_ns", &C::adcLatencyNs, 0, 1e12, false},
+        {"adc_energy_pj", &C::adcEnergyPj, 0, 1e12, false},
     };
-    BoundedReal readLatency = real(c.readLatencyNs),
-                adcLatency = real(c.adcLatencyNs),
-                adcEnergy = real(c.adcEnergyPj),
-                adcScale{&c.adcEnergyPerBitScale, 1, 16, false},
-                dacEnergy = real(c.dacEnergyPj),
-                cellEnergy = real(c.cellReadEnergyPj),
-                opEnergy = real(c.digitalOpEnergyPj),
-                opLatency = real(c.digitalOpLatencyNs),
-                bufferEnergy = real(c.bufferEnergyPjPerByte),
-                arrayArea = real(c.arrayAreaUm2), adcArea = real(c.adcAreaUm2),
-                dacArea = real(c.dacAreaUm2),
-                coreArea = real(c.coreDigitalAreaUm2),
-                adcAreaScale{&c.adcAreaPerBitScale, 1, 16, false},
-                writeEnergy = real(c.writeEnergyPj),
-                writeLatency = real(c.writeLatencyNs),
-                corePower = real(c.coreStaticPowerMw),
-                tileArea = real(c.tileAreaUm2),
-                tilePower = real(c.tileStaticPowerMw),
-                chipArea = real(c.chipAreaUm2),
-                chipPower = real(c.chipStaticPowerMw);
+    static const RealKey<C> keys[] = {
+        {"adc_energy_per_bit_scale", &C::adcEnergyPerBitScale, 1, 16, false},
+        {"dac_energy_pj", &C::dacEnergyPj, 0, 1e12, false},
+        {"cell_read_energy_pj", &C::cellReadEnergyPj, 0, 1e12, false},
+        {"digital_op_energy_pj", &C::digitalOpEnergyPj, 0, 1e12, false},
+        {"digital_op_latency_ns", &C::digitalOpLatencyNs, 0, 1e12, false},
+        {"buffer_energy_pj_per_byte", &C::bufferEnergyPjPerByte, 0, 1e12,
+         false},
+        {"array_area_um2", &C::arrayAreaUm2, 0, 1e12, false},
+        {"adc_area_um2", &C::adcAreaUm2, 0, 1e12, false},
+        {"dac_area_um2", &C::dacAreaUm2, 0, 1e12, false},
+        {"core_digital_area_um2", &C::coreDigitalAreaUm2, 0, 1e12, false},
+        {"adc_area_per_bit_scale", &C::adcAreaPerBitScale, 1, 16, false},
+        {"write_energy_pj", &C::writeEnergyPj, 0, 1e12, false},
+        {"write_latency_ns", &C::writeLatencyNs, 0, 1e12, false},
+        {"core_static_power_mw", &C::coreStaticPowerMw, 0, 1e12, false},
+        {"tile_area_um2", &C::tileAreaUm2, 0, 1e12, false},
+        {"tile_static_power_mw", &C::tileStaticPowerMw, 0, 1e12, false},
+        {"chip_area_um2", &C::chipAreaUm2, 0, 1e12, false},
+        {"chip_static_power_mw", &C::chipStaticPowerMw, 0, 1e12, false},
+    };
+    mapReals(io, c, adcKeys);
     BoundedInt refBits{&c.adcReferenceBits, 1, 16};
-    io.mapOptional("read_latency_ns", readLatency);
-    io.mapOptional("adc_latency_ns", adcLatency);
-    io.mapOptional("adc_energy_pj", adcEnergy);
     io.mapOptional("adc_reference_bits", refBits);
-    io.mapOptional("adc_energy_per_bit_scale", adcScale);
-    io.mapOptional("dac_energy_pj", dacEnergy);
-    io.mapOptional("cell_read_energy_pj", cellEnergy);
-    io.mapOptional("digital_op_energy_pj", opEnergy);
-    io.mapOptional("digital_op_latency_ns", opLatency);
-    io.mapOptional("buffer_energy_pj_per_byte", bufferEnergy);
-    io.mapOptional("array_area_um2", arrayArea);
-    io.mapOptional("adc_area_um2", adcArea);
-    io.mapOptional("dac_area_um2", dacArea);
-    io.mapOptional("core_digital_area_um2", coreArea);
-    io.mapOptional("adc_area_per_bit_scale", adcAreaScale);
-    io.mapOptional("write_energy_pj", writeEnergy);
-    io.mapOptional("write_latency_ns", writeLatency);
-    io.mapOptional("core_static_power_mw", corePower);
-    io.mapOptional("tile_area_um2", tileArea);
-    io.mapOptional("tile_static_power_mw", tilePower);
-    io.mapOptional("chip_area_um2", chipArea);
-    io.mapOptional("chip_static_power_mw", chipPower);
+    mapReals(io, c, keys);
   }
 };
 

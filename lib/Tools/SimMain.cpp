@@ -668,7 +668,15 @@ static int runReference(const std::string &modelPath,
     reportError("ohm-sim", modelPath + ": " + toString(args.takeError()));
     return 1;
   }
-  auto results = interp::run(fn, std::move(*args), nullptr, maxMemory);
+  // The live tensors stay within --max-memory and the memory this process
+  // may really use, whichever is lower: an error, never an abort.
+  uint64_t processLimit = ohmrt::getMemoryLimit();
+  auto results =
+      processLimit < maxMemory
+          ? interp::run(fn, std::move(*args), nullptr, processLimit,
+                        "the memory this process may use: physical memory, "
+                        "RLIMIT_AS/RLIMIT_DATA or the cgroup's memory.max")
+          : interp::run(fn, std::move(*args), nullptr, maxMemory);
   if (!results) {
     reportError("ohm-sim", modelPath + ": " + toString(results.takeError()));
     return 1;

@@ -70,15 +70,7 @@ public:
     for (const auto &[index, plan] : m.plans) {
       if (m.skipped[size_t(index)] || !plan->isExact())
         continue;
-      const program::Mvm &op = plan->getOp();
-      Unit unit;
-      unit.rows = op.rows();
-      unit.dst = op.dst();
-      unit.rowOffset = op.row_offset();
-      unit.k = op.tile_rows();
-      unit.n = op.tile_cols();
-      unit.inputBits = op.input_bits();
-      unit.parts.push_back({index, 0, 0});
+      Unit unit = Unit::of(plan->getOp(), index);
       if (unit.rowOffset == 0 && unit.k == rowWidth(unit.rows) &&
           im2colOf(unit.rows) >= 0)
         commit(unit, index);
@@ -102,6 +94,19 @@ private:
     std::vector<int> consumers; // accumulates and concat_cols replaced
     uint32_t rows = 0, dst = 0;
     int64_t rowOffset = 0, k = 0, n = 0, inputBits = 0;
+
+    /// The unit of one read, instruction `index`, alone.
+    static Unit of(const program::Mvm &op, int index) {
+      Unit unit;
+      unit.rows = op.rows();
+      unit.dst = op.dst();
+      unit.rowOffset = op.row_offset();
+      unit.k = op.tile_rows();
+      unit.n = op.tile_cols();
+      unit.inputBits = op.input_bits();
+      unit.parts.push_back({index, 0, 0});
+      return unit;
+    }
   };
 
   /// The one instruction that writes `id`, or -1.
@@ -179,13 +184,7 @@ private:
       Unit block;
       int index;
       if (const MvmPlan *plan = soleExactWriter(id, consumer, index)) {
-        const program::Mvm &op = plan->getOp();
-        block.rows = op.rows();
-        block.rowOffset = op.row_offset();
-        block.k = op.tile_rows();
-        block.n = op.tile_cols();
-        block.inputBits = op.input_bits();
-        block.parts.push_back({index, 0, 0});
+        block = Unit::of(plan->getOp(), index);
       } else {
         int producer = soleWriter(id);
         if (producer < 0 || !onlyReader(id, consumer) ||

@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Operands.h"
+#include "ohmrt/CheckedMath.h"
 #include "ohmrt/Runtime.h"
 
 #include <cmath>
@@ -149,13 +150,11 @@ private:
       if (!constants.emplace(c.id(), &c).second)
         return bad("constant id " + std::to_string(c.id()) + " is repeated");
       unsigned bytes = getStorageBytes(c.type().dtype());
-      int64_t count = 1;
-      for (int64_t dim : c.dims()) {
-        if (dim < 0 || (dim > 0 && count > kMaxElements / dim))
-          return bad("constant " + std::to_string(c.id()) + " has bad dims");
-        count *= dim;
-      }
-      if (!bytes || int64_t(c.data().size()) != count * int64_t(bytes))
+      std::optional<int64_t> count =
+          checked::elementCount(c.dims(), kMaxElements);
+      if (!count)
+        return bad("constant " + std::to_string(c.id()) + " has bad dims");
+      if (!bytes || int64_t(c.data().size()) != *count * int64_t(bytes))
         return bad("constant " + std::to_string(c.id()) +
                    " has a bad type or data size");
     }
@@ -174,18 +173,16 @@ private:
         return bad(what + " is f16, which this simulator does not support");
       if (b.offset() % 8)
         return bad(what + " is not aligned to 8 bytes");
-      int64_t count = 1;
-      for (int64_t dim : b.dims()) {
-        if (dim < 1 || count > kMaxElements / dim)
-          return bad(what + " has invalid dims " +
-                     dimsString({b.dims().begin(), b.dims().end()}));
-        count *= dim;
-      }
+      std::optional<int64_t> count =
+          checked::elementCount(b.dims(), kMaxElements);
+      if (!count || *count == 0)
+        return bad(what + " has invalid dims " +
+                   dimsString({b.dims().begin(), b.dims().end()}));
       if (b.batched() && b.dims_size() == 0)
         return bad(what + " is batched but has no dimensions");
-      if (b.size() != uint64_t(count) * bytes)
+      if (b.size() != uint64_t(*count) * bytes)
         return bad(what + " has size " + std::to_string(b.size()) + " for " +
-                   std::to_string(count) + " elements");
+                   std::to_string(*count) + " elements");
       uint64_t limit = b.space() == program::GLOBAL ? p.global_bytes()
                                                     : p.scratchpad_bytes();
       if (b.space() != program::GLOBAL && b.space() != program::SCRATCHPAD)
@@ -292,11 +289,13 @@ private:
     int64_t out[2];
     int64_t in[2] = {h, w};
     for (int i = 0; i < 2; ++i) {
-      int64_t span =
-          in[i] + pads[i] + pads[i + 2] - dilations[i] * (kernel[i] - 1) - 1;
-      if (span < 0)
+      checked::WindowAxis axis{in[i],   kernel[i],   strides[i], dilations[i],
+                               pads[i], pads[i + 2], ceil};
+      std::optional<int64_t> size =
+          checked::windowOutputSize(axis, kMaxElements);
+      if (!size)
         return bad("the window does not fit the input");
-      out[i] = span / strides[i] + 1 + (ceil && span % strides[i] ? 1 : 0);
+      out[i] = *size;
     }
     oh = out[0];
     ow = out[1];

@@ -86,6 +86,14 @@ OHMRT_VECTOR_CLONES void quantizeFast(const float *x, D *out, int64_t count,
   for (int64_t i = 0; i < count; ++i)
     out[i] = D(roundClamp(x[i] / scale, lo, hi) + zp);
 }
+
+/// The zero point of `channel` of a quantize or dequantize: none (0), one
+/// for the tensor, or one per channel.
+template <typename Op> int64_t channelZeroPoint(const Op &op, int64_t channel) {
+  if (op.zero_points_size() == 0)
+    return 0;
+  return op.zero_points(op.zero_points_size() == 1 ? 0 : int(channel));
+}
 } // namespace
 
 void Machine::quantize(const program::Quantize &op) {
@@ -114,10 +122,7 @@ void Machine::quantize(const program::Quantize &op) {
     pool->parallelFor(src.count, kGrain, [&](int64_t begin, int64_t end) {
       for (int64_t i = begin; i < end; ++i) {
         int64_t channel = layout.channelOf(i);
-        int64_t zp = op.zero_points_size() == 0 ? 0
-                     : op.zero_points_size() == 1
-                         ? op.zero_points(0)
-                         : op.zero_points(int(channel));
+        int64_t zp = channelZeroPoint(op, channel);
         float value =
             roundHalfEven(float(x[i]) / op.scales(int(channel))) + float(zp);
         dst.storeInt(i, clampToRange(value, lo, hi, zp));
@@ -134,10 +139,7 @@ void Machine::dequantize(const program::Dequantize &op) {
     pool->parallelFor(src.count, kGrain, [&](int64_t begin, int64_t end) {
       for (int64_t i = begin; i < end; ++i) {
         int64_t channel = layout.channelOf(i);
-        int64_t zp = op.zero_points_size() == 0 ? 0
-                     : op.zero_points_size() == 1
-                         ? op.zero_points(0)
-                         : op.zero_points(int(channel));
+        int64_t zp = channelZeroPoint(op, channel);
         float value = float(int64_t(x[i]) - zp) * op.scales(int(channel));
         dst.storeFloat(i, value);
       }

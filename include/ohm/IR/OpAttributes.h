@@ -14,12 +14,16 @@
 
 #include "ohm/IR/Attributes.h"
 
+#include "ohmrt/CheckedMath.h"
+
 #include "llvm/ADT/StringRef.h"
 
 #include <cstdint>
 #include <vector>
 
 namespace ohm {
+
+namespace checked = ohmrt::checked;
 
 class Operation;
 
@@ -54,8 +58,11 @@ struct Window {
   /// (the weight's shape for convolutions, `kernel_shape` for pools).
   static Window read(const Operation *op, std::vector<int64_t> kernel);
 
-  /// Output size along spatial dim `i` (0 = height) for input size `in`;
-  /// dynamic stays dynamic. Returns -2 if the window does not fit.
+  /// Spatial dim `i` (0 = height) of the window over an input of size
+  /// `in`, for the checked arithmetic of ohmrt/CheckedMath.h.
+  checked::WindowAxis getAxis(unsigned i, int64_t in) const;
+  /// Output size along spatial dim `i` for input size `in`; dynamic stays
+  /// dynamic. Returns -2 if the window does not fit (or a term overflows).
   int64_t getOutputSize(unsigned i, int64_t in) const;
 };
 

@@ -121,6 +121,12 @@ public:
   /// The smallest and largest values of this type.
   int64_t getMinValue() const;
   uint64_t getMaxValue() const;
+  /// getMaxValue() as int64_t, saturated at INT64_MAX (u64's top): with
+  /// getMinValue(), the type's range in int64_t arithmetic.
+  int64_t getMaxInt64() const {
+    uint64_t max = getMaxValue();
+    return max > uint64_t(INT64_MAX) ? INT64_MAX : int64_t(max);
+  }
   /// Whether `value` (read as signed for signed types and as unsigned for
   /// unsigned types) is representable.
   bool fitsSigned(int64_t value) const;

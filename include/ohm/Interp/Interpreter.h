@@ -67,11 +67,13 @@ llvm::Expected<Tensor> evaluate(Operation *op,
 /// static dimensions. The tensors alive at once (8 bytes per element) may
 /// take at most `maxBytes`: an op whose result would pass the limit is an
 /// error at that op, checked before the result is allocated when its type
-/// is static.
+/// is static; the message ends with `limitHint`, which says where the limit
+/// comes from and how to raise it.
 llvm::Expected<std::vector<Tensor>>
 run(Function &fn, std::vector<Tensor> inputs,
     PartialSumObserver *observer = nullptr,
-    uint64_t maxBytes = std::numeric_limits<uint64_t>::max());
+    uint64_t maxBytes = std::numeric_limits<uint64_t>::max(),
+    llvm::StringRef limitHint = "raise it with --max-memory");
 
 } // namespace interp
 } // namespace ohm

@@ -63,6 +63,13 @@ public:
   }
   Value *getResult() const { return op->getResult(0); }
   static Type inferType(Operation *op, ErrorStream &err);
+  /// The value of the nn.const that defines `value`, or null if `value` is
+  /// null or not an nn.const's result.
+  static DenseElementsAttr getValueOf(Value *value) {
+    Operation *def = value ? value->getDefiningOp() : nullptr;
+    auto constant = def ? def->dyn_cast<ConstOp>() : ConstOp();
+    return constant ? constant.getValue() : DenseElementsAttr();
+  }
 };
 
 /// Shared by the binary elementwise ops: same element type, broadcast shape.

@@ -23,6 +23,7 @@
 #include "ohm/Support/LogicalResult.h"
 
 #include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/Optional.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -96,14 +97,29 @@ const char *getOptionTypeName(double *);
 const char *getOptionTypeName(std::string *);
 } // namespace detail
 
+/// The inclusive bounds of an integer option, checked when the option is
+/// parsed (so a pipeline with a value out of range is refused before any
+/// pass runs).
+struct OptionRange {
+  int64_t min, max;
+};
+
 /// An option holding one value of type T (integers, bool, double, string).
-/// String options may restrict their values to a list of choices.
+/// String options may restrict their values to a list of choices, integer
+/// options to a range.
 template <typename T> class PassOption : public PassOptionBase {
 public:
   PassOption(Pass &owner, llvm::StringRef name, llvm::StringRef description,
              T defaultValue = T(), std::vector<std::string> choices = {})
       : PassOptionBase(owner, name, description),
         value(std::move(defaultValue)), choices(std::move(choices)) {}
+  PassOption(Pass &owner, llvm::StringRef name, llvm::StringRef description,
+             T defaultValue, OptionRange range)
+      : PassOptionBase(owner, name, description),
+        value(std::move(defaultValue)), range(range) {
+    static_assert(std::is_integral_v<T> && !std::is_same_v<T, bool>,
+                  "only integer options have a range");
+  }
 
   const T &getValue() const { return value; }
   operator const T &() const { return value; }
@@ -124,6 +140,13 @@ public:
         return failure();
       }
     }
+    if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+      if (range &&
+          (int64_t(parsed) < range->min || int64_t(parsed) > range->max)) {
+        error = "'" + text.str() + "' is not in " + getValueDescription();
+        return failure();
+      }
+    }
     value = std::move(parsed);
     return success();
   }
@@ -133,6 +156,9 @@ public:
   }
   std::string getValueDescription() const override {
     using namespace detail;
+    if (range)
+      return "[" + std::to_string(range->min) + ", " +
+             std::to_string(range->max) + "]";
     if (choices.empty())
       return getOptionTypeName(static_cast<T *>(nullptr));
     std::string text;
@@ -144,6 +170,7 @@ public:
 private:
   T value;
   std::vector<std::string> choices;
+  llvm::Optional<OptionRange> range;
 };
 
 /// An option holding a comma-separated list: `sizes=1,2,3`.

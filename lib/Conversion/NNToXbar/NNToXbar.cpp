@@ -41,12 +41,6 @@ static const char *const kFreezeHint =
 
 namespace {
 
-DenseElementsAttr getConstant(Value *value) {
-  Operation *def = value ? value->getDefiningOp() : nullptr;
-  auto constant = def ? def->dyn_cast<nn::ConstOp>() : nn::ConstOp();
-  return constant ? constant.getValue() : DenseElementsAttr();
-}
-
 /// Smallest signed width holding [lo, hi], at least 2 (i1 is boolean).
 int64_t signedBits(int64_t lo, int64_t hi) {
   int64_t bits = 2;
@@ -61,8 +55,7 @@ void getInputRange(Operation *op, Value *x, int64_t &lo, int64_t &hi) {
   auto type =
       x->getType().cast<TensorType>().getElementType().cast<IntegerType>();
   lo = type.getMinValue();
-  hi = type.getMaxValue() > uint64_t(INT64_MAX) ? INT64_MAX
-                                                : int64_t(type.getMaxValue());
+  hi = type.getMaxInt64();
   std::vector<int64_t> range = getIntArrayAttr(op, "x_range");
   if (range.size() == 2 && range[0] >= lo && range[1] <= hi &&
       range[0] <= range[1]) {
@@ -186,13 +179,13 @@ private:
 
   LogicalResult lowerConv(nn::QConvOp conv) {
     Operation *op = conv;
-    DenseElementsAttr w = getConstant(conv.getWeight());
+    DenseElementsAttr w = nn::ConstOp::getValueOf(conv.getWeight());
     if (!w)
       return op->emitError() << "weights must be constant to be programmed "
                                 "into crossbars"
                              << kFreezeHint;
     DenseElementsAttr biasAttr;
-    if (conv.getBias() && !(biasAttr = getConstant(conv.getBias())))
+    if (conv.getBias() && !(biasAttr = nn::ConstOp::getValueOf(conv.getBias())))
       return op->emitError() << "the bias must be a constant" << kFreezeHint;
     std::vector<int64_t> wZp = getIntOrDenseValues(op->getAttr("w_zp"));
     if (wZp.empty())
@@ -293,7 +286,7 @@ private:
 
   LogicalResult lowerMatMul(nn::QMatMulOp matmul) {
     Operation *op = matmul;
-    DenseElementsAttr b = getConstant(matmul.getRhs());
+    DenseElementsAttr b = nn::ConstOp::getValueOf(matmul.getRhs());
     if (b && b.getType().getRank() != 2)
       return op->emitError()
              << "a " << b.getType().getRank()
@@ -304,7 +297,8 @@ private:
                                 "weight matrix to be programmed into crossbars"
                              << kFreezeHint;
     DenseElementsAttr biasAttr;
-    if (matmul.getBias() && !(biasAttr = getConstant(matmul.getBias())))
+    if (matmul.getBias() &&
+        !(biasAttr = nn::ConstOp::getValueOf(matmul.getBias())))
       return op->emitError() << "the bias must be a constant" << kFreezeHint;
     auto aType = matmul.getLhs()->getType().cast<TensorType>();
     int64_t k = b.getType().getDimSize(0), n = b.getType().getDimSize(1);

@@ -173,11 +173,41 @@ bool Importer::zeroPointInput(size_t i, llvm::StringRef what,
   return true;
 }
 
+bool Importer::quantParams(size_t i, llvm::StringRef name, Type elementType,
+                           bool scalar, QuantParams &out) {
+  std::string scaleName = (name + "_scale").str();
+  std::string zpName = (name + "_zero_point").str();
+  out.zpType = elementType;
+  if (!constantFloats(i, scaleName, out.scale) ||
+      !zeroPointInput(i + 1, zpName, out.zp, out.zpType))
+    return false;
+  if (out.scale.empty() || out.zp.empty() ||
+      (scalar && (out.scale.size() != 1 || out.zp.size() != 1))) {
+    emitNodeError() << scaleName << " and " << zpName
+                    << " must be scalars (per-tensor)";
+    return false;
+  }
+  return true;
+}
+
 const onnx::AttributeProto *Importer::attr(llvm::StringRef attrName) {
   for (const onnx::AttributeProto &a : node->attribute())
     if (a.name() == attrName)
       return &a;
   return nullptr;
+}
+
+bool Importer::axisAttr(llvm::StringRef attrName, int64_t dflt, int64_t rank,
+                        bool inclusive, int64_t &axis) {
+  int64_t value = intAttr(attrName, dflt);
+  int64_t last = inclusive ? rank : rank - 1;
+  if (value < -rank || value > last) {
+    emitNodeError() << attrName << " " << value << " is out of range for rank "
+                    << rank;
+    return false;
+  }
+  axis = value < 0 ? value + rank : value;
+  return true;
 }
 
 int64_t Importer::intAttr(llvm::StringRef attrName, int64_t dflt) {

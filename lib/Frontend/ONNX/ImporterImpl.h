@@ -115,7 +115,24 @@ private:
   /// The zero point input `i` (or 0 and the default type if absent).
   bool zeroPointInput(size_t i, llvm::StringRef what,
                       std::vector<int64_t> &values, Type &type);
+  /// The scale and zero point of one operand (or the output) of a QLinear
+  /// op: constant inputs `i` (`<name>_scale`) and `i + 1`
+  /// (`<name>_zero_point`; 0 of `elementType` if absent). With `scalar`,
+  /// each must hold one value (a located error otherwise).
+  struct QuantParams {
+    std::vector<float> scale;
+    std::vector<int64_t> zp;
+    Type zpType;
+  };
+  bool quantParams(size_t i, llvm::StringRef name, Type elementType,
+                   bool scalar, QuantParams &out);
   const onnx::AttributeProto *attr(llvm::StringRef attrName);
+  /// Attribute `attrName` (default `dflt`) as an axis of a rank-`rank`
+  /// tensor, negative values counting from the end; with `inclusive`,
+  /// `rank` itself is an axis too (where Flatten and Softmax-1 split). A
+  /// located error if out of range.
+  bool axisAttr(llvm::StringRef attrName, int64_t dflt, int64_t rank,
+                bool inclusive, int64_t &axis);
   int64_t intAttr(llvm::StringRef attrName, int64_t dflt);
   float floatAttr(llvm::StringRef attrName, float dflt);
   std::string stringAttr(llvm::StringRef attrName, llvm::StringRef dflt);

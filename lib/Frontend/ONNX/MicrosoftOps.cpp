@@ -16,19 +16,12 @@ LogicalResult Importer::importQGemmV1() {
   // com.microsoft QGemm: A, a_scale, a_zp, B, b_scale, b_zp, C (i32 bias),
   // y_scale, y_zp; without y_scale the output is float.
   TensorType a = inputType(0), b = inputType(3);
-  std::vector<float> aScale, bScale, yScale;
-  std::vector<int64_t> aZp, bZp, yZp;
-  Type aZpType = a ? a.getElementType() : Type();
-  Type bZpType = b ? b.getElementType() : Type();
-  Type yZpType = aZpType;
-  if (!a || !b || !constantFloats(1, "a_scale", aScale) ||
-      !zeroPointInput(2, "a_zero_point", aZp, aZpType) ||
-      !constantFloats(4, "b_scale", bScale) ||
-      !zeroPointInput(5, "b_zero_point", bZp, bZpType))
+  QuantParams aq, bq, yq;
+  if (!a || !b || !quantParams(1, "a", a.getElementType(), true, aq) ||
+      !quantParams(4, "b", b.getElementType(), false, bq))
     return failure();
   bool quantizedOutput = hasInput(7);
-  if (quantizedOutput && (!constantFloats(7, "y_scale", yScale) ||
-                          !zeroPointInput(8, "y_zero_point", yZp, yZpType)))
+  if (quantizedOutput && !quantParams(7, "y", a.getElementType(), true, yq))
     return failure();
   Value *lhs = input(0), *rhs = input(3);
   if (intAttr("transA", 0)) {
@@ -49,24 +42,25 @@ LogicalResult Importer::importQGemmV1() {
   if (hasInput(6))
     operands.push_back(input(6));
   Operation *acc = create(QMatMulOp::Info, operands,
-                          {named("a_zp", IntegerAttr::get(ctx, aZp[0])),
-                           named("b_zp", zpAttr(bZp, b.getElementType()))},
+                          {named("a_zp", IntegerAttr::get(ctx, aq.zp[0])),
+                           named("b_zp", zpAttr(bq.zp, b.getElementType()))},
                           Type(), -1);
   if (!acc)
     return failure();
   float alpha = floatAttr("alpha", 1.0f);
   std::vector<float> multipliers;
-  for (float bs : bScale)
-    multipliers.push_back(quantizedOutput ? alpha * aScale[0] * bs / yScale[0]
-                                          : alpha * aScale[0] * bs);
+  for (float bs : bq.scale)
+    multipliers.push_back(quantizedOutput
+                              ? alpha * aq.scale[0] * bs / yq.scale[0]
+                              : alpha * aq.scale[0] * bs);
   auto accType = acc->getResult(0)->getType().cast<TensorType>();
   Operation *op;
   if (quantizedOutput)
     op = create(RequantizeOp::Info, {acc->getResult(0)},
                 {named("axis", IntegerAttr::get(ctx, 1)),
                  named("scale", scaleAttr(multipliers)),
-                 named("zp", IntegerAttr::get(ctx, yZp[0]))},
-                accType.clone(yZpType));
+                 named("zp", IntegerAttr::get(ctx, yq.zp[0]))},
+                accType.clone(yq.zpType));
   else
     op = create(DequantizeOp::Info, {acc->getResult(0)},
                 {named("axis", IntegerAttr::get(ctx, 1)),
@@ -76,43 +70,28 @@ LogicalResult Importer::importQGemmV1() {
 
 LogicalResult Importer::importQLinearAddV1() {
   TensorType a = inputType(0), b = inputType(3);
-  std::vector<float> aScale, bScale, cScale;
-  std::vector<int64_t> aZp, bZp, cZp;
-  Type aZpType = a ? a.getElementType() : Type();
-  Type bZpType = b ? b.getElementType() : Type();
-  Type cZpType = aZpType;
-  if (!a || !b || !constantFloats(1, "A_scale", aScale) ||
-      !zeroPointInput(2, "A_zero_point", aZp, aZpType) ||
-      !constantFloats(4, "B_scale", bScale) ||
-      !zeroPointInput(5, "B_zero_point", bZp, bZpType) ||
-      !constantFloats(6, "C_scale", cScale) ||
-      !zeroPointInput(7, "C_zero_point", cZp, cZpType))
+  QuantParams aq, bq, cq;
+  if (!a || !b || !quantParams(1, "A", a.getElementType(), true, aq) ||
+      !quantParams(4, "B", b.getElementType(), true, bq) ||
+      !quantParams(6, "C", a.getElementType(), true, cq))
     return failure();
-  if (aScale.size() != 1 || bScale.size() != 1 || cScale.size() != 1 ||
-      aZp.size() != 1 || bZp.size() != 1 || cZp.size() != 1)
-    return emitNodeError() << "QLinearAdd needs per-tensor parameters";
   auto f32 = FloatType::getF32(ctx);
-  Operation *op =
-      create(QAddOp::Info, {input(0), input(3)},
-             {named("lhs_scale", FloatAttr::get(f32, aScale[0] / cScale[0])),
-              named("lhs_zp", IntegerAttr::get(ctx, aZp[0])),
-              named("rhs_scale", FloatAttr::get(f32, bScale[0] / cScale[0])),
-              named("rhs_zp", IntegerAttr::get(ctx, bZp[0])),
-              named("zp", IntegerAttr::get(ctx, cZp[0]))},
-             a.clone(cZpType));
+  Operation *op = create(
+      QAddOp::Info, {input(0), input(3)},
+      {named("lhs_scale", FloatAttr::get(f32, aq.scale[0] / cq.scale[0])),
+       named("lhs_zp", IntegerAttr::get(ctx, aq.zp[0])),
+       named("rhs_scale", FloatAttr::get(f32, bq.scale[0] / cq.scale[0])),
+       named("rhs_zp", IntegerAttr::get(ctx, bq.zp[0])),
+       named("zp", IntegerAttr::get(ctx, cq.zp[0]))},
+      a.clone(cq.zpType));
   return bind(0, op ? op->getResult(0) : nullptr);
 }
 
 LogicalResult Importer::importQLinearGlobalAveragePoolV1() {
   TensorType x = inputType(0);
-  std::vector<float> xScale, yScale;
-  std::vector<int64_t> xZp, yZp;
-  Type xZpType = x ? x.getElementType() : Type();
-  Type yZpType = xZpType;
-  if (!x || !constantFloats(1, "x_scale", xScale) ||
-      !zeroPointInput(2, "x_zero_point", xZp, xZpType) ||
-      !constantFloats(3, "y_scale", yScale) ||
-      !zeroPointInput(4, "y_zero_point", yZp, yZpType))
+  QuantParams xq, yq;
+  if (!x || !quantParams(1, "x", x.getElementType(), true, xq) ||
+      !quantParams(3, "y", x.getElementType(), true, yq))
     return failure();
   if (intAttr("channels_last", 0))
     return emitNodeError() << "channels_last layout is not supported";
@@ -121,17 +100,17 @@ LogicalResult Importer::importQLinearGlobalAveragePoolV1() {
   int64_t h = x.getDimSize(2), w = x.getDimSize(3);
   Operation *sum = create(QAvgPoolOp::Info, {input(0)},
                           {named("kernel_shape", i64s({h, w})),
-                           named("x_zp", IntegerAttr::get(ctx, xZp[0]))},
+                           named("x_zp", IntegerAttr::get(ctx, xq.zp[0]))},
                           Type(), -1);
   if (!sum)
     return failure();
   // As ONNX Runtime: x_scale / (y_scale * pixels) in f32.
-  float scale = xScale[0] / (yScale[0] * float(h * w));
+  float scale = xq.scale[0] / (yq.scale[0] * float(h * w));
   Operation *op =
       create(RequantizeOp::Info, {sum->getResult(0)},
              {named("scale", scaleAttr({scale})),
-              named("zp", IntegerAttr::get(ctx, yZp[0]))},
-             sum->getResult(0)->getType().cast<TensorType>().clone(yZpType));
+              named("zp", IntegerAttr::get(ctx, yq.zp[0]))},
+             sum->getResult(0)->getType().cast<TensorType>().clone(yq.zpType));
   return bind(0, op ? op->getResult(0) : nullptr);
 }
 
@@ -266,10 +245,9 @@ LogicalResult Importer::importQLinearSoftmaxV1() {
   TensorType x = inputType(0);
   if (!x)
     return failure();
-  int64_t axis = intAttr("axis", -1);
-  int64_t rank = x.getRank();
-  if (axis < 0)
-    axis += rank;
+  int64_t rank = x.getRank(), axis;
+  if (!axisAttr("axis", -1, rank, /*inclusive=*/false, axis))
+    return failure();
   if (intAttr("opset", 13) < 13 && axis != rank - 1)
     return emitNodeError() << "softmax of the input coerced to 2-D (opset "
                               "before 13) is supported on the last axis only";

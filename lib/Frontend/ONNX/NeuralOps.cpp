@@ -258,12 +258,9 @@ LogicalResult Importer::importSoftmaxV1() {
   if (!x)
     return failure();
   auto type = x->getType().cast<TensorType>();
-  int64_t rank = type.getRank();
-  int64_t axis = intAttr("axis", 1);
-  if (axis < 0)
-    axis += rank;
-  if (axis < 0 || axis > rank)
-    return emitNodeError() << "axis out of range";
+  int64_t rank = type.getRank(), axis;
+  if (!axisAttr("axis", 1, rank, /*inclusive=*/true, axis))
+    return failure();
   int64_t outer = 1, inner = 1;
   for (int64_t d = 0; d < rank; ++d) {
     int64_t dim = type.getDimSize(d);

@@ -102,21 +102,11 @@ LogicalResult Importer::importConvIntegerV10() {
 
 LogicalResult Importer::importQLinearConvV10() {
   TensorType x = inputType(0), w = inputType(3);
-  std::vector<float> xScale, wScale, yScale;
-  std::vector<int64_t> xZp, wZp, yZp;
-  Type xZpType = x ? x.getElementType() : Type();
-  Type wZpType = w ? w.getElementType() : Type();
-  Type yZpType = xZpType;
-  if (!x || !w || !constantFloats(1, "x_scale", xScale) ||
-      !zeroPointInput(2, "x_zero_point", xZp, xZpType) ||
-      !constantFloats(4, "w_scale", wScale) ||
-      !zeroPointInput(5, "w_zero_point", wZp, wZpType) ||
-      !constantFloats(6, "y_scale", yScale) ||
-      !zeroPointInput(7, "y_zero_point", yZp, yZpType))
+  QuantParams xq, wq, yq;
+  if (!x || !w || !quantParams(1, "x", x.getElementType(), true, xq) ||
+      !quantParams(4, "w", w.getElementType(), false, wq) ||
+      !quantParams(6, "y", x.getElementType(), true, yq))
     return failure();
-  if (xScale.size() != 1 || xZp.size() != 1 || yScale.size() != 1 ||
-      yZp.size() != 1)
-    return emitNodeError() << "x and y scales and zero points must be scalars";
   if (w.getRank() != 4)
     return emitNodeError() << "only 2-D convolution is supported";
   Window window;
@@ -131,21 +121,21 @@ LogicalResult Importer::importQLinearConvV10() {
       {named("dilations", i64s(window.dilations)),
        named("group", IntegerAttr::get(ctx, intAttr("group", 1))),
        named("pads", i64s(window.pads)), named("strides", i64s(window.strides)),
-       named("w_zp", zpAttr(wZp, w.getElementType())),
-       named("x_zp", IntegerAttr::get(ctx, xZp[0]))},
+       named("w_zp", zpAttr(wq.zp, w.getElementType())),
+       named("x_zp", IntegerAttr::get(ctx, xq.zp[0]))},
       Type(), /*outputIndex=*/-1);
   if (!acc)
     return failure();
   // M = x_scale * w_scale[m] / y_scale in f32, in ONNX Runtime's order.
   std::vector<float> multipliers;
-  for (float ws : wScale)
-    multipliers.push_back(xScale[0] * ws / yScale[0]);
+  for (float ws : wq.scale)
+    multipliers.push_back(xq.scale[0] * ws / yq.scale[0]);
   auto resultType =
-      acc->getResult(0)->getType().cast<TensorType>().clone(yZpType);
+      acc->getResult(0)->getType().cast<TensorType>().clone(yq.zpType);
   Operation *op = create(RequantizeOp::Info, {acc->getResult(0)},
                          {named("axis", IntegerAttr::get(ctx, 1)),
                           named("scale", scaleAttr(multipliers)),
-                          named("zp", IntegerAttr::get(ctx, yZp[0]))},
+                          named("zp", IntegerAttr::get(ctx, yq.zp[0]))},
                          resultType);
   return bind(0, op ? op->getResult(0) : nullptr);
 }
@@ -168,36 +158,26 @@ LogicalResult Importer::importMatMulIntegerV10() {
 
 LogicalResult Importer::importQLinearMatMulV10() {
   TensorType a = inputType(0), b = inputType(3);
-  std::vector<float> aScale, bScale, yScale;
-  std::vector<int64_t> aZp, bZp, yZp;
-  Type aZpType = a ? a.getElementType() : Type();
-  Type bZpType = b ? b.getElementType() : Type();
-  Type yZpType = aZpType;
-  if (!a || !b || !constantFloats(1, "a_scale", aScale) ||
-      !zeroPointInput(2, "a_zero_point", aZp, aZpType) ||
-      !constantFloats(4, "b_scale", bScale) ||
-      !zeroPointInput(5, "b_zero_point", bZp, bZpType) ||
-      !constantFloats(6, "y_scale", yScale) ||
-      !zeroPointInput(7, "y_zero_point", yZp, yZpType))
+  QuantParams aq, bq, yq;
+  if (!a || !b || !quantParams(1, "a", a.getElementType(), true, aq) ||
+      !quantParams(4, "b", b.getElementType(), false, bq) ||
+      !quantParams(6, "y", a.getElementType(), true, yq))
     return failure();
-  if (aScale.size() != 1 || aZp.size() != 1 || yScale.size() != 1 ||
-      yZp.size() != 1)
-    return emitNodeError() << "a and y scales and zero points must be scalars";
   Operation *acc = create(QMatMulOp::Info, {input(0), input(3)},
-                          {named("a_zp", IntegerAttr::get(ctx, aZp[0])),
-                           named("b_zp", zpAttr(bZp, b.getElementType()))},
+                          {named("a_zp", IntegerAttr::get(ctx, aq.zp[0])),
+                           named("b_zp", zpAttr(bq.zp, b.getElementType()))},
                           Type(), /*outputIndex=*/-1);
   if (!acc)
     return failure();
   std::vector<float> multipliers;
-  for (float bs : bScale)
-    multipliers.push_back(aScale[0] * bs / yScale[0]);
+  for (float bs : bq.scale)
+    multipliers.push_back(aq.scale[0] * bs / yq.scale[0]);
   auto accType = acc->getResult(0)->getType().cast<TensorType>();
   Operation *op = create(
       RequantizeOp::Info, {acc->getResult(0)},
       {named("axis", IntegerAttr::get(ctx, int64_t(accType.getRank()) - 1)),
        named("scale", scaleAttr(multipliers)),
-       named("zp", IntegerAttr::get(ctx, yZp[0]))},
-      accType.clone(yZpType));
+       named("zp", IntegerAttr::get(ctx, yq.zp[0]))},
+      accType.clone(yq.zpType));
   return bind(0, op ? op->getResult(0) : nullptr);
 }

@@ -121,13 +121,9 @@ LogicalResult Importer::importFlattenV1() {
   if (!x)
     return failure();
   auto type = x->getType().cast<TensorType>();
-  int64_t rank = type.getRank();
-  int64_t axis = intAttr("axis", 1);
-  if (axis < 0)
-    axis += rank;
-  if (axis < 0 || axis > rank)
-    return emitNodeError() << "axis " << intAttr("axis", 1)
-                           << " is out of range for rank " << rank;
+  int64_t rank = type.getRank(), axis;
+  if (!axisAttr("axis", 1, rank, /*inclusive=*/true, axis))
+    return failure();
   // [prod(dims[:axis]), prod(dims[axis:])]; a dynamic side becomes -1.
   int64_t outer = 1, inner = 1;
   bool outerDynamic = false, innerDynamic = false;

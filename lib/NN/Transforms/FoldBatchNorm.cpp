@@ -28,12 +28,6 @@ using namespace ohm::nn;
 
 namespace {
 
-DenseElementsAttr getConstant(Value *value) {
-  Operation *def = value ? value->getDefiningOp() : nullptr;
-  auto constant = def ? def->dyn_cast<ConstOp>() : ConstOp();
-  return constant ? constant.getValue() : DenseElementsAttr();
-}
-
 class FoldBatchNormPass : public FunctionPass {
 public:
   FoldBatchNormPass()
@@ -52,7 +46,7 @@ private:
   void fold(BatchNormOp bn) {
     DenseElementsAttr params[4];
     for (unsigned i = 0; i < 4; ++i)
-      if (!(params[i] = getConstant(bn->getOperand(i + 1))))
+      if (!(params[i] = ConstOp::getValueOf(bn->getOperand(i + 1))))
         return; // Statistics that are not constant stay as they are.
     std::vector<double> scale = params[0].getDoubles(),
                         bias = params[1].getDoubles(),
@@ -71,13 +65,13 @@ private:
     OpBuilder builder(bn);
     bool mergeable =
         def && def->isa<ConvOp>() && x->hasOneUse() &&
-        getConstant(def->getOperand(1)) &&
-        (!ConvOp(def).getBias() || getConstant(ConvOp(def).getBias()));
+        ConstOp::getValueOf(def->getOperand(1)) &&
+        (!ConvOp(def).getBias() || ConstOp::getValueOf(ConvOp(def).getBias()));
     if (mergeable) {
       ConvOp conv(def);
-      DenseElementsAttr w = getConstant(def->getOperand(1));
-      DenseElementsAttr b =
-          conv.getBias() ? getConstant(conv.getBias()) : DenseElementsAttr();
+      DenseElementsAttr w = ConstOp::getValueOf(def->getOperand(1));
+      DenseElementsAttr b = conv.getBias() ? ConstOp::getValueOf(conv.getBias())
+                                           : DenseElementsAttr();
       std::vector<double> weights = w.getDoubles();
       int64_t perChannel = int64_t(weights.size()) / channels;
       for (int64_t i = 0; i < int64_t(weights.size()); ++i)

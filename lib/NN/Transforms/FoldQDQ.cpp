@@ -52,12 +52,6 @@ DequantizeOp getDequantize(Value *value) {
   return def ? def->dyn_cast<DequantizeOp>() : DequantizeOp();
 }
 
-DenseElementsAttr getConstant(Value *value) {
-  Operation *def = value ? value->getDefiningOp() : nullptr;
-  auto constant = def ? def->dyn_cast<ConstOp>() : ConstOp();
-  return constant ? constant.getValue() : DenseElementsAttr();
-}
-
 /// The quantization of a per-tensor dequantize/quantize.
 struct Quant {
   float scale = 1;
@@ -83,6 +77,15 @@ IntegerType intElementType(Value *value) {
       .cast<TensorType>()
       .getElementType()
       .dyn_cast<IntegerType>();
+}
+
+/// The per-tensor dequantize that defines `value`, its quantization in
+/// `quant`; null if `value` is not one's result.
+DequantizeOp getPerTensorDequantize(Value *value, Quant &quant) {
+  DequantizeOp dq = getDequantize(value);
+  if (!dq || !getPerTensor(dq, intElementType(dq.getInput()), quant))
+    return DequantizeOp();
+  return dq;
 }
 
 /// ONNX Runtime's QuantizeLinear of one float.
@@ -233,7 +236,7 @@ Value *FoldQDQPass::quantizeBias(OpBuilder &builder, Location loc, Value *bias,
   std::vector<int64_t> codes;
   std::vector<float> codeScales;
   if (DequantizeOp dq = getDequantize(bias)) {
-    DenseElementsAttr values = getConstant(dq.getInput());
+    DenseElementsAttr values = ConstOp::getValueOf(dq.getInput());
     QuantParams params = QuantParams::get(dq);
     if (!values || !values.getElementType().isInteger())
       return ok = false, nullptr;
@@ -244,7 +247,7 @@ Value *FoldQDQPass::quantizeBias(OpBuilder &builder, Location loc, Value *bias,
         return ok = false, nullptr;
       codeScales.push_back(params.getScale(channel));
     }
-  } else if (DenseElementsAttr values = getConstant(bias)) {
+  } else if (DenseElementsAttr values = ConstOp::getValueOf(bias)) {
     if (!values.getElementType().isFloat())
       return ok = false, nullptr;
     real = values.getDoubles();
@@ -377,7 +380,7 @@ bool FoldQDQPass::buildProduct(OpBuilder &builder, Operation *core,
     return false;
   Value *xq = dqx.getInput(), *wq = dqw.getInput();
   Quant in;
-  if (!getPerTensor(dqx, intElementType(xq), in) || !getConstant(wq))
+  if (!getPerTensor(dqx, intElementType(xq), in) || !ConstOp::getValueOf(wq))
     return false;
   auto wType = wq->getType().cast<TensorType>();
   bool transB = isGemm && GemmOp(matmul).getTransB();
@@ -490,13 +493,10 @@ bool FoldQDQPass::foldFloatProduct(Operation *core) {
 
 bool FoldQDQPass::foldAdd(QuantizeOp q, Operation *act, Operation *add,
                           const Quant &out) {
-  DequantizeOp dqa = getDequantize(add->getOperand(0));
-  DequantizeOp dqb = getDequantize(add->getOperand(1));
-  if (!dqa || !dqb)
-    return false;
   Quant a, b;
-  if (!getPerTensor(dqa, intElementType(dqa.getInput()), a) ||
-      !getPerTensor(dqb, intElementType(dqb.getInput()), b))
+  DequantizeOp dqa = getPerTensorDequantize(add->getOperand(0), a);
+  DequantizeOp dqb = getPerTensorDequantize(add->getOperand(1), b);
+  if (!dqa || !dqb)
     return false;
   OpBuilder builder(q);
   Context &ctx = builder.getContext();
@@ -530,13 +530,11 @@ bool FoldQDQPass::foldAdd(QuantizeOp q, Operation *act, Operation *add,
 
 bool FoldQDQPass::foldAvgPool(QuantizeOp q, Operation *act, Operation *pool,
                               const Quant &out) {
-  DequantizeOp dqx = getDequantize(pool->getOperand(0));
+  Quant in;
+  DequantizeOp dqx = getPerTensorDequantize(pool->getOperand(0), in);
   if (!dqx)
     return false;
-  Quant in;
   Value *xq = dqx.getInput();
-  if (!getPerTensor(dqx, intElementType(xq), in))
-    return false;
   auto xType = xq->getType().cast<TensorType>();
   Window window;
   if (pool->isa<GlobalAvgPoolOp>()) {
@@ -581,9 +579,9 @@ bool FoldQDQPass::foldConcat(QuantizeOp q, Operation *concat,
                              const Quant &out) {
   llvm::SmallVector<std::pair<DequantizeOp, Quant>, 4> inputs;
   for (Value *operand : concat->getOperands()) {
-    DequantizeOp dq = getDequantize(operand);
     Quant in;
-    if (!dq || !getPerTensor(dq, intElementType(dq.getInput()), in))
+    DequantizeOp dq = getPerTensorDequantize(operand, in);
+    if (!dq)
       return false;
     inputs.push_back({dq, in});
   }
@@ -608,13 +606,11 @@ bool FoldQDQPass::foldConcat(QuantizeOp q, Operation *concat,
 
 bool FoldQDQPass::foldUnary(QuantizeOp q, Operation *act, Operation *core,
                             const Quant &out) {
-  DequantizeOp dqx = getDequantize(core->getOperand(0));
+  Quant in;
+  DequantizeOp dqx = getPerTensorDequantize(core->getOperand(0), in);
   if (!dqx)
     return false;
-  Quant in;
   Value *xq = dqx.getInput();
-  if (!getPerTensor(dqx, intElementType(xq), in))
-    return false;
   OpBuilder builder(q);
   Context &ctx = builder.getContext();
   auto resultType =

@@ -87,10 +87,7 @@ private:
                     .dyn_cast<IntegerType>();
     if (!type)
       return {0, 0};
-    int64_t hi = type.getMaxValue() > uint64_t(INT64_MAX)
-                     ? INT64_MAX
-                     : int64_t(type.getMaxValue());
-    return {type.getMinValue(), hi};
+    return {type.getMinValue(), type.getMaxInt64()};
   }
 
   void propagate(Operation &op) {

@@ -73,8 +73,11 @@ public:
   PassOption<AdcPolicy> policy{*this, "policy",
                                "How to choose: lossless, fixed or calibrated",
                                AdcPolicy::Lossless};
-  PassOption<int64_t> bits{
-      *this, "bits", "ADC width for the fixed and calibrated policies", 8};
+  PassOption<int64_t> bits{*this,
+                           "bits",
+                           "ADC width for the fixed and calibrated policies",
+                           8,
+                           {1, 32}};
   ListOption<LayerSetting<int64_t>> layers{*this, "layers",
                                            "Per-layer widths, as layer:bits"};
   PassOption<std::string> range{
@@ -89,8 +92,6 @@ public:
       "Directory of .npy input batches for the calibrated policy", ""};
 
   LogicalResult runOnFunction(Function &fn) override {
-    if (bits < 1 || bits > 32)
-      return emitError(fn.getLoc()) << "xb-adc-assign: bits must be in [1, 32]";
     llvm::StringMap<int64_t> perLayer;
     for (const LayerSetting<int64_t> &entry : layers.getValue())
       perLayer[entry.layer] = entry.value;

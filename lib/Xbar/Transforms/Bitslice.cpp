@@ -30,13 +30,12 @@ public:
       : FunctionPass("xb-bitslice", "Slice weight magnitudes into c-bit cells "
                                     "and inputs into d-bit cycles") {}
 
-  PassOption<int64_t> cellBits{*this, "cell-bits", "Bits per cell", 2};
-  PassOption<int64_t> dacBits{*this, "dac-bits", "Input bits per DAC cycle", 1};
+  // The target's bounds for crossbar.cell_bits and dac.bits.
+  PassOption<int64_t> cellBits{*this, "cell-bits", "Bits per cell", 2, {1, 8}};
+  PassOption<int64_t> dacBits{
+      *this, "dac-bits", "Input bits per DAC cycle", 1, {1, 16}};
 
   LogicalResult runOnFunction(Function &fn) override {
-    if (cellBits < 1 || cellBits > 8 || dacBits < 1 || dacBits > 16)
-      return emitError(fn.getLoc())
-             << "xb-bitslice needs cell-bits in [1, 8] and dac-bits in [1, 16]";
     llvm::DenseMap<Value *, Value *> sliced;
     for (Operation &op : fn.getBody().getOpsEarlyInc()) {
       if (!op.isa<MvmOp>())

@@ -35,22 +35,20 @@ public:
       : FunctionPass("xb-place", "Assign every tile's cell sets and slices to "
                                  "arrays and cores") {}
 
-  PassOption<int64_t> rows{*this, "rows", "Rows per array", 128};
-  PassOption<int64_t> cols{*this, "cols", "Columns per array", 128};
-  PassOption<int64_t> arraysPerCore{*this, "arrays-per-core", "Arrays per core",
-                                    8};
-  PassOption<int64_t> cores{*this, "cores", "Cores", 16};
-  PassOption<int64_t> duplicate{*this, "duplicate",
-                                "Copies of every tile (for throughput)", 1};
+  // Bounded as target files bound them, so the products below fit.
+  PassOption<int64_t> rows{*this, "rows", "Rows per array", 128, {1, 1 << 16}};
+  PassOption<int64_t> cols{
+      *this, "cols", "Columns per array", 128, {1, 1 << 16}};
+  PassOption<int64_t> arraysPerCore{
+      *this, "arrays-per-core", "Arrays per core", 8, {1, 1 << 20}};
+  PassOption<int64_t> cores{*this, "cores", "Cores", 16, {1, 1 << 20}};
+  PassOption<int64_t> duplicate{*this,
+                                "duplicate",
+                                "Copies of every tile (for throughput)",
+                                1,
+                                {1, int64_t(1) << 40}};
 
   LogicalResult runOnFunction(Function &fn) override {
-    if (rows < 1 || cols < 1 || arraysPerCore < 1 || cores < 1 || duplicate < 1)
-      return emitError(fn.getLoc()) << "xb-place needs positive options";
-    // Bounded as target files bound them, so the products below fit.
-    constexpr int64_t kMaxCount = int64_t(1) << 20;
-    if (arraysPerCore > kMaxCount || cores > kMaxCount)
-      return emitError(fn.getLoc())
-             << "xb-place: arrays-per-core and cores must be at most 2^20";
     int64_t capacity = arraysPerCore * cores;
     if (duplicate > capacity)
       return emitError(fn.getLoc())

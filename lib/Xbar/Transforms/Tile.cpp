@@ -30,12 +30,13 @@ public:
       : FunctionPass("xb-tile", "Split weight matrices into tiles of at most "
                                 "rows x cols") {}
 
-  PassOption<int64_t> rows{*this, "rows", "Rows (word lines) per array", 128};
-  PassOption<int64_t> cols{*this, "cols", "Columns (bit lines) per array", 128};
+  // The target's bounds for crossbar.rows and crossbar.cols.
+  PassOption<int64_t> rows{
+      *this, "rows", "Rows (word lines) per array", 128, {1, 1 << 16}};
+  PassOption<int64_t> cols{
+      *this, "cols", "Columns (bit lines) per array", 128, {1, 1 << 16}};
 
   LogicalResult runOnFunction(Function &fn) override {
-    if (rows < 1 || cols < 1)
-      return emitError(fn.getLoc()) << "xb-tile needs positive rows and cols";
     for (Operation &op : fn.getBody().getOpsEarlyInc())
       if (op.isa<MvmOp>())
         tile(MvmOp(&op));

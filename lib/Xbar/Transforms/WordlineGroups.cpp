@@ -27,13 +27,10 @@ public:
       : FunctionPass("xb-wordline-groups",
                      "Read tiles in groups of at most max-active-rows rows") {}
 
-  PassOption<int64_t> maxActiveRows{*this, "max-active-rows",
-                                    "Word lines driven at once", 128};
+  PassOption<int64_t> maxActiveRows{
+      *this, "max-active-rows", "Word lines driven at once", 128, {1, 1 << 16}};
 
   LogicalResult runOnFunction(Function &fn) override {
-    if (maxActiveRows < 1)
-      return emitError(fn.getLoc())
-             << "xb-wordline-groups needs max-active-rows >= 1";
     for (Operation &op : fn.getBody()) {
       if (!op.isa<MvmOp>() || !MvmOp(&op).isEncoded())
         continue;
