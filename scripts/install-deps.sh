@@ -33,7 +33,7 @@ packages=(
   # torch/torchvision: the test models and the benchmark models (bench/make-models.py).
   python3-torchvision
   # Python bindings.
-  pybind11-dev
+  pybind11-dev python3-dev
   # Tests of the Python bindings.
   python3-pytest
   # Circuit calibration (SPICE; scripts/spice-calibrate.py, which reads

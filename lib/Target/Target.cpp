@@ -448,6 +448,12 @@ static bool findDuplicateKey(llvm::yaml::Node *node, llvm::SourceMgr &sm,
 
 llvm::Expected<Target> target::parseTarget(llvm::StringRef yaml,
                                            llvm::StringRef bufferName) {
+  return parseTarget(yaml, bufferName, Target());
+}
+
+llvm::Expected<Target> target::parseTarget(llvm::StringRef yaml,
+                                           llvm::StringRef bufferName,
+                                           const Target &base) {
   // "file:line:col: error: message" for the byte at `offset`.
   auto errorAt = [&](size_t offset, const llvm::Twine &message) {
     llvm::StringRef before = yaml.take_front(offset);
@@ -490,7 +496,7 @@ llvm::Expected<Target> target::parseTarget(llvm::StringRef yaml,
     auto &os = *static_cast<llvm::raw_string_ostream *>(context);
     diag.print(/*ProgName=*/nullptr, os, /*ShowColors=*/false);
   };
-  Target target;
+  Target target = base;
   llvm::yaml::Input input(llvm::MemoryBufferRef(yaml, bufferName), nullptr,
                           handler, &errorStream);
   input >> target;

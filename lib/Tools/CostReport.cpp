@@ -1,6 +1,6 @@
 //===- CostReport.cpp - Printing the cost model's figures -----------------===//
 
-#include "CostReport.h"
+#include "ohm/Tools/CostReport.h"
 #include "ohmrt/Cost.h"
 
 #include "program.pb.h"

@@ -7,7 +7,6 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "CostReport.h"
 #include "ToolSupport.h"
 #include "ohm/Backend/Backend.h"
 #include "ohm/IR/AsmPrinter.h"
@@ -20,6 +19,7 @@
 #include "ohm/Support/FileUtilities.h"
 #include "ohm/Support/Timing.h"
 #include "ohm/Target/Target.h"
+#include "ohm/Tools/CostReport.h"
 #include "ohm/Tools/ToolMains.h"
 #include "ohm/Xbar/MappingReport.h"
 #include "ohmrt/Cost.h"

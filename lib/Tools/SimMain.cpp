@@ -8,7 +8,6 @@
 //===----------------------------------------------------------------------===//
 
 #include "Accuracy.h"
-#include "CostReport.h"
 #include "DeviceMode.h"
 #include "ToolSupport.h"
 #include "ohm/IR/Context.h"
@@ -21,6 +20,7 @@
 #include "ohm/Pipelines/NNPipeline.h"
 #include "ohm/Support/ByteSize.h"
 #include "ohm/Support/FileUtilities.h"
+#include "ohm/Tools/CostReport.h"
 #include "ohm/Tools/ToolMains.h"
 #include "ohmrt/Cost.h"
 #include "ohmrt/Npy.h"

@@ -23,6 +23,17 @@ def read_idx(path):
     return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
 
 
+def load_fashion_mnist(count, train=False,
+                       folder="/usr/share/datasets/fashion-mnist"):
+    """The first `count` images as float32 [count, 1, 28, 28] in [0, 1]
+    (x / 255, as the model was trained) and their int64 labels."""
+    prefix = "train" if train else "t10k"
+    images = read_idx(os.path.join(folder, prefix + "-images-idx3-ubyte.gz"))
+    labels = read_idx(os.path.join(folder, prefix + "-labels-idx1-ubyte.gz"))
+    x = images[:count].astype(np.float32) / np.float32(255.0)
+    return x.reshape(-1, 1, 28, 28), labels[:count].astype(np.int64)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("count", type=int)
@@ -31,12 +42,9 @@ def main():
     parser.add_argument("--train", action="store_true",
                         help="read the training set (e.g. for calibration)")
     args = parser.parse_args()
-    prefix = "train" if args.train else "t10k"
-    images = read_idx(os.path.join(args.dir, prefix + "-images-idx3-ubyte.gz"))
-    labels = read_idx(os.path.join(args.dir, prefix + "-labels-idx1-ubyte.gz"))
-    x = images[: args.count].astype(np.float32) / np.float32(255.0)
-    np.save(args.out, x.reshape(-1, 1, 28, 28))
-    np.save(args.out[:-4] + ".labels.npy", labels[: args.count].astype(np.int64))
+    x, labels = load_fashion_mnist(args.count, args.train, args.dir)
+    np.save(args.out, x)
+    np.save(args.out[:-4] + ".labels.npy", labels)
 
 
 if __name__ == "__main__":

@@ -136,6 +136,12 @@ llvm::Expected<Target> loadTarget(llvm::StringRef nameOrPath);
 /// Parses YAML text; `bufferName` names it in errors.
 llvm::Expected<Target> parseTarget(llvm::StringRef yaml,
                                    llvm::StringRef bufferName);
+/// Parses YAML text over `base`: the keys it gives replace base's values,
+/// the rest keep them (overrides, as the Python API's
+/// Target.with_overrides writes them). Checked as parseTarget checks.
+llvm::Expected<Target> parseTarget(llvm::StringRef yaml,
+                                   llvm::StringRef bufferName,
+                                   const Target &base);
 
 /// Writes the target back as YAML (every key, including defaults).
 void printTarget(const Target &target, llvm::raw_ostream &os);

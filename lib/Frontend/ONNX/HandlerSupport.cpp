@@ -282,10 +282,25 @@ LogicalResult Importer::readWindow(TensorType x, llvm::ArrayRef<int64_t> kernel,
     if (in == TensorType::kDynamic)
       return emitNodeError()
              << "auto_pad " << autoPad << " needs static spatial dimensions";
-    int64_t out = (in + window.strides[i] - 1) / window.strides[i];
-    int64_t extent = (window.kernel[i] - 1) * window.dilations[i] + 1;
-    int64_t total =
-        std::max<int64_t>(0, (out - 1) * window.strides[i] + extent - in);
+    int64_t stride = window.strides[i];
+    if (stride < 1 || window.dilations[i] < 1 || window.kernel[i] < 1)
+      return emitNodeError() << "auto_pad " << autoPad
+                             << " needs positive strides, dilations and "
+                                "kernel sizes";
+    // out = ceil(in / stride); (out - 1) * stride <= in - 1 cannot
+    // overflow, the kernel's extent can (the file chooses it).
+    int64_t out = in == 0 ? 0 : (in - 1) / stride + 1;
+    std::optional<int64_t> extent =
+        checked::mul(window.kernel[i] - 1, window.dilations[i]);
+    std::optional<int64_t> reach =
+        extent
+            ? checked::add(std::max<int64_t>(out - 1, 0) * stride, *extent + 1)
+            : std::nullopt;
+    if (!reach || *reach > TensorType::kMaxElements)
+      return emitNodeError()
+             << "the window's extent (kernel " << window.kernel[i]
+             << ", dilation " << window.dilations[i] << ") exceeds 2^40";
+    int64_t total = std::max<int64_t>(0, *reach - in);
     int64_t small = total / 2, large = total - small;
     window.pads[i] = autoPad == "SAME_UPPER" ? small : large;
     window.pads[i + 2] = autoPad == "SAME_UPPER" ? large : small;

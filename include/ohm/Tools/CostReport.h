@@ -5,8 +5,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef OHM_LIB_TOOLS_COSTREPORT_H
-#define OHM_LIB_TOOLS_COSTREPORT_H
+#ifndef OHM_TOOLS_COSTREPORT_H
+#define OHM_TOOLS_COSTREPORT_H
 
 #include "llvm/ADT/Optional.h"
 #include "llvm/ADT/StringRef.h"
@@ -46,4 +46,4 @@ void printCostTable(const ohmrt::CostReport &report, llvm::StringRef activity,
 
 } // namespace ohm
 
-#endif // OHM_LIB_TOOLS_COSTREPORT_H
+#endif // OHM_TOOLS_COSTREPORT_H
