@@ -4,7 +4,9 @@ Fashion-MNIST CNN compiled for isaac (lossless and 4-bit ADCs) runs on
 1000 test images through `ohm.Simulator.run` (wall time around the call:
 NumPy conversion in and out included) and through `ohm-sim` (its own
 timing of the executor, `--repeat`), same threads, side by side; prints
-the medians and the ratio Python / ohm-sim.
+the medians, the executor's own time inside the Python call and the
+call's overhead (wall minus executor), and the ratio Python / ohm-sim
+(which also carries the executor's run-to-run noise).
 
 usage: PYTHONPATH=build/python /usr/bin/python3 bench/python-vs-ohm-sim.py
            [--build-dir build] [--images 1000] [--repeat 7] [--threads 1]
@@ -40,7 +42,8 @@ def main():
     sim_bin = os.path.join(args.build_dir, "bin", "ohm-sim")
     print(f"{os.cpu_count()} CPUs, {args.threads} thread(s), "
           f"{args.images} images, median of {args.repeat} runs")
-    print(f"{'adc':>9} {'python s':>10} {'ohm-sim s':>10} {'ratio':>7}")
+    print(f"{'adc':>9} {'python s':>10} {'executor s':>11} {'overhead':>9} "
+          f"{'ohm-sim s':>10} {'ratio':>7}")
     with tempfile.TemporaryDirectory() as work:
         images_path = os.path.join(work, "images.npy")
         np.save(images_path, images)
@@ -50,12 +53,15 @@ def main():
             program.save(program_path)
             sim = ohm.Simulator(program, threads=args.threads)
             sim.run(images)  # warm-up, as ohm-sim's repeats reuse the executor
-            seconds = []
+            seconds, executor = [], []
             for _ in range(args.repeat):
                 start = time.perf_counter()
                 sim.run(images)
                 seconds.append(time.perf_counter() - start)
+                executor.append(sim.report()["counts"]["run_seconds"])
             python_s = statistics.median(seconds)
+            # The call's own cost: wall time minus the executor's, per run.
+            overhead = statistics.median(w - e for w, e in zip(seconds, executor))
             log = subprocess.run(
                 [sim_bin, program_path, "--input", images_path, "--output-dir",
                  os.path.join(work, "out"), f"-j{args.threads}",
@@ -64,8 +70,8 @@ def main():
             text = log.stdout + log.stderr
             match = re.search(r"median ([0-9.]+) s", text)
             cli_s = float(match.group(1))
-            print(f"{adc:>9} {python_s:10.4f} {cli_s:10.4f} "
-                  f"{python_s / cli_s:7.3f}")
+            print(f"{adc:>9} {python_s:10.4f} {statistics.median(executor):11.4f} "
+                  f"{overhead:9.4f} {cli_s:10.4f} {python_s / cli_s:7.3f}")
 
 
 if __name__ == "__main__":
