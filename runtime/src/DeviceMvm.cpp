@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "DeviceMvm.h"
+#include "Mvm.h"
 #include "ohmrt/Random.h"
 
 #include <Eigen/Core>
@@ -387,14 +388,12 @@ bool DeviceMvmPlan::run(const Mem &src, int64_t first, int64_t count,
     using S = decltype(tag);
     const S *x = reinterpret_cast<const S *>(src.data) + first * width +
                  op->row_offset();
-    for (int64_t i = 0; i < count && inputBits < int64_t(8 * sizeof(S)); ++i)
-      for (int64_t k = 0; k < rows; ++k)
-        if (x[i * width + k] >> inputBits) {
-          error = "input code " + std::to_string(int64_t(x[i * width + k])) +
-                  " needs more than input_bits = " + std::to_string(inputBits);
-          ok = false;
-          return;
-        }
+    int64_t wide = findWideCode(x, width, count, rows, inputBits);
+    if (wide >= 0) {
+      error = wideCodeError(wide, inputBits);
+      ok = false;
+      return;
+    }
     if (senseAmp) {
       product->multiply(x, width, count, out, ldo, ws.gemm);
       addSenseErrors(x, width, count, globalRow, out, ldo);

@@ -335,30 +335,6 @@ int64_t MvmPlan::getBlockRows(int64_t bytes) const {
 
 namespace {
 
-/// The first code of `count` rows that needs more than `bits` bits, or -1.
-template <typename S>
-int64_t findWideCode(const S *rows, int64_t width, int64_t count, int64_t k,
-                     int64_t bits) {
-  if (bits >= int64_t(8 * sizeof(S)))
-    return -1;
-  for (int64_t i = 0; i < count; ++i) {
-    const S *x = rows + i * width;
-    S any = 0;
-    for (int64_t j = 0; j < k; ++j)
-      any |= x[j];
-    if (any >> bits)
-      for (int64_t j = 0; j < k; ++j)
-        if (x[j] >> bits)
-          return int64_t(x[j]);
-  }
-  return -1;
-}
-
-std::string wideCodeError(int64_t code, int64_t bits) {
-  return "input code " + std::to_string(code) +
-         " needs more than input_bits = " + std::to_string(bits);
-}
-
 /// Packs the bit planes of one group of one row: out[p * words + w] holds
 /// bit p of codes [64 w, 64 w + 64) of `x` (kn codes).
 template <typename S>

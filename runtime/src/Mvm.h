@@ -142,6 +142,32 @@ private:
   bool gemmInt64 = false; // the GEMM fallback's sums may pass 2^53
 };
 
+/// The first code of `count` rows (k codes each, `width` apart) that needs
+/// more than `bits` bits, or -1: a read's input codes must fit its
+/// input_bits (ideal and device mode check the same way).
+template <typename S>
+int64_t findWideCode(const S *rows, int64_t width, int64_t count, int64_t k,
+                     int64_t bits) {
+  if (bits >= int64_t(8 * sizeof(S)))
+    return -1;
+  for (int64_t i = 0; i < count; ++i) {
+    const S *x = rows + i * width;
+    S any = 0;
+    for (int64_t j = 0; j < k; ++j)
+      any |= x[j];
+    if (any >> bits)
+      for (int64_t j = 0; j < k; ++j)
+        if (x[j] >> bits)
+          return int64_t(x[j]);
+  }
+  return -1;
+}
+
+inline std::string wideCodeError(int64_t code, int64_t bits) {
+  return "input code " + std::to_string(code) +
+         " needs more than input_bits = " + std::to_string(bits);
+}
+
 } // namespace detail
 } // namespace ohmrt
 

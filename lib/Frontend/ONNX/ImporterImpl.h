@@ -184,6 +184,9 @@ private:
   LogicalResult importActivation(llvm::StringRef kind);
   /// nn.avgpool of `x` with `window` and the node's count_include_pad.
   Operation *createAvgPool(Value *x, const nn::Window &window, int outputIndex);
+  /// Flatten's reshape of `x` to 2-D at `axis`: [prod(dims[:axis]),
+  /// prod(dims[axis:])], a dynamic side -1 (an error if both are dynamic).
+  Operation *createFlatten(Value *x, int64_t axis, int outputIndex);
   LogicalResult importResize(size_t scalesIndex, size_t sizesIndex,
                              llvm::StringRef coordinates,
                              llvm::StringRef rounding);

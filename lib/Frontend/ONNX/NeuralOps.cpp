@@ -261,15 +261,9 @@ LogicalResult Importer::importSoftmaxV1() {
   int64_t rank = type.getRank(), axis;
   if (!axisAttr("axis", 1, rank, /*inclusive=*/true, axis))
     return failure();
-  int64_t outer = 1, inner = 1;
-  for (int64_t d = 0; d < rank; ++d) {
-    int64_t dim = type.getDimSize(d);
-    if (dim == TensorType::kDynamic)
-      return emitNodeError() << "softmax before opset 13 needs a static shape";
-    (d < axis ? outer : inner) *= dim;
-  }
-  Operation *flat = create(ReshapeOp::Info, {x},
-                           {named("shape", i64s({outer, inner}))}, Type(), -1);
+  if (!type.hasStaticShape())
+    return emitNodeError() << "softmax before opset 13 needs a static shape";
+  Operation *flat = createFlatten(x, axis, /*outputIndex=*/-1);
   if (!flat)
     return failure();
   Operation *soft =

@@ -120,11 +120,17 @@ LogicalResult Importer::importFlattenV1() {
   Value *x = input(0);
   if (!x)
     return failure();
-  auto type = x->getType().cast<TensorType>();
-  int64_t rank = type.getRank(), axis;
-  if (!axisAttr("axis", 1, rank, /*inclusive=*/true, axis))
+  int64_t axis;
+  if (!axisAttr("axis", 1, x->getType().cast<TensorType>().getRank(),
+                /*inclusive=*/true, axis))
     return failure();
-  // [prod(dims[:axis]), prod(dims[axis:])]; a dynamic side becomes -1.
+  Operation *op = createFlatten(x, axis, /*outputIndex=*/0);
+  return bind(0, op ? op->getResult(0) : nullptr);
+}
+
+Operation *Importer::createFlatten(Value *x, int64_t axis, int outputIndex) {
+  auto type = x->getType().cast<TensorType>();
+  int64_t rank = type.getRank();
   int64_t outer = 1, inner = 1;
   bool outerDynamic = false, innerDynamic = false;
   for (int64_t d = 0; d < rank; ++d) {
@@ -135,14 +141,15 @@ LogicalResult Importer::importFlattenV1() {
     else
       (isOuter ? outer : inner) *= dim;
   }
-  if (outerDynamic && innerDynamic)
-    return emitNodeError() << "cannot flatten " << Type(type)
-                           << ": both sides of the axis have dynamic "
-                              "dimensions";
+  if (outerDynamic && innerDynamic) {
+    emitNodeError() << "cannot flatten " << Type(type)
+                    << ": both sides of the axis have dynamic dimensions";
+    return nullptr;
+  }
   std::vector<int64_t> shape = {outerDynamic ? -1 : outer,
                                 innerDynamic ? -1 : inner};
-  Operation *op = create(ReshapeOp::Info, {x}, {named("shape", i64s(shape))});
-  return bind(0, op ? op->getResult(0) : nullptr);
+  return create(ReshapeOp::Info, {x}, {named("shape", i64s(shape))}, Type(),
+                outputIndex);
 }
 
 /// Squeeze and Unsqueeze become nn.reshape to the result shape, with -1 for
